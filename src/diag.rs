@@ -1,0 +1,176 @@
+//! Located scenario diagnostics and the one place that renders them for people.
+//!
+//! Every problem found in a scenario — YAML syntax, an unknown key, a bad size, a
+//! vdev with too few devices — becomes a [`Diagnostic`] pointing at the offending
+//! value, so a user can jump to `file:line:column` and read how to fix it.
+
+use std::fmt::{self, Write as _};
+use std::path::{Path, PathBuf};
+
+use crate::scenario::node::Span;
+
+/// One problem in a scenario file, with where it is and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Diagnostic {
+    pub file: PathBuf,
+    pub line: u32,
+    pub column: u32,
+    /// Characters to underline, at least one.
+    #[serde(skip)]
+    pub width: u32,
+    /// Where in the scenario's structure, e.g. `pools[0].vdevs[2].type`.
+    pub field: String,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(
+        file: &Path,
+        at: Span,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Diagnostic {
+            file: file.to_path_buf(),
+            line: at.line,
+            column: at.column,
+            width: at.len.max(1),
+            field: field.into(),
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    #[must_use]
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Renders the diagnostic like a compiler does: headline, location, the source
+    /// line with a caret under the value, then the hint.
+    pub fn render(&self, source: Option<&str>) -> String {
+        let mut out = String::new();
+        let field = if self.field.is_empty() {
+            String::new()
+        } else {
+            format!("{}: ", self.field)
+        };
+        let _ = writeln!(out, "error: {field}{}", self.message);
+        let _ = writeln!(
+            out,
+            "  --> {}:{}:{}",
+            self.file.display(),
+            self.line,
+            self.column
+        );
+        let line_text = source.and_then(|s| {
+            usize::try_from(self.line)
+                .ok()
+                .and_then(|n| n.checked_sub(1))
+                .and_then(|i| s.lines().nth(i))
+        });
+        if let Some(text) = line_text {
+            let number = self.line.to_string();
+            let pad = " ".repeat(number.len());
+            let col = usize::try_from(self.column.saturating_sub(1)).unwrap_or(0);
+            let width = usize::try_from(self.width).unwrap_or(1);
+            let indent: String = text
+                .chars()
+                .take(col)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            let _ = writeln!(out, "{pad} |");
+            let _ = writeln!(out, "{number} | {text}");
+            let _ = writeln!(out, "{pad} | {indent}{}", "^".repeat(width));
+        }
+        if let Some(help) = &self.help {
+            let _ = writeln!(out, "  = help: {help}");
+        }
+        out
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}: {}",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.field,
+            self.message
+        )
+    }
+}
+
+/// Renders a batch of diagnostics, reading each file's text once for the snippets.
+pub fn render_all(diags: &[Diagnostic]) -> String {
+    let mut cache: Vec<(PathBuf, Option<String>)> = Vec::new();
+    let mut out = String::new();
+    for d in diags {
+        if !cache.iter().any(|(p, _)| p == &d.file) {
+            cache.push((d.file.clone(), std::fs::read_to_string(&d.file).ok()));
+        }
+        let source = cache
+            .iter()
+            .find(|(p, _)| p == &d.file)
+            .and_then(|(_, s)| s.as_deref());
+        out.push_str(&d.render(source));
+        out.push('\n');
+    }
+    let n = diags.len();
+    let _ = writeln!(
+        out,
+        "{n} error{} found; nothing was changed.",
+        if n == 1 { "" } else { "s" }
+    );
+    out
+}
+
+/// The closest of `candidates` to a misspelt `word`, if it is close enough to be a
+/// plausible typo (`recsize` → `recordsize`).
+pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_points_a_caret_at_the_value() {
+        let d = Diagnostic::new(
+            Path::new("lab.yaml"),
+            Span {
+                line: 2,
+                column: 9,
+                len: 4,
+            },
+            "pools[0].name",
+            "bad name",
+        )
+        .with_help("use letters");
+        let text = d.render(Some("pools:\n  - name: t@nk\n"));
+        assert_eq!(
+            text,
+            "error: pools[0].name: bad name\n  --> lab.yaml:2:9\n  |\n2 |   - name: t@nk\n  |         ^^^^\n  = help: use letters\n"
+        );
+    }
+
+    #[test]
+    fn suggest_finds_a_near_miss() {
+        assert_eq!(
+            suggest("recsize", ["recordsize", "sync"]),
+            Some("recordsize")
+        );
+        assert_eq!(suggest("zzz", ["recordsize", "sync"]), None);
+    }
+}

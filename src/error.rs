@@ -1,0 +1,54 @@
+//! zlab's error type and its documented exit codes.
+//!
+//! | code | meaning |
+//! |------|---------|
+//! | 0 | success (`validate`: the scenario is valid) |
+//! | 1 | the scenario is invalid, or an action failed |
+//! | 2 | usage error (bad command line), reported by clap |
+
+use std::path::PathBuf;
+
+use crate::diag::Diagnostic;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    #[error("the scenario is invalid")]
+    Invalid(Vec<Diagnostic>),
+
+    #[error("`{command}` exited with {status}: {stderr}")]
+    CommandFailed {
+        command: String,
+        status: String,
+        stderr: String,
+    },
+
+    #[error("`{program}` is not installed (it comes with the Debian package `{package}`)")]
+    MissingTool { program: String, package: String },
+
+    #[error(
+        "`zlab {command}` needs root: it creates loop devices, loads modules and creates pools"
+    )]
+    NotRoot { command: &'static str },
+
+    #[error("`zlab {command}` is not available yet: {why}")]
+    NotYet {
+        command: &'static str,
+        why: &'static str,
+    },
+
+    #[error("write the plan: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+impl Error {
+    /// The process exit code for this error (usage errors never get here: clap exits 2).
+    pub fn exit_code(&self) -> u8 {
+        1
+    }
+}

@@ -1,0 +1,124 @@
+//! Facts about this machine that some scenario rules depend on.
+//!
+//! Read once, up front, read-only: free memory (for RAM disks and fill buffers)
+//! and which filesystem a directory is on (for the largest sparse file it takes).
+
+use std::path::{Path, PathBuf};
+
+use crate::scenario::size::Size;
+
+#[derive(Debug, Clone, Default)]
+pub struct HostFacts {
+    /// `MemAvailable` from `/proc/meminfo`.
+    pub mem_available: Option<Size>,
+    /// Mount points and their filesystem types, from `/proc/self/mounts`.
+    pub mounts: Vec<(PathBuf, String)>,
+}
+
+impl HostFacts {
+    /// Facts that make every host-dependent rule pass: for `--portable` and tests.
+    pub fn unknown() -> Self {
+        HostFacts::default()
+    }
+
+    /// Reads this machine's facts; anything unreadable stays unknown.
+    pub fn read() -> Self {
+        let mem_available = std::fs::read_to_string("/proc/meminfo")
+            .ok()
+            .and_then(|t| mem_available(&t));
+        let mounts = std::fs::read_to_string("/proc/self/mounts")
+            .map(|t| parse_mounts(&t))
+            .unwrap_or_default();
+        HostFacts {
+            mem_available,
+            mounts,
+        }
+    }
+
+    /// The filesystem type holding `dir` (or its nearest existing ancestor).
+    pub fn fstype(&self, dir: &Path) -> Option<&str> {
+        let mut probe = dir.to_path_buf();
+        let real = loop {
+            if let Ok(real) = probe.canonicalize() {
+                break real;
+            }
+            if !probe.pop() {
+                return None;
+            }
+        };
+        self.mounts
+            .iter()
+            .filter(|(point, _)| real.starts_with(point))
+            .max_by_key(|(point, _)| point.as_os_str().len())
+            .map(|(_, fs)| fs.as_str())
+    }
+
+    /// The largest file `dir`'s filesystem accepts, where known.
+    pub fn max_file_size(&self, dir: &Path) -> Option<(String, Size)> {
+        let fs = self.fstype(dir)?;
+        max_file_size(fs).map(|s| (fs.to_owned(), s))
+    }
+}
+
+/// Largest file per filesystem type (4 KiB blocks where it matters).
+fn max_file_size(fstype: &str) -> Option<Size> {
+    const TIB: u64 = 1 << 40;
+    const EIB: u64 = 1 << 60;
+    let bytes = match fstype {
+        // ext4 with 4 KiB blocks: 2^32 blocks per file, less one.
+        "ext4" => 16 * TIB - 4096,
+        "ext2" | "ext3" => 2 * TIB,
+        "vfat" => (4 << 30) - 1,
+        "xfs" | "tmpfs" | "zfs" | "btrfs" => 8 * EIB - 1,
+        _ => return None,
+    };
+    Some(Size::from_bytes(bytes))
+}
+
+fn mem_available(meminfo: &str) -> Option<Size> {
+    let line = meminfo.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(Size::from_bytes(kib.checked_mul(1024)?))
+}
+
+fn parse_mounts(text: &str) -> Vec<(PathBuf, String)> {
+    text.lines()
+        .filter_map(|l| {
+            let mut f = l.split_whitespace();
+            let _source = f.next()?;
+            // Mount points escape spaces as \040.
+            let point = f.next()?.replace("\\040", " ");
+            Some((PathBuf::from(point), f.next()?.to_owned()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_mem_available() {
+        let t = "MemTotal: 100 kB\nMemAvailable:   2048 kB\n";
+        assert_eq!(mem_available(t), Some(Size::from_bytes(2 << 20)));
+    }
+
+    #[test]
+    fn longest_mount_point_wins() {
+        let facts = HostFacts {
+            mem_available: None,
+            mounts: parse_mounts("a / ext4 rw 0 0\nb /dev tmpfs rw 0 0\n"),
+        };
+        assert_eq!(facts.fstype(Path::new("/dev/null")), Some("tmpfs"));
+        assert_eq!(facts.fstype(Path::new("/nonexistent/deeper")), Some("ext4"));
+    }
+
+    #[test]
+    fn ext4_caps_files_below_16_tib() {
+        assert_eq!(
+            max_file_size("ext4").map(Size::bytes),
+            Some((16 << 40) - 4096)
+        );
+        assert_eq!(max_file_size("nfs"), None);
+    }
+}

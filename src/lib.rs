@@ -1,0 +1,119 @@
+//! zlab: build ZFS storage labs from declarative YAML scenarios.
+//!
+//! The data flows one way: [`scenario`] (parse YAML into located types) →
+//! [`validate`] (every rule, all errors at once) → [`plan`] (ordered, typed steps,
+//! each with its exact command) → execute (through [`system::System`]) → teardown.
+
+pub mod cli;
+pub mod diag;
+pub mod error;
+pub mod host;
+pub mod lab;
+pub mod plan;
+pub mod scenario;
+pub mod system;
+pub mod validate;
+pub mod zfs;
+
+use std::io::Write;
+use std::path::Path;
+
+pub use error::Error;
+
+use cli::{Cli, Command, Format};
+use host::HostFacts;
+use lab::Lab;
+
+/// Runs one command line; output goes to `out`, problems come back as [`Error`].
+pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
+    match cli.command {
+        Command::Validate { files, portable } => {
+            let host = host_facts(portable);
+            let mut diags = Vec::new();
+            for file in &files {
+                match load_lab(file, &host) {
+                    Ok(lab) => writeln!(out, "{}: valid ({})", file.display(), summary(&lab))?,
+                    Err(Error::Invalid(d)) => diags.extend(d),
+                    Err(e) => return Err(e),
+                }
+            }
+            if diags.is_empty() {
+                Ok(())
+            } else {
+                Err(Error::Invalid(diags))
+            }
+        }
+        Command::Plan {
+            file,
+            format,
+            portable,
+        } => print_plan(&file, format, &host_facts(portable), out),
+        Command::Up {
+            file,
+            dry_run: true,
+        } => print_plan(&file, Format::Text, &HostFacts::read(), out),
+        Command::Up { file, .. } => not_yet("up", &file),
+        Command::Down { file, .. } => not_yet("down", &file),
+        Command::Status { file } => not_yet("status", &file),
+        Command::Fill { file } => not_yet("fill", &file),
+    }
+}
+
+fn host_facts(portable: bool) -> HostFacts {
+    if portable {
+        HostFacts::unknown()
+    } else {
+        HostFacts::read()
+    }
+}
+
+/// Reads, decodes and validates a scenario file.
+pub fn load_lab(file: &Path, host: &HostFacts) -> Result<Lab, Error> {
+    let scenario = scenario::load(file)?;
+    validate::validate(&scenario, host).map_err(Error::Invalid)
+}
+
+fn print_plan(
+    file: &Path,
+    format: Format,
+    host: &HostFacts,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let lab = load_lab(file, host)?;
+    let plan = plan::build(&lab);
+    let text = match format {
+        Format::Text => plan::render::text(&plan),
+        Format::Sh => plan::render::sh(&plan),
+        Format::Json => plan::render::json(&plan),
+    };
+    out.write_all(text.as_bytes())?;
+    Ok(())
+}
+
+/// One line about what a valid lab contains.
+fn summary(lab: &Lab) -> String {
+    let devices: usize = lab.groups.iter().map(|g| g.members.len()).sum();
+    let pools: Vec<&str> = lab.pools.iter().map(|p| p.name.as_str()).collect();
+    format!(
+        "{devices} device{}, {} pool{}{}{}, {} fill{}",
+        if devices == 1 { "" } else { "s" },
+        pools.len(),
+        if pools.len() == 1 { "" } else { "s" },
+        if pools.is_empty() { "" } else { ": " },
+        pools.join(", "),
+        lab.fills.len(),
+        if lab.fills.len() == 1 { "" } else { "s" },
+    )
+}
+
+/// `up`, `down`, `status` and `fill` validate and check their preconditions, then
+/// stop before touching anything until the executor lands.
+fn not_yet(command: &'static str, file: &Path) -> Result<(), Error> {
+    let lab = load_lab(file, &HostFacts::read())?;
+    let plan = plan::build(&lab);
+    system::preflight(command, &plan)?;
+    Err(Error::NotYet {
+        command,
+        why: "the executor is not built yet; `zlab plan --format sh` prints a script that does the same by hand",
+    })
+}

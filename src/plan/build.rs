@@ -1,0 +1,128 @@
+//! Lab → ordered plan: files, loop devices, RAM disks, wipes, partitions and
+//! filesystems, pools, datasets, fills. Teardown is the reverse of the undos.
+
+use std::path::PathBuf;
+
+use super::command::CommandLine;
+use super::step::Step;
+use crate::lab::{Lab, Source};
+use crate::scenario::model::WipeMode;
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub lab: String,
+    pub file: PathBuf,
+    pub steps: Vec<Step>,
+}
+
+pub fn build(lab: &Lab) -> Plan {
+    let mut steps = Vec::new();
+    for g in &lab.groups {
+        if let Source::Sparse { files, size, .. } = &g.source {
+            steps.extend(files.iter().map(|f| Step::CreateFile {
+                path: f.clone(),
+                size: *size,
+            }));
+        }
+    }
+    for g in &lab.groups {
+        if let Source::Sparse {
+            files,
+            attach: true,
+            sector_size,
+            partscan,
+            ..
+        } = &g.source
+        {
+            steps.extend(files.iter().enumerate().map(|(i, f)| Step::AttachLoop {
+                file: f.clone(),
+                var: format!("{}_{i}", g.name),
+                sector_size: *sector_size,
+                partscan: *partscan,
+            }));
+        }
+    }
+    for g in &lab.groups {
+        if let Source::Ram {
+            count,
+            size,
+            max_part,
+        } = &g.source
+        {
+            steps.push(Step::LoadBrd {
+                count: *count,
+                size: *size,
+                max_part: *max_part,
+            });
+        }
+    }
+    for w in &lab.wipes {
+        let device = w.device.path.clone();
+        steps.push(match w.mode {
+            WipeMode::Labels => Step::WipeLabels { device },
+            WipeMode::Ends { mib } => Step::WipeEnds { device, mib },
+            WipeMode::Zero => Step::WipeZero { device },
+        });
+    }
+    for t in &lab.tables {
+        steps.push(Step::Partition {
+            device: t.device.path.clone(),
+            label: t.label,
+            parts: t.parts.clone(),
+        });
+        for p in &t.parts {
+            if let Some(fs) = p.fs {
+                steps.push(Step::Mkfs {
+                    device: p.device.path.clone(),
+                    fs,
+                });
+            }
+            if let Some(path) = &p.mount {
+                steps.push(Step::Mount {
+                    device: p.device.path.clone(),
+                    path: path.clone(),
+                });
+            }
+        }
+    }
+    for pool in &lab.pools {
+        steps.push(Step::CreatePool { pool: pool.clone() });
+    }
+    for pool in &lab.pools {
+        steps.extend(pool.datasets.iter().map(|d| Step::CreateDataset {
+            name: d.name.clone(),
+            properties: d.properties.clone(),
+        }));
+    }
+    steps.extend(lab.fills.iter().map(|f| Step::Fill { fill: f.clone() }));
+    Plan {
+        lab: lab.name.clone(),
+        file: lab.file.clone(),
+        steps,
+    }
+}
+
+impl Plan {
+    /// Undo commands in reverse step order, each with the index of its step.
+    pub fn teardown(&self) -> Vec<(usize, CommandLine)> {
+        self.steps
+            .iter()
+            .enumerate()
+            .rev()
+            .flat_map(|(i, s)| s.undo().into_iter().map(move |c| (i, c)))
+            .collect()
+    }
+
+    /// Every program the plan and its teardown run, once each, for preflight.
+    pub fn programs(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for s in &self.steps {
+            for c in s.commands().into_iter().chain(s.undo()) {
+                if !out.contains(&c.program) {
+                    out.push(c.program);
+                }
+            }
+        }
+        out
+    }
+}

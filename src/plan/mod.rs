@@ -1,0 +1,8 @@
+//! The plan: an ordered list of typed steps, each with its exact command line.
+
+pub mod build;
+pub mod command;
+pub mod render;
+pub mod step;
+
+pub use build::{Plan, build};

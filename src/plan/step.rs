@@ -1,0 +1,445 @@
+//! One action of a plan: what it does, the exact commands, and how to undo it.
+
+use std::path::PathBuf;
+
+use super::command::{CommandLine, quote};
+use crate::lab::{DevicePath, FillDir, FillSpec, PartSpec, PoolSpec, VdevSpec};
+use crate::scenario::model::{FsKind, LabelKind};
+use crate::scenario::size::Size;
+
+#[derive(Debug, Clone)]
+pub enum Step {
+    CreateFile {
+        path: PathBuf,
+        size: Size,
+    },
+    AttachLoop {
+        file: PathBuf,
+        var: String,
+        sector_size: Option<u32>,
+        partscan: bool,
+    },
+    LoadBrd {
+        count: u32,
+        size: Size,
+        max_part: u32,
+    },
+    WipeLabels {
+        device: DevicePath,
+    },
+    /// Zero the first and last `mib` MiB; done by zlab itself (positioned writes).
+    WipeEnds {
+        device: DevicePath,
+        mib: u32,
+    },
+    /// Zero the whole device; done by zlab itself, with progress.
+    WipeZero {
+        device: DevicePath,
+    },
+    Partition {
+        device: DevicePath,
+        label: LabelKind,
+        parts: Vec<PartSpec>,
+    },
+    Mkfs {
+        device: DevicePath,
+        fs: FsKind,
+    },
+    Mount {
+        device: DevicePath,
+        path: PathBuf,
+    },
+    CreatePool {
+        pool: PoolSpec,
+    },
+    CreateDataset {
+        name: String,
+        properties: Vec<(String, String)>,
+    },
+    /// Done by zlab itself: `zlab fill`.
+    Fill {
+        fill: FillSpec,
+    },
+}
+
+impl Step {
+    /// A short machine name for the step kind (JSON, journal).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Step::CreateFile { .. } => "create_file",
+            Step::AttachLoop { .. } => "attach_loop",
+            Step::LoadBrd { .. } => "load_brd",
+            Step::WipeLabels { .. } => "wipe_labels",
+            Step::WipeEnds { .. } => "wipe_ends",
+            Step::WipeZero { .. } => "wipe_zero",
+            Step::Partition { .. } => "partition",
+            Step::Mkfs { .. } => "mkfs",
+            Step::Mount { .. } => "mount",
+            Step::CreatePool { .. } => "create_pool",
+            Step::CreateDataset { .. } => "create_dataset",
+            Step::Fill { .. } => "fill",
+        }
+    }
+
+    /// One line for people.
+    pub fn describe(&self) -> String {
+        match self {
+            Step::CreateFile { path, size } => format!(
+                "create sparse file {} ({})",
+                path.display(),
+                size_words(*size)
+            ),
+            Step::AttachLoop { file, var, .. } => format!(
+                "attach {} to a free loop device → ${{{var}}}",
+                file.display()
+            ),
+            Step::LoadBrd { count, size, .. } => format!(
+                "load brd: {count} RAM disk{} of {}",
+                plural(*count),
+                size.human()
+            ),
+            Step::WipeLabels { device } => format!("clear ZFS labels and signatures on {device}"),
+            Step::WipeEnds { device, mib } => {
+                format!("zero the first and last {mib} MiB of {device}")
+            }
+            Step::WipeZero { device } => format!("zero all of {device}"),
+            Step::Partition {
+                device,
+                label,
+                parts,
+            } => {
+                let names: Vec<&str> = parts.iter().map(|p| p.device.label.as_str()).collect();
+                format!(
+                    "write a {} label on {device} with {} partition{} ({})",
+                    label_word(*label),
+                    parts.len(),
+                    plural(parts.len()),
+                    names.join(", ")
+                )
+            }
+            Step::Mkfs { device, fs } => format!("make an {} filesystem on {device}", fs_word(*fs)),
+            Step::Mount { device, path } => format!("mount {device} on {}", path.display()),
+            Step::CreatePool { pool } => format!("create pool {} ({})", pool.name, topology(pool)),
+            Step::CreateDataset { name, .. } => format!("create dataset {name}"),
+            Step::Fill { fill } => format!(
+                "fill {} until {} with {} files from a {} buffer, {} stream{}",
+                fill_target(fill),
+                fill.until,
+                fill.file_size,
+                fill.buffer,
+                fill.streams,
+                plural(fill.streams)
+            ),
+        }
+    }
+
+    /// The commands the executor runs; empty for steps zlab does itself.
+    pub fn commands(&self) -> Vec<CommandLine> {
+        match self {
+            Step::CreateFile { path, size } => vec![
+                CommandLine::new("truncate")
+                    .arg("-s")
+                    .arg(size.to_string())
+                    .arg(path_str(path)),
+            ],
+            Step::AttachLoop {
+                file,
+                sector_size,
+                partscan,
+                ..
+            } => {
+                let mut c = CommandLine::new("losetup").arg("--find").arg("--show");
+                if let Some(s) = sector_size {
+                    c = c.arg("--sector-size").arg(s.to_string());
+                }
+                if *partscan {
+                    c = c.arg("--partscan");
+                }
+                vec![c.arg(path_str(file))]
+            }
+            Step::LoadBrd {
+                count,
+                size,
+                max_part,
+            } => vec![CommandLine::new("modprobe").args([
+                "brd".to_owned(),
+                format!("rd_nr={count}"),
+                format!("rd_size={}", size.kib()),
+                format!("max_part={max_part}"),
+            ])],
+            Step::WipeLabels { device } => vec![
+                CommandLine::new("zpool")
+                    .arg("labelclear")
+                    .arg("-f")
+                    .dev(device),
+                CommandLine::new("wipefs").arg("--all").dev(device),
+            ],
+            Step::WipeEnds { .. } | Step::WipeZero { .. } | Step::Fill { .. } => Vec::new(),
+            Step::Partition {
+                device,
+                label,
+                parts,
+            } => {
+                let mut c = CommandLine::new("parted")
+                    .args(["--script", "--align", "optimal"])
+                    .dev(device)
+                    .arg("mklabel")
+                    .arg(label_word(*label));
+                for p in parts {
+                    let name = match label {
+                        LabelKind::Gpt => p.device.label.clone(),
+                        LabelKind::Msdos => "primary".to_owned(),
+                    };
+                    c = c
+                        .arg("mkpart")
+                        .arg(name)
+                        .arg(p.start.to_string())
+                        .arg(p.end.to_string());
+                }
+                vec![c]
+            }
+            Step::Mkfs { device, fs } => vec![match fs {
+                // Lazy init: a 50 TiB sparse volume is formatted in seconds and
+                // stays sparse.
+                FsKind::Ext4 => CommandLine::new("mkfs.ext4")
+                    .args(["-F", "-q", "-E", "lazy_itable_init=1,lazy_journal_init=1"])
+                    .dev(device),
+                FsKind::Xfs => CommandLine::new("mkfs.xfs").args(["-f", "-q"]).dev(device),
+            }],
+            Step::Mount { device, path } => vec![
+                CommandLine::new("mkdir").arg("-p").arg(path_str(path)),
+                CommandLine::new("mount").dev(device).arg(path_str(path)),
+            ],
+            Step::CreatePool { pool } => vec![create_pool(pool)],
+            Step::CreateDataset { name, properties } => {
+                let mut c = CommandLine::new("zfs").arg("create").arg("-p");
+                for (k, v) in properties {
+                    c = c.arg("-o").arg(format!("{k}={v}"));
+                }
+                vec![c.arg(name.clone())]
+            }
+        }
+    }
+
+    /// The commands that undo this step, in the order to run them.
+    pub fn undo(&self) -> Vec<CommandLine> {
+        match self {
+            Step::CreateFile { path, .. } => {
+                vec![CommandLine::new("rm").arg("-f").arg(path_str(path))]
+            }
+            Step::AttachLoop { var, .. } => vec![
+                CommandLine::new("losetup")
+                    .arg("--detach")
+                    .dev(&DevicePath::Loop { var: var.clone() }),
+            ],
+            Step::LoadBrd { .. } => vec![CommandLine::new("rmmod").arg("brd")],
+            Step::Mount { path, .. } => vec![CommandLine::new("umount").arg(path_str(path))],
+            Step::CreatePool { pool } => vec![
+                CommandLine::new("zpool")
+                    .arg("destroy")
+                    .arg(pool.name.clone()),
+            ],
+            // Wiped data is gone; partitions and filesystems go with their device;
+            // datasets with their pool; the fill restores its properties itself.
+            Step::WipeLabels { .. }
+            | Step::WipeEnds { .. }
+            | Step::WipeZero { .. }
+            | Step::Partition { .. }
+            | Step::Mkfs { .. }
+            | Step::CreateDataset { .. }
+            | Step::Fill { .. } => Vec::new(),
+        }
+    }
+
+    /// The shell variable this step binds (a loop device's name).
+    pub fn binds(&self) -> Option<&str> {
+        match self {
+            Step::AttachLoop { var, .. } => Some(var),
+            _ => None,
+        }
+    }
+
+    pub fn is_native(&self) -> bool {
+        matches!(
+            self,
+            Step::WipeEnds { .. } | Step::WipeZero { .. } | Step::Fill { .. }
+        )
+    }
+
+    /// Lines for the `up` part of `plan --format sh`.
+    pub fn sh(&self, scenario: &str) -> Vec<String> {
+        match self {
+            Step::AttachLoop { var, .. } => self
+                .commands()
+                .iter()
+                .map(|c| format!("{var}=$({c})"))
+                .collect(),
+            Step::WipeEnds { device, mib } => {
+                let d = shell_device(device);
+                vec![
+                    format!(
+                        "dd if=/dev/zero of={d} bs=1M count={mib} oflag=direct conv=notrunc status=none"
+                    ),
+                    format!(
+                        "dd if=/dev/zero of={d} bs=1M count={mib} oflag=direct conv=notrunc status=none seek=$(( $(blockdev --getsize64 {d}) / 1048576 - {mib} ))"
+                    ),
+                ]
+            }
+            Step::WipeZero { device } => {
+                let d = shell_device(device);
+                vec![format!(
+                    "dd if=/dev/zero of={d} bs=1M oflag=direct conv=notrunc status=progress count=$(( $(blockdev --getsize64 {d}) / 1048576 ))"
+                )]
+            }
+            Step::Fill { .. } => vec![format!("zlab fill {}", quote(scenario))],
+            _ => self.commands().iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    /// Lines for the `down` part of `plan --format sh`: tolerant of what is
+    /// already gone, and rediscovering loop devices from their files.
+    pub fn undo_sh(&self) -> Vec<String> {
+        match self {
+            Step::AttachLoop { file, var, .. } => vec![
+                format!(
+                    "{var}=$(losetup --list --noheadings --output NAME --associated {})",
+                    quote(&path_str(file))
+                ),
+                format!("[ -z \"${{{var}}}\" ] || losetup --detach \"${{{var}}}\""),
+            ],
+            Step::LoadBrd { .. } => vec!["! grep -q '^brd ' /proc/modules || rmmod brd".to_owned()],
+            Step::Mount { path, .. } => vec![format!(
+                "! mountpoint -q {p} || umount {p}",
+                p = quote(&path_str(path))
+            )],
+            Step::CreatePool { pool } => vec![format!(
+                "! zpool list {p} >/dev/null 2>&1 || zpool destroy {p}",
+                p = quote(&pool.name)
+            )],
+            _ => self.undo().iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+/// `zpool create` with every vdev class in one command, so the pool appears whole.
+fn create_pool(pool: &PoolSpec) -> CommandLine {
+    let mut c = CommandLine::new("zpool").arg("create");
+    if pool.force {
+        c = c.arg("-f");
+    }
+    if let Some(a) = pool.ashift {
+        c = c.arg("-o").arg(format!("ashift={a}"));
+    }
+    for (k, v) in &pool.properties {
+        c = c.arg("-o").arg(format!("{k}={v}"));
+    }
+    for (k, v) in &pool.root {
+        c = c.arg("-O").arg(format!("{k}={v}"));
+    }
+    if let Some(m) = &pool.mountpoint {
+        c = c.arg("-m").arg(m.clone());
+    }
+    if let Some(r) = &pool.altroot {
+        c = c.arg("-R").arg(path_str(r));
+    }
+    c = c.arg(pool.name.clone());
+    c = vdevs(c, &pool.data);
+    for (word, class) in [("log", &pool.log), ("special", &pool.special)] {
+        if !class.is_empty() {
+            c = vdevs(c.arg(word), class);
+        }
+    }
+    for (word, devices) in [("cache", &pool.cache), ("spare", &pool.spares)] {
+        if !devices.is_empty() {
+            c = c.arg(word);
+            for d in devices {
+                c = c.dev(&d.path);
+            }
+        }
+    }
+    c
+}
+
+fn vdevs(mut c: CommandLine, vdevs: &[VdevSpec]) -> CommandLine {
+    for v in vdevs {
+        if let Some(token) = v.kind.token() {
+            c = c.arg(token);
+        }
+        for d in &v.devices {
+            c = c.dev(&d.path);
+        }
+    }
+    c
+}
+
+/// `draid2:16d:58c:4s × 58, log ram0` — the pool's shape in one phrase.
+fn topology(pool: &PoolSpec) -> String {
+    let class = |vdevs: &[VdevSpec]| {
+        vdevs
+            .iter()
+            .map(|v| {
+                format!(
+                    "{} × {}",
+                    v.kind.token().unwrap_or_else(|| "stripe".into()),
+                    v.devices.len()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" + ")
+    };
+    let mut parts = vec![class(&pool.data)];
+    for (word, vdevs) in [("log", &pool.log), ("special", &pool.special)] {
+        if !vdevs.is_empty() {
+            parts.push(format!("{word} {}", class(vdevs)));
+        }
+    }
+    for (word, devices) in [("cache", &pool.cache), ("spare", &pool.spares)] {
+        if !devices.is_empty() {
+            parts.push(format!("{word} × {}", devices.len()));
+        }
+    }
+    parts.join(", ")
+}
+
+/// `14TB = 12.73 TiB` for 1000-based sizes, `10 GiB` otherwise.
+fn size_words(size: Size) -> String {
+    let written = size.to_string();
+    if written.ends_with('B') {
+        format!("{written} = {}", size.human())
+    } else {
+        size.human()
+    }
+}
+
+fn fill_target(fill: &FillSpec) -> String {
+    match &fill.target {
+        FillDir::Dataset { name, .. } => name.clone(),
+        FillDir::Path(p) => p.display().to_string(),
+    }
+}
+
+fn shell_device(d: &DevicePath) -> String {
+    super::command::Arg::Dev(d.clone()).to_string()
+}
+
+fn path_str(p: &std::path::Path) -> String {
+    p.to_string_lossy().into_owned()
+}
+
+fn label_word(label: LabelKind) -> &'static str {
+    match label {
+        LabelKind::Gpt => "gpt",
+        LabelKind::Msdos => "msdos",
+    }
+}
+
+fn fs_word(fs: FsKind) -> &'static str {
+    match fs {
+        FsKind::Ext4 => "ext4",
+        FsKind::Xfs => "xfs",
+    }
+}
+
+fn plural<N: PartialEq + From<u8>>(n: N) -> &'static str {
+    if n == N::from(1) { "" } else { "s" }
+}

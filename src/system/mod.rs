@@ -1,0 +1,60 @@
+//! The seam between zlab and the machine: every command and file action goes
+//! through [`System`], so a plan can run against the real machine ([`real`]) or a
+//! recording fake ([`fake`]) in unit tests.
+
+pub mod fake;
+pub mod preflight;
+pub mod real;
+
+pub use preflight::preflight;
+
+use std::path::Path;
+
+use crate::plan::command::CommandLine;
+
+/// What a finished command printed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Output {
+    pub stdout: String,
+    pub stderr: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error("`{command}` exited with {status}: {}", stderr.trim())]
+    Failed {
+        command: String,
+        status: String,
+        stderr: String,
+    },
+    #[error("could not start `{command}`: {source}")]
+    Spawn {
+        command: String,
+        source: std::io::Error,
+    },
+    #[error("`{command}` still names a run-time device that is not known")]
+    Unresolved { command: String },
+    #[error("{action} {}: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// Everything zlab does to a machine.
+pub trait System {
+    /// Runs a fully resolved command; a non-zero exit is an error carrying stderr.
+    fn run(&self, command: &CommandLine) -> Result<Output, CommandError>;
+
+    /// Writes zeros over `len` bytes at `offset` of a device (wipes).
+    fn zero(&self, device: &Path, offset: u64, len: u64) -> Result<(), CommandError>;
+
+    /// Whether a path exists.
+    fn exists(&self, path: &Path) -> bool;
+
+    /// Replaces a file's content atomically (temp file, fsync, rename): the journal.
+    fn write_atomic(&self, path: &Path, content: &[u8]) -> Result<(), CommandError>;
+
+    fn read_to_string(&self, path: &Path) -> Result<String, CommandError>;
+}

@@ -1,0 +1,4 @@
+//! Command-line behaviour, plan snapshots of every shipped scenario, and diagnostics.
+
+mod cli;
+mod scenarios;
