@@ -17,6 +17,19 @@ pub struct Plan {
 
 pub fn build(lab: &Lab) -> Plan {
     let mut steps = Vec::new();
+    let mut dirs: Vec<&std::path::Path> = Vec::new();
+    for g in &lab.groups {
+        if let Source::Sparse { files, .. } = &g.source {
+            for dir in files.iter().filter_map(|f| f.parent()) {
+                if !dirs.contains(&dir) {
+                    dirs.push(dir);
+                    steps.push(Step::CreateDir {
+                        path: dir.to_path_buf(),
+                    });
+                }
+            }
+        }
+    }
     for g in &lab.groups {
         if let Source::Sparse { files, size, .. } = &g.source {
             steps.extend(files.iter().map(|f| Step::CreateFile {
@@ -118,8 +131,11 @@ impl Plan {
         let mut out: Vec<String> = Vec::new();
         for s in &self.steps {
             for c in s.commands().into_iter().chain(s.undo()) {
-                if !out.contains(&c.program) {
-                    out.push(c.program);
+                let probe = c.only_if.map(|p| p.program);
+                for program in std::iter::once(c.program).chain(probe) {
+                    if !out.contains(&program) {
+                        out.push(program);
+                    }
                 }
             }
         }

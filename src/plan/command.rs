@@ -13,6 +13,9 @@ use crate::lab::DevicePath;
 pub struct CommandLine {
     pub program: String,
     pub args: Vec<Arg>,
+    /// Run only if this probe succeeds (`zdb -l` before `zpool labelclear`,
+    /// which fails on a device that has no label).
+    pub only_if: Option<Box<CommandLine>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +29,7 @@ impl CommandLine {
         CommandLine {
             program: program.to_owned(),
             args: Vec::new(),
+            only_if: None,
         }
     }
 
@@ -39,6 +43,12 @@ impl CommandLine {
     pub fn args<S: Into<String>>(mut self, args: impl IntoIterator<Item = S>) -> Self {
         self.args
             .extend(args.into_iter().map(|a| Arg::Lit(a.into())));
+        self
+    }
+
+    #[must_use]
+    pub fn only_if(mut self, probe: CommandLine) -> Self {
+        self.only_if = Some(Box::new(probe));
         self
     }
 
@@ -61,9 +71,14 @@ impl CommandLine {
                     .map(|p| Arg::Lit(p.to_string_lossy().into_owned())),
             })
             .collect::<Option<Vec<_>>>()?;
+        let only_if = match &self.only_if {
+            Some(probe) => Some(Box::new(probe.resolve(bind)?)),
+            None => None,
+        };
         Some(CommandLine {
             program: self.program.clone(),
             args,
+            only_if,
         })
     }
 
@@ -106,7 +121,16 @@ impl fmt::Display for Arg {
 }
 
 impl fmt::Display for CommandLine {
+    /// A guarded command renders as `if PROBE >/dev/null 2>&1; then CMD; fi`,
+    /// which is safe under `set -e`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(probe) = &self.only_if {
+            let plain = CommandLine {
+                only_if: None,
+                ..self.clone()
+            };
+            return write!(f, "if {probe} >/dev/null 2>&1; then {plain}; fi");
+        }
         f.write_str(&quote(&self.program))?;
         for a in &self.args {
             write!(f, " {a}")?;
@@ -151,6 +175,20 @@ mod tests {
         assert_eq!(
             cmd.to_string(),
             r#"wipefs --all "${disks_3}" "${disks_3}p1""#
+        );
+    }
+
+    #[test]
+    fn guarded_commands_render_as_an_if() {
+        let dev = DevicePath::Known("/dev/sdb".into());
+        let cmd = CommandLine::new("zpool")
+            .arg("labelclear")
+            .arg("-f")
+            .dev(&dev)
+            .only_if(CommandLine::new("zdb").arg("-l").dev(&dev));
+        assert_eq!(
+            cmd.to_string(),
+            "if zdb -l /dev/sdb >/dev/null 2>&1; then zpool labelclear -f /dev/sdb; fi"
         );
     }
 

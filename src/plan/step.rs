@@ -4,11 +4,14 @@ use std::path::PathBuf;
 
 use super::command::{CommandLine, quote};
 use crate::lab::{DevicePath, FillDir, FillSpec, PartSpec, PoolSpec, VdevSpec};
-use crate::scenario::model::{FsKind, LabelKind};
+use crate::scenario::model::{FillTarget, FsKind, LabelKind};
 use crate::scenario::size::Size;
 
 #[derive(Debug, Clone)]
 pub enum Step {
+    CreateDir {
+        path: PathBuf,
+    },
     CreateFile {
         path: PathBuf,
         size: Size,
@@ -66,6 +69,7 @@ impl Step {
     /// A short machine name for the step kind (JSON, journal).
     pub fn kind(&self) -> &'static str {
         match self {
+            Step::CreateDir { .. } => "create_dir",
             Step::CreateFile { .. } => "create_file",
             Step::AttachLoop { .. } => "attach_loop",
             Step::LoadBrd { .. } => "load_brd",
@@ -84,6 +88,7 @@ impl Step {
     /// One line for people.
     pub fn describe(&self) -> String {
         match self {
+            Step::CreateDir { path } => format!("create directory {}", path.display()),
             Step::CreateFile { path, size } => format!(
                 "create sparse file {} ({})",
                 path.display(),
@@ -121,21 +126,38 @@ impl Step {
             Step::Mount { device, path } => format!("mount {device} on {}", path.display()),
             Step::CreatePool { pool } => format!("create pool {} ({})", pool.name, topology(pool)),
             Step::CreateDataset { name, .. } => format!("create dataset {name}"),
-            Step::Fill { fill } => format!(
-                "fill {} until {} with {} files from a {} buffer, {} stream{}",
-                fill_target(fill),
-                fill.until,
-                fill.file_size,
-                fill.buffer,
-                fill.streams,
-                plural(fill.streams)
-            ),
+            Step::Fill { fill } => {
+                let during: Vec<String> = fill
+                    .during
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                let during = if during.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} meanwhile", during.join(" "))
+                };
+                let amount = match fill.until {
+                    FillTarget::Files(n) => format!("with {n} files of {}", fill.file_size),
+                    other => format!("to {other} in {} files", fill.file_size),
+                };
+                format!(
+                    "fill {} {amount} from a {} buffer, {} stream{}{during}",
+                    fill_target(fill),
+                    fill.buffer,
+                    fill.streams,
+                    plural(fill.streams)
+                )
+            }
         }
     }
 
     /// The commands the executor runs; empty for steps zlab does itself.
     pub fn commands(&self) -> Vec<CommandLine> {
         match self {
+            Step::CreateDir { path } => {
+                vec![CommandLine::new("mkdir").arg("-p").arg(path_str(path))]
+            }
             Step::CreateFile { path, size } => vec![
                 CommandLine::new("truncate")
                     .arg("-s")
@@ -167,11 +189,14 @@ impl Step {
                 format!("rd_size={}", size.kib()),
                 format!("max_part={max_part}"),
             ])],
+            // wipefs alone leaves ZFS's labels readable (`zdb -l` still finds
+            // them), and labelclear fails on a device without any.
             Step::WipeLabels { device } => vec![
                 CommandLine::new("zpool")
                     .arg("labelclear")
                     .arg("-f")
-                    .dev(device),
+                    .dev(device)
+                    .only_if(CommandLine::new("zdb").arg("-l").dev(device)),
                 CommandLine::new("wipefs").arg("--all").dev(device),
             ],
             Step::WipeEnds { .. } | Step::WipeZero { .. } | Step::Fill { .. } => Vec::new(),
@@ -224,6 +249,12 @@ impl Step {
     /// The commands that undo this step, in the order to run them.
     pub fn undo(&self) -> Vec<CommandLine> {
         match self {
+            // Only the leaf, and only once empty: the directory may hold more.
+            Step::CreateDir { path } => vec![
+                CommandLine::new("rmdir")
+                    .arg("--ignore-fail-on-non-empty")
+                    .arg(path_str(path)),
+            ],
             Step::CreateFile { path, .. } => {
                 vec![CommandLine::new("rm").arg("-f").arg(path_str(path))]
             }
