@@ -44,6 +44,30 @@ pub enum Error {
 
     #[error("write the plan: {0}")]
     Output(#[from] std::io::Error),
+
+    #[error("the state journal: {0}")]
+    Journal(crate::system::CommandError),
+
+    #[error("step failed: {step}: {source}")]
+    StepFailed {
+        step: String,
+        source: crate::system::CommandError,
+    },
+
+    #[error("refusing to go on: {0}")]
+    Refused(String),
+
+    #[error("`{module}` is not loaded: {hint}")]
+    ModuleMissing {
+        module: &'static str,
+        hint: &'static str,
+    },
+
+    #[error("teardown incomplete; still to do by hand (journal kept at {}):\n  {}", journal.display(), remaining.join("\n  "))]
+    TeardownIncomplete {
+        journal: PathBuf,
+        remaining: Vec<String>,
+    },
 }
 
 impl Error {

@@ -7,15 +7,17 @@
 pub mod cli;
 pub mod diag;
 pub mod error;
+pub mod exec;
 pub mod host;
 pub mod lab;
 pub mod plan;
+pub mod report;
 pub mod scenario;
 pub mod system;
 pub mod validate;
 pub mod zfs;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 
 pub use error::Error;
@@ -23,6 +25,7 @@ pub use error::Error;
 use cli::{Cli, Command, Format};
 use host::HostFacts;
 use lab::Lab;
+use system::real::RealSystem;
 
 /// Runs one command line; output goes to `out`, problems come back as [`Error`].
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
@@ -52,10 +55,29 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             file,
             dry_run: true,
         } => print_plan(&file, Format::Text, &HostFacts::read(), out),
-        Command::Up { file, .. } => not_yet("up", &file),
-        Command::Down { file, .. } => not_yet("down", &file),
-        Command::Status { file } => not_yet("status", &file),
-        Command::Fill { file } => not_yet("fill", &file),
+        Command::Up { file, .. } => {
+            let (lab, plan) = prepare("up", &file)?;
+            with_reporter(|emit| exec::up(&plan, &lab.state_dir, &RealSystem, emit))
+        }
+        Command::Down { file, keep_files } => {
+            let (lab, _) = prepare("down", &file)?;
+            with_reporter(|emit| {
+                exec::down(&lab.name, &lab.state_dir, keep_files, &RealSystem, emit)
+            })
+        }
+        Command::Status { file } => {
+            let (lab, plan) = prepare("status", &file)?;
+            let text = exec::status::status(&plan, &lab.state_dir, &RealSystem)?;
+            out.write_all(text.as_bytes())?;
+            Ok(())
+        }
+        Command::Fill { file } => {
+            prepare("fill", &file)?;
+            Err(Error::NotYet {
+                command: "fill",
+                why: "fills are the next issue; `zlab plan` shows what the fill will do",
+            })
+        }
     }
 }
 
@@ -106,14 +128,20 @@ fn summary(lab: &Lab) -> String {
     )
 }
 
-/// `up`, `down`, `status` and `fill` validate and check their preconditions, then
-/// stop before touching anything until the executor lands.
-fn not_yet(command: &'static str, file: &Path) -> Result<(), Error> {
+/// Validates and plans (host rules included), then checks the preconditions of
+/// acting on this machine; nothing is touched before all of it passes.
+fn prepare(command: &'static str, file: &Path) -> Result<(Lab, plan::Plan), Error> {
     let lab = load_lab(file, &HostFacts::read())?;
     let plan = plan::build(&lab);
     system::preflight(command, &plan)?;
-    Err(Error::NotYet {
-        command,
-        why: "the executor is not built yet; `zlab plan --format sh` prints a script that does the same by hand",
-    })
+    Ok((lab, plan))
+}
+
+fn with_reporter(
+    act: impl FnOnce(&mut dyn FnMut(&exec::event::Event)) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let mut reporter = report::Reporter::new(std::io::stderr().is_terminal());
+    let result = act(&mut |e| reporter.event(e));
+    reporter.finish();
+    result
 }

@@ -109,4 +109,9 @@ impl System for FakeSystem {
                 source: std::io::ErrorKind::NotFound.into(),
             })
     }
+
+    fn remove_file(&self, path: &Path) -> Result<(), CommandError> {
+        self.files.borrow_mut().remove(path);
+        Ok(())
+    }
 }

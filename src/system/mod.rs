@@ -57,4 +57,6 @@ pub trait System {
     fn write_atomic(&self, path: &Path, content: &[u8]) -> Result<(), CommandError>;
 
     fn read_to_string(&self, path: &Path) -> Result<String, CommandError>;
+
+    fn remove_file(&self, path: &Path) -> Result<(), CommandError>;
 }

@@ -96,4 +96,12 @@ impl System for RealSystem {
             source,
         })
     }
+
+    fn remove_file(&self, path: &Path) -> Result<(), CommandError> {
+        std::fs::remove_file(path).map_err(|source| CommandError::Io {
+            action: "remove",
+            path: path.to_path_buf(),
+            source,
+        })
+    }
 }

@@ -1,14 +1,12 @@
-//! Real-ZFS tests: every shipped scenario's plan, run as the `--format sh`
-//! script it renders, against real OpenZFS, loop devices, brd and parted.
-//!
-//! They need root and the ZFS module, so they are `#[ignore]`d on the host and
-//! run inside the qemu rig by `scripts/test` (`rig/run.sh -- <this binary> --ignored`).
-//! Each lab is torn down in `Drop`, even when an assertion fails.
+//! Every shipped scenario's plan, run as the `--format sh` script it renders:
+//! the script an SRE would review and run by hand must work for real.
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use assert_cmd::Command;
+
+use crate::{assert_clean, sh};
 
 /// A lab brought up from a scenario's generated script; `down` runs on drop.
 ///
@@ -85,35 +83,6 @@ impl Drop for Lab {
             panic!("down failed:\n{}", String::from_utf8_lossy(&out.stderr));
         }
     }
-}
-
-fn sh(command: &str) -> String {
-    let out = Command::new("bash")
-        .args(["-c", command])
-        .output()
-        .expect("bash");
-    assert!(
-        out.status.success(),
-        "`{command}` failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// Nothing of any lab is left: no pool, no loop device, no brd.
-fn assert_clean() {
-    assert_eq!(sh("zpool list -H -o name"), "", "pools left behind");
-    assert_eq!(
-        sh("losetup --list --noheadings"),
-        "",
-        "loop devices left behind"
-    );
-    assert!(
-        !sh("cat /proc/modules")
-            .lines()
-            .any(|l| l.starts_with("brd ")),
-        "brd left loaded"
-    );
 }
 
 #[test]

@@ -1,0 +1,36 @@
+//! What the executor reports while it works; reporters decide how to show it.
+
+use std::time::Duration;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Created,
+    /// Found already there (from an earlier run, or not ours): verified, not repeated.
+    AlreadyPresent,
+    Skipped(String),
+}
+
+#[derive(Debug, Clone)]
+pub enum Event {
+    StepStarted {
+        index: usize,
+        total: usize,
+        description: String,
+    },
+    /// A command about to run, as a shell would show it.
+    Command(String),
+    StepFinished {
+        index: usize,
+        total: usize,
+        description: String,
+        outcome: Outcome,
+        elapsed: Duration,
+    },
+    StepFailed {
+        index: usize,
+        total: usize,
+        description: String,
+        error: String,
+    },
+    Note(String),
+}

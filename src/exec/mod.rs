@@ -1,0 +1,11 @@
+//! Execution: run a plan through a `System`, journal what is created, undo it.
+
+pub mod down;
+pub mod event;
+pub mod journal;
+pub mod probe;
+pub mod status;
+pub mod up;
+
+pub use down::down;
+pub use up::up;

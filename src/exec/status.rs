@@ -1,0 +1,120 @@
+//! `zlab status`: the plan's steps against the journal and the machine, then
+//! each pool as ZFS reports it (machine-readable `-Hp` output, parsed).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use super::journal::{Journal, Resource};
+use super::probe;
+use super::up::journal_path;
+use crate::error::Error;
+use crate::plan::Plan;
+use crate::plan::command::CommandLine;
+use crate::plan::step::Step;
+use crate::scenario::size::Size;
+use crate::system::System;
+
+pub fn status(plan: &Plan, state_dir: &Path, sys: &dyn System) -> Result<String, Error> {
+    let path = journal_path(state_dir);
+    let journal = Journal::load(sys, &path, &plan.lab).map_err(Error::Journal)?;
+    let mut out = String::new();
+    let done = plan
+        .steps
+        .iter()
+        .filter(|s| journal.find(&s.describe()).is_some_and(|r| r.done))
+        .count();
+    let _ = writeln!(
+        out,
+        "lab {} ({}): {done} of {} steps done; journal {}",
+        plan.lab,
+        plan.file.display(),
+        plan.steps.len(),
+        path.display()
+    );
+    for step in &plan.steps {
+        let description = step.describe();
+        let (state, detail) = match journal.find(&description) {
+            Some(r) if r.done => ("done", present(&r.resource, sys)),
+            Some(_) => ("started", String::new()),
+            None => ("pending", String::new()),
+        };
+        let _ = writeln!(out, "  {state:<8} {description}{detail}");
+    }
+    for step in &plan.steps {
+        if let Step::CreatePool { pool } = step
+            && probe::pool_exists(sys, &pool.name)
+        {
+            out.push_str(&pool_report(&pool.name, sys));
+        }
+    }
+    Ok(out)
+}
+
+/// Whether a journaled resource still exists, as a suffix for its line.
+fn present(resource: &Resource, sys: &dyn System) -> String {
+    let exists = match resource {
+        Resource::Dir { path } | Resource::File { path } => sys.exists(path),
+        Resource::Loop { file, device, .. } => {
+            let now = probe::loops_of(sys, file);
+            return match device {
+                Some(d) if now.contains(d) => format!(" [{}]", d.display()),
+                _ => " [MISSING: not attached]".to_owned(),
+            };
+        }
+        Resource::Brd => probe::module_loaded(sys, "brd"),
+        Resource::Mount { path } => probe::is_mounted(sys, path),
+        Resource::Pool { name } => probe::pool_exists(sys, name),
+        Resource::Action => return String::new(),
+    };
+    if exists {
+        String::new()
+    } else {
+        " [MISSING]".to_owned()
+    }
+}
+
+fn pool_report(name: &str, sys: &dyn System) -> String {
+    let mut out = String::new();
+    let list = sys.run(
+        &CommandLine::new("zpool")
+            .args(["list", "-Hp", "-o", "name,size,alloc,free,health"])
+            .arg(name),
+    );
+    if let Ok(o) = list {
+        let f: Vec<&str> = o.stdout.trim().split('\t').collect();
+        if let [n, size, alloc, free, health] = f.as_slice() {
+            let _ = writeln!(
+                out,
+                "pool {n}: {health}, size {}, allocated {}, free {}",
+                human(size),
+                human(alloc),
+                human(free)
+            );
+        }
+    }
+    let datasets = sys.run(
+        &CommandLine::new("zfs")
+            .args(["list", "-Hp", "-r", "-o", "name,used,avail,mountpoint"])
+            .arg(name),
+    );
+    if let Ok(o) = datasets {
+        for line in o.stdout.lines() {
+            if let [n, used, avail, mp] = line.split('\t').collect::<Vec<_>>().as_slice() {
+                let _ = writeln!(
+                    out,
+                    "  {n}: used {}, available {}, mounted at {mp}",
+                    human(used),
+                    human(avail)
+                );
+            }
+        }
+    }
+    out
+}
+
+fn human(bytes: &str) -> String {
+    bytes
+        .parse::<u64>()
+        .map(|b| Size::from_bytes(b).human())
+        .unwrap_or_else(|_| bytes.to_owned())
+}

@@ -1,0 +1,329 @@
+//! `zlab up`: carry out a plan step by step, journaling every resource before
+//! and after it is created, refusing to touch what zlab does not own.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use super::event::{Event, Outcome};
+use super::journal::{Journal, Resource};
+use super::probe;
+use crate::error::Error;
+use crate::plan::Plan;
+use crate::plan::command::CommandLine;
+use crate::plan::step::Step;
+use crate::system::{CommandError, System};
+
+const MIB: u64 = 1 << 20;
+
+/// The journal of a lab's state directory.
+pub fn journal_path(state_dir: &Path) -> PathBuf {
+    state_dir.join("journal.json")
+}
+
+/// Builds the lab. Re-running continues where an earlier run stopped: steps the
+/// journal records as done are verified, not repeated.
+pub fn up(
+    plan: &Plan,
+    state_dir: &Path,
+    sys: &dyn System,
+    emit: &mut dyn FnMut(&Event),
+) -> Result<(), Error> {
+    let path = journal_path(state_dir);
+    let mut journal = Journal::load(sys, &path, &plan.lab).map_err(Error::Journal)?;
+    refuse_foreign(plan, &journal, sys)?;
+    let total = plan.steps.len();
+    for (i, step) in plan.steps.iter().enumerate() {
+        let index = i + 1;
+        let description = step.describe();
+        if journal.find(&description).is_some_and(|r| r.done) {
+            emit(&Event::StepFinished {
+                index,
+                total,
+                description,
+                outcome: Outcome::AlreadyPresent,
+                elapsed: std::time::Duration::ZERO,
+            });
+            continue;
+        }
+        emit(&Event::StepStarted {
+            index,
+            total,
+            description: description.clone(),
+        });
+        let started = Instant::now();
+        // A record without `done` is a step an earlier run began: keep its claim.
+        let earlier = journal.find(&description).map(|r| r.resource.clone());
+        let resumed = earlier.is_some();
+        let owned = earlier.unwrap_or_else(|| owned_resource(step, sys));
+        journal.set(&description, owned.clone(), false);
+        journal.save(sys, &path).map_err(Error::Journal)?;
+        match run_step(step, &journal, owned, resumed, sys, emit) {
+            Ok((resource, outcome)) => {
+                journal.set(&description, resource, true);
+                journal.save(sys, &path).map_err(Error::Journal)?;
+                emit(&Event::StepFinished {
+                    index,
+                    total,
+                    description,
+                    outcome,
+                    elapsed: started.elapsed(),
+                });
+            }
+            Err(source) => {
+                emit(&Event::StepFailed {
+                    index,
+                    total,
+                    description: description.clone(),
+                    error: source.to_string(),
+                });
+                return Err(Error::StepFailed {
+                    step: description,
+                    source,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Refuses, before anything runs, to take over what exists and is not ours.
+fn refuse_foreign(plan: &Plan, journal: &Journal, sys: &dyn System) -> Result<(), Error> {
+    let ours = |step: &Step| journal.find(&step.describe()).is_some();
+    for step in &plan.steps {
+        match step {
+            Step::CreatePool { pool } if !ours(step) && probe::pool_exists(sys, &pool.name) => {
+                return Err(Error::Refused(format!(
+                    "pool `{}` already exists and zlab did not create it; export or destroy it, or rename the pool in the scenario",
+                    pool.name
+                )));
+            }
+            Step::AttachLoop { file, .. } if !ours(step) => {
+                if let Some(dev) = probe::loops_of(sys, file).first() {
+                    return Err(Error::Refused(format!(
+                        "{} is already attached to {} by someone else; detach it (`losetup --detach {}`) first",
+                        file.display(),
+                        dev.display(),
+                        dev.display()
+                    )));
+                }
+            }
+            Step::LoadBrd { .. } if !ours(step) && probe::module_loaded(sys, "brd") => {
+                return Err(Error::Refused("brd is already loaded, possibly with other parameters and in use; `rmmod brd` first if its RAM disks are free".to_owned()));
+            }
+            Step::Mount { path, .. } if !ours(step) && probe::is_mounted(sys, path) => {
+                return Err(Error::Refused(format!(
+                    "something is already mounted on {}",
+                    path.display()
+                )));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// What the step will own once it has run: nothing if its target already
+/// exists (a directory or file zlab did not make is never removed by `down`).
+fn owned_resource(step: &Step, sys: &dyn System) -> Resource {
+    match step {
+        Step::CreateDir { path } if !sys.exists(path) => Resource::Dir { path: path.clone() },
+        Step::CreateFile { path, .. } if !sys.exists(path) => Resource::File { path: path.clone() },
+        Step::AttachLoop { file, var, .. } => Resource::Loop {
+            file: file.clone(),
+            var: var.clone(),
+            device: None,
+        },
+        Step::LoadBrd { .. } => Resource::Brd,
+        Step::Mount { path, .. } => Resource::Mount { path: path.clone() },
+        Step::CreatePool { pool } => Resource::Pool {
+            name: pool.name.clone(),
+        },
+        _ => Resource::Action,
+    }
+}
+
+fn run_step(
+    step: &Step,
+    journal: &Journal,
+    owned: Resource,
+    resumed: bool,
+    sys: &dyn System,
+    emit: &mut dyn FnMut(&Event),
+) -> Result<(Resource, Outcome), CommandError> {
+    let bind = |var: &str| journal.binding(var);
+    // A step interrupted by a crash may have done its work: adopt it.
+    if resumed {
+        let adopted = match (step, &owned) {
+            (Step::AttachLoop { file, .. }, Resource::Loop { file: f, var, .. }) => {
+                probe::loops_of(sys, file).first().map(|d| Resource::Loop {
+                    file: f.clone(),
+                    var: var.clone(),
+                    device: Some(d.clone()),
+                })
+            }
+            (Step::LoadBrd { .. }, _) if probe::module_loaded(sys, "brd") => Some(owned.clone()),
+            (Step::CreatePool { pool }, _) if probe::pool_exists(sys, &pool.name) => {
+                Some(owned.clone())
+            }
+            (Step::Mount { path, .. }, _) if probe::is_mounted(sys, path) => Some(owned.clone()),
+            _ => None,
+        };
+        if let Some(resource) = adopted {
+            return Ok((resource, Outcome::AlreadyPresent));
+        }
+    }
+    match step {
+        Step::CreateDir { path } | Step::CreateFile { path, .. }
+            if sys.exists(path) && owned == Resource::Action =>
+        {
+            return Ok((Resource::Action, Outcome::AlreadyPresent));
+        }
+        Step::CreateDataset { name, .. } if probe::dataset_exists(sys, name) => {
+            return Ok((Resource::Action, Outcome::AlreadyPresent));
+        }
+        Step::Fill { .. } => {
+            return Ok((
+                Resource::Action,
+                Outcome::Skipped("fills run with `zlab fill`, which is not built yet".to_owned()),
+            ));
+        }
+        Step::WipeEnds { device, mib } => {
+            let dev = resolved(device, &bind)?;
+            let len = u64::from(*mib) * MIB;
+            let size = probe::device_size(sys, &dev).unwrap_or(0);
+            emit(&Event::Command(format!(
+                "<zero {mib} MiB at both ends of {}>",
+                dev.display()
+            )));
+            sys.zero(&dev, 0, len.min(size))?;
+            sys.zero(&dev, size.saturating_sub(len), len.min(size))?;
+            return Ok((Resource::Action, Outcome::Created));
+        }
+        Step::WipeZero { device } => {
+            let dev = resolved(device, &bind)?;
+            let size = probe::device_size(sys, &dev).unwrap_or(0);
+            emit(&Event::Command(format!(
+                "<zero all {size} bytes of {}>",
+                dev.display()
+            )));
+            sys.zero(&dev, 0, size)?;
+            return Ok((Resource::Action, Outcome::Created));
+        }
+        _ => {}
+    }
+    let mut output = String::new();
+    for command in step.commands() {
+        let command = command
+            .resolve(&bind)
+            .ok_or_else(|| CommandError::Unresolved {
+                command: command.to_string(),
+            })?;
+        if let Some(probe_cmd) = &command.only_if
+            && sys.run(probe_cmd).is_err()
+        {
+            continue;
+        }
+        let plain = CommandLine {
+            only_if: None,
+            ..command
+        };
+        emit(&Event::Command(plain.to_string()));
+        output = sys.run(&plain)?.stdout;
+    }
+    let resource = match owned {
+        Resource::Loop { file, var, .. } => Resource::Loop {
+            file,
+            var,
+            device: Some(PathBuf::from(output.trim())),
+        },
+        other => other,
+    };
+    Ok((resource, Outcome::Created))
+}
+
+fn resolved(
+    device: &crate::lab::DevicePath,
+    bind: &dyn Fn(&str) -> Option<PathBuf>,
+) -> Result<PathBuf, CommandError> {
+    device
+        .resolve(bind)
+        .ok_or_else(|| CommandError::Unresolved {
+            command: device.to_string(),
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::host::HostFacts;
+    use crate::system::fake::FakeSystem;
+
+    const LAB: &str = "lab: t\ndevices:\n  d:\n    sparse: { dir: /z, count: 2, size: 1G }\npools:\n  - name: tank\n    vdevs: [{ type: mirror, devices: d }]\n";
+
+    fn plan() -> Plan {
+        let scenario = crate::scenario::load_str(Path::new("t.yaml"), LAB).expect("decodes");
+        let lab = crate::validate::validate(&scenario, &HostFacts::unknown()).expect("valid");
+        crate::plan::build(&lab)
+    }
+
+    /// The refusal checks' answers: neither backing file is attached yet.
+    fn no_foreign_files(sys: &FakeSystem) -> &FakeSystem {
+        sys.expect(
+            "losetup --list --noheadings --output NAME --associated /z/disk0.img",
+            "",
+        )
+        .expect(
+            "losetup --list --noheadings --output NAME --associated /z/disk1.img",
+            "",
+        )
+    }
+
+    #[test]
+    fn up_runs_the_plan_binding_loop_devices_and_journals_them() {
+        let sys = FakeSystem::new();
+        no_foreign_files(&sys)
+            .expect_failure("zpool list -H -o name tank", "no such pool")
+            .expect("mkdir -p /z", "")
+            .expect("truncate -s 1G /z/disk0.img", "")
+            .expect("truncate -s 1G /z/disk1.img", "")
+            .expect("losetup --find --show /z/disk0.img", "/dev/loop4\n")
+            .expect("losetup --find --show /z/disk1.img", "/dev/loop5\n")
+            .expect("zpool create tank mirror /dev/loop4 /dev/loop5", "");
+        up(&plan(), Path::new("/state"), &sys, &mut |_| {}).expect("up");
+        sys.assert_done();
+        let journal = Journal::load(&sys, Path::new("/state/journal.json"), "t").expect("journal");
+        assert!(journal.records.iter().all(|r| r.done));
+        assert_eq!(journal.binding("d_1"), Some(PathBuf::from("/dev/loop5")));
+    }
+
+    #[test]
+    fn a_failed_step_stays_journaled_as_started() {
+        let sys = FakeSystem::new();
+        no_foreign_files(&sys)
+            .expect_failure("zpool list -H -o name tank", "no such pool")
+            .expect("mkdir -p /z", "")
+            .expect_failure("truncate -s 1G /z/disk0.img", "No space left on device");
+        let err = up(&plan(), Path::new("/state"), &sys, &mut |_| {}).expect_err("fails");
+        assert!(matches!(err, Error::StepFailed { .. }), "{err}");
+        let journal = Journal::load(&sys, Path::new("/state/journal.json"), "t").expect("journal");
+        let last = journal.records.last().expect("a record");
+        assert_eq!(
+            last.resource,
+            Resource::File {
+                path: "/z/disk0.img".into()
+            }
+        );
+        assert!(!last.done);
+    }
+
+    #[test]
+    fn a_foreign_pool_is_refused_before_anything_runs() {
+        let sys = FakeSystem::new();
+        no_foreign_files(&sys).expect("zpool list -H -o name tank", "tank\n");
+        let err = up(&plan(), Path::new("/state"), &sys, &mut |_| {}).expect_err("refused");
+        assert!(matches!(err, Error::Refused(_)), "{err}");
+        sys.assert_done();
+    }
+}

@@ -1,0 +1,79 @@
+//! Shows executor events: a spinner and one line per step on a terminal, plain
+//! timestamped lines otherwise (logs, `screen`, CI). Every command is shown.
+
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::exec::event::{Event, Outcome};
+
+pub struct Reporter {
+    bar: Option<ProgressBar>,
+    start: Instant,
+}
+
+impl Reporter {
+    pub fn new(is_terminal: bool) -> Self {
+        let bar = is_terminal.then(|| {
+            let bar = ProgressBar::new_spinner();
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar.enable_steady_tick(Duration::from_millis(120));
+            bar
+        });
+        Reporter {
+            bar,
+            start: Instant::now(),
+        }
+    }
+
+    fn line(&self, text: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(text),
+            None => eprintln!("[{:>7.1}s] {text}", self.start.elapsed().as_secs_f64()),
+        }
+    }
+
+    pub fn event(&mut self, event: &Event) {
+        match event {
+            Event::StepStarted {
+                index,
+                total,
+                description,
+            } => match &self.bar {
+                Some(bar) => bar.set_message(format!("[{index}/{total}] {description}")),
+                None => self.line(&format!("[{index}/{total}] {description}")),
+            },
+            Event::Command(text) => self.line(&format!("    $ {text}")),
+            Event::StepFinished {
+                index,
+                total,
+                description,
+                outcome,
+                elapsed,
+            } => {
+                let how = match outcome {
+                    Outcome::Created => format!("done in {:.1}s", elapsed.as_secs_f64()),
+                    Outcome::AlreadyPresent => "already present".to_owned(),
+                    Outcome::Skipped(why) => format!("skipped: {why}"),
+                };
+                self.line(&format!("ok [{index}/{total}] {description} ({how})"));
+            }
+            Event::StepFailed {
+                index,
+                total,
+                description,
+                error,
+            } => self.line(&format!("FAILED [{index}/{total}] {description}: {error}")),
+            Event::Note(text) => self.line(text),
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
