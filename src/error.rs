@@ -54,6 +54,9 @@ pub enum Error {
         source: crate::system::CommandError,
     },
 
+    #[error("the lab is not what the scenario says:\n  {}", .0.join("\n  "))]
+    Mismatch(Vec<String>),
+
     #[error("refusing to go on: {0}")]
     Refused(String),
 

@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::journal::{Journal, Resource};
-use super::probe;
 use super::up::journal_path;
+use super::{probe, verify};
 use crate::error::Error;
 use crate::plan::Plan;
 use crate::plan::command::CommandLine;
@@ -40,14 +40,52 @@ pub fn status(plan: &Plan, state_dir: &Path, sys: &dyn System) -> Result<String,
         };
         let _ = writeln!(out, "  {state:<8} {description}{detail}");
     }
+    let bind = |var: &str| journal.binding(var);
+    let resolve = |d: &crate::lab::Device| {
+        d.path
+            .resolve(&bind)
+            .map_or_else(|| d.path.to_string(), |p| p.display().to_string())
+    };
     for step in &plan.steps {
         if let Step::CreatePool { pool } = step
             && probe::pool_exists(sys, &pool.name)
         {
             out.push_str(&pool_report(&pool.name, sys));
+            if let Ok(topology) = verify::actual(sys, &pool.name) {
+                out.push_str(&topology_lines(&topology));
+            }
+            match verify::verify_pool(sys, pool, &resolve) {
+                Ok(diffs) if diffs.is_empty() => {
+                    out.push_str("  matches the scenario (topology and properties)\n");
+                }
+                Ok(diffs) => {
+                    for d in diffs {
+                        let _ = writeln!(out, "  DIFFERS: {d}");
+                    }
+                }
+                Err(e) => {
+                    let _ = writeln!(out, "  could not compare with the scenario: {e}");
+                }
+            }
         }
     }
     Ok(out)
+}
+
+/// `  data: raidz1 /dev/loop0 /dev/loop1 …`, one line per vdev.
+fn topology_lines(t: &verify::Topology) -> String {
+    let mut out = String::new();
+    for (class, vdevs) in [("data", &t.data), ("log", &t.log), ("special", &t.special)] {
+        for v in vdevs {
+            let _ = writeln!(out, "  {class}: {} {}", v.kind, v.devices.join(" "));
+        }
+    }
+    for (class, devices) in [("cache", &t.cache), ("spare", &t.spares)] {
+        if !devices.is_empty() {
+            let _ = writeln!(out, "  {class}: {}", devices.join(" "));
+        }
+    }
+    out
 }
 
 /// Whether a journaled resource still exists, as a suffix for its line.

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use super::event::{Event, Outcome};
 use super::journal::{Journal, Resource};
-use super::probe;
+use super::{guard, probe, verify};
 use crate::error::Error;
 use crate::plan::Plan;
 use crate::plan::command::CommandLine;
@@ -30,11 +30,17 @@ pub fn up(
 ) -> Result<(), Error> {
     let path = journal_path(state_dir);
     let mut journal = Journal::load(sys, &path, &plan.lab).map_err(Error::Journal)?;
-    refuse_foreign(plan, &journal, sys)?;
+    refuse_foreign(plan, &journal, sys, emit)?;
     let total = plan.steps.len();
+    let mut verified = false;
     for (i, step) in plan.steps.iter().enumerate() {
         let index = i + 1;
         let description = step.describe();
+        // Fills start only on a lab that is what the scenario says.
+        if matches!(step, Step::Fill { .. }) && !verified {
+            verify(plan, &journal, sys, emit)?;
+            verified = true;
+        }
         if journal.find(&description).is_some_and(|r| r.done) {
             emit(&Event::StepFinished {
                 index,
@@ -83,11 +89,87 @@ pub fn up(
             }
         }
     }
+    if !verified {
+        verify(plan, &journal, sys, emit)?;
+    }
     Ok(())
 }
 
+/// Reads back every pool's topology and properties and compares them with
+/// the scenario.
+fn verify(
+    plan: &Plan,
+    journal: &Journal,
+    sys: &dyn System,
+    emit: &mut dyn FnMut(&Event),
+) -> Result<(), Error> {
+    let bind = |var: &str| journal.binding(var);
+    let resolve = |d: &crate::lab::Device| {
+        d.path
+            .resolve(&bind)
+            .map_or_else(|| d.path.to_string(), |p| p.display().to_string())
+    };
+    let mut diffs = Vec::new();
+    for step in &plan.steps {
+        if let Step::CreatePool { pool } = step {
+            let found =
+                verify::verify_pool(sys, pool, &resolve).map_err(|source| Error::StepFailed {
+                    step: format!("verify pool {}", pool.name),
+                    source,
+                })?;
+            if found.is_empty() {
+                emit(&Event::Note(format!(
+                    "verified: pool {} has the topology and properties the scenario asks for",
+                    pool.name
+                )));
+            }
+            diffs.extend(found);
+        }
+    }
+    if diffs.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Mismatch(diffs))
+    }
+}
+
 /// Refuses, before anything runs, to take over what exists and is not ours.
-fn refuse_foreign(plan: &Plan, journal: &Journal, sys: &dyn System) -> Result<(), Error> {
+fn refuse_foreign(
+    plan: &Plan,
+    journal: &Journal,
+    sys: &dyn System,
+    emit: &mut dyn FnMut(&Event),
+) -> Result<(), Error> {
+    // Once a run has begun, the disks carry what zlab put there.
+    if journal.records.is_empty() {
+        for disk in &plan.disks {
+            let problems = guard::disk_problems(sys, &disk.path).map_err(|e| {
+                Error::Refused(format!(
+                    "cannot inspect {} ({}): {e}",
+                    disk.path.display(),
+                    disk.label
+                ))
+            })?;
+            if problems.is_empty() {
+                continue;
+            }
+            if disk.force {
+                emit(&Event::Note(format!(
+                    "warning: using {} ({}) although {}, because its group says `force: true`",
+                    disk.path.display(),
+                    disk.label,
+                    problems.join("; ")
+                )));
+            } else {
+                return Err(Error::Refused(format!(
+                    "{} ({}) is in use or not blank: {}; if it may be erased, set `force: true` on its disk group",
+                    disk.path.display(),
+                    disk.label,
+                    problems.join("; ")
+                )));
+            }
+        }
+    }
     let ours = |step: &Step| journal.find(&step.describe()).is_some();
     for step in &plan.steps {
         match step {
@@ -290,7 +372,12 @@ mod tests {
             .expect("truncate -s 1G /z/disk1.img", "")
             .expect("losetup --find --show /z/disk0.img", "/dev/loop4\n")
             .expect("losetup --find --show /z/disk1.img", "/dev/loop5\n")
-            .expect("zpool create tank mirror /dev/loop4 /dev/loop5", "");
+            .expect("zpool create tank mirror /dev/loop4 /dev/loop5", "")
+            .expect(
+                "zpool status -jP --json-int tank",
+                r#"{"pools":{"tank":{"vdevs":{"tank":{"vdevs":{"mirror-0":{"name":"mirror-0","vdevs":{
+                    "/dev/loop4":{"path":"/dev/loop4"},"/dev/loop5":{"path":"/dev/loop5"}}}}}}}}}"#,
+            );
         up(&plan(), Path::new("/state"), &sys, &mut |_| {}).expect("up");
         sys.assert_done();
         let journal = Journal::load(&sys, Path::new("/state/journal.json"), "t").expect("journal");

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use super::command::CommandLine;
 use super::step::Step;
-use crate::lab::{Lab, Source};
+use crate::lab::{DevicePath, Lab, Source};
 use crate::scenario::model::WipeMode;
 
 #[derive(Debug, Clone)]
@@ -13,6 +13,16 @@ pub struct Plan {
     pub lab: String,
     pub file: PathBuf,
     pub steps: Vec<Step>,
+    /// Block devices zlab did not create: checked before `up` touches anything.
+    pub disks: Vec<RealDisk>,
+}
+
+/// A real disk the scenario uses, and whether it may be used although it looks busy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RealDisk {
+    pub label: String,
+    pub path: PathBuf,
+    pub force: bool,
 }
 
 pub fn build(lab: &Lab) -> Plan {
@@ -108,10 +118,27 @@ pub fn build(lab: &Lab) -> Plan {
         }));
     }
     steps.extend(lab.fills.iter().map(|f| Step::Fill { fill: f.clone() }));
+    let disks = lab
+        .groups
+        .iter()
+        .filter_map(|g| match g.source {
+            Source::Disk { force } => Some(g.members.iter().filter_map(move |m| match &m.path {
+                DevicePath::Known(path) => Some(RealDisk {
+                    label: m.label.clone(),
+                    path: path.clone(),
+                    force,
+                }),
+                _ => None,
+            })),
+            _ => None,
+        })
+        .flatten()
+        .collect();
     Plan {
         lab: lab.name.clone(),
         file: lab.file.clone(),
         steps,
+        disks,
     }
 }
 
@@ -129,6 +156,10 @@ impl Plan {
     /// Every program the plan and its teardown run, once each, for preflight.
     pub fn programs(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
+        if !self.disks.is_empty() {
+            // Real disks are inspected before use (exec::guard).
+            out.extend(["lsblk".to_owned(), "wipefs".to_owned()]);
+        }
         for s in &self.steps {
             for c in s.commands().into_iter().chain(s.undo()) {
                 let probe = c.only_if.map(|p| p.program);

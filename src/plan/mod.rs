@@ -5,4 +5,4 @@ pub mod command;
 pub mod render;
 pub mod step;
 
-pub use build::{Plan, build};
+pub use build::{Plan, RealDisk, build};

@@ -114,7 +114,17 @@ fn a_failure_at_every_command_is_always_torn_down() {
     let shim = tempfile::tempdir().expect("shim dir");
     let count = shim.path().join("count");
     for program in [
-        "mkdir", "truncate", "losetup", "modprobe", "parted", "zpool", "zfs", "zdb", "wipefs",
+        "mkdir",
+        "truncate",
+        "losetup",
+        "modprobe",
+        "parted",
+        "mkfs.ext4",
+        "mount",
+        "zpool",
+        "zfs",
+        "zdb",
+        "wipefs",
         "blockdev",
     ] {
         let real = sh(&format!("command -v {program}")).trim().to_owned();
@@ -149,10 +159,10 @@ fn a_failure_at_every_command_is_always_torn_down() {
             .unwrap_or(0);
         (out, commands)
     };
-    for scenario in [
-        "scenarios/quickstart.yaml",
-        "scenarios/ram-slog-mirror.yaml",
-    ] {
+    // One small lab with every kind of step (files, loops, brd, wipe, GPT on a
+    // RAM disk and a loop device, mkfs, mount, pool with a log, dataset).
+    {
+        let scenario = "fixtures/rig/every-step.yaml";
         let (clean, total) = up(scenario, 0);
         assert!(clean.status.success(), "{scenario}:\n{}", text(&clean));
         assert!(zlab(&["down", scenario]).status.success());
@@ -177,7 +187,7 @@ fn a_failure_at_every_command_is_always_torn_down() {
             assert_lab_gone(&format!("{scenario} failing at command {n}"));
         }
         assert!(
-            failed_runs >= 10,
+            failed_runs >= 16,
             "{scenario}: only {failed_runs} of {total} injected failures failed `up`"
         );
     }

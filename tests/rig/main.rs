@@ -7,6 +7,7 @@
 //! assertion fails.
 
 mod executor;
+mod real_disks;
 mod scripts;
 
 use std::process::Output;
