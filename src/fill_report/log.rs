@@ -130,13 +130,17 @@ fn file_record(raw: Raw<'_>) -> Result<FileRecord<'_>, String> {
             "`ms` {ms} is not a positive number of milliseconds"
         ));
     }
-    Ok(FileRecord {
+    let file = FileRecord {
         index,
         name: raw.name,
         bytes,
         start,
         ms,
-    })
+    };
+    if !file.mb_s().is_finite() {
+        return Err(format!("`ms` {ms} is too small a time for {bytes} bytes"));
+    }
+    Ok(file)
 }
 
 /// serde_json's message; the position is within a one-line document, so only
@@ -301,6 +305,19 @@ mod tests {
         let err = parse_line(br#"{"type":"file","index":1,"bytes":10,"start_unix":5,"ms":0}"#)
             .unwrap_err();
         assert_eq!(err, "`ms` 0 is not a positive number of milliseconds");
+    }
+
+    #[test]
+    fn an_infinite_rate_is_rejected() {
+        let err = parse_line(
+            br#"{"type":"file","index":1,"bytes":1073741824,"start_unix":5,"ms":1e-310}"#,
+        )
+        .unwrap_err();
+        assert!(err.starts_with("`ms` "), "{err}");
+        assert!(
+            err.ends_with(" is too small a time for 1073741824 bytes"),
+            "{err}"
+        );
     }
 
     #[test]

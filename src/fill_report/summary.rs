@@ -44,7 +44,8 @@ pub fn render(a: &Analysis, plot: &Path) -> String {
             thousands(a.bytes)
         ),
     );
-    line("time", &time(a, &at));
+    line("time", &time(a));
+    line("gaps", &gaps(a, &at));
     line("runs", &runs(a, &at));
     line(
         "mean",
@@ -61,24 +62,28 @@ pub fn render(a: &Analysis, plot: &Path) -> String {
         "file time",
         &format!("p50 {}, p99 {}", file_time(a.p50_ms), file_time(a.p99_ms)),
     );
-    line(
-        "rolling",
-        &match (&a.rolling_min, &a.rolling_max) {
-            (Some(min), Some(max)) => format!(
-                "min {} (window ending with {} at {}), max {} ({} at {})",
-                mb_s(min.mb_s),
-                min.file.label(),
-                at(min.file.end),
-                mb_s(max.mb_s),
-                max.file.label(),
-                at(max.file.end)
-            ),
-            _ => format!(
+    match (&a.rolling_min, &a.rolling_max) {
+        (Some(min), Some(max)) => {
+            for (label, word, e) in [("rolling", "min", min), ("", "max", max)] {
+                line(
+                    label,
+                    &format!(
+                        "{word} {}, window ending with {} at {}",
+                        mb_s(e.mb_s),
+                        e.file.label(),
+                        at(e.file.end)
+                    ),
+                );
+            }
+        }
+        _ => line(
+            "rolling",
+            &format!(
                 "n/a: no run has {} files (a smaller --window gives one)",
                 a.window
             ),
-        },
-    );
+        ),
+    }
     let width = a
         .slowest
         .iter()
@@ -144,11 +149,21 @@ fn files(a: &Analysis) -> String {
     text
 }
 
-fn time(a: &Analysis, at: &dyn Fn(f64) -> String) -> String {
+fn time(a: &Analysis) -> String {
     let wall = duration(a.wall_seconds());
-    let gaps = a.gaps().count();
-    if gaps == 0 {
-        return format!("{wall} from the first start to the last end, without a gap");
+    if a.gaps().next().is_none() {
+        return format!("{wall} from the first start to the last end");
+    }
+    format!(
+        "{wall} from the first start to the last end, {} of it writing",
+        duration(a.writing_seconds())
+    )
+}
+
+fn gaps(a: &Analysis, at: &dyn Fn(f64) -> String) -> String {
+    let count = a.gaps().count();
+    if count == 0 {
+        return "none: files were written all along".to_owned();
     }
     let listed: Vec<String> = a
         .gaps()
@@ -156,12 +171,9 @@ fn time(a: &Analysis, at: &dyn Fn(f64) -> String) -> String {
         .map(|g| format!("{} at {}", duration(g.seconds()), at(g.start)))
         .collect();
     format!(
-        "{wall} from the first start to the last end; {} writing, {} gap{} without writing: {}{}",
-        duration(a.writing_seconds()),
-        gaps,
-        if gaps == 1 { "" } else { "s" },
+        "{count} without writing: {}{}",
         listed.join(", "),
-        more(gaps)
+        more(count)
     )
 }
 
@@ -192,7 +204,7 @@ fn runs(a: &Analysis, at: &dyn Fn(f64) -> String) -> String {
 
 fn slow(f: &FileAt, width: usize, at: &dyn Fn(f64) -> String) -> String {
     format!(
-        "{:<width$}  {:>12}  {:>14}  at {}",
+        "{:<width$}  {:>10}  {:>12}  at {}",
         f.label(),
         file_time(f.ms),
         mb_s(f.mb_s),
