@@ -31,7 +31,10 @@ pub fn render(a: &Analysis, plot: &Path) -> String {
     for m in &a.malformed {
         line("", &format!("  line {}: {}", m.line, m.reason));
     }
-    let unlisted = a.counts.malformed - u64::try_from(a.malformed.len()).unwrap_or(0);
+    let unlisted = a
+        .counts
+        .malformed
+        .saturating_sub(u64::try_from(a.malformed.len()).unwrap_or(0));
     if unlisted > 0 {
         line("", &format!("  … and {} more", thousands(unlisted)));
     }

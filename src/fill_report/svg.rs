@@ -1,10 +1,10 @@
-//! The plot of a fill report, as hand-written SVG: the MB/s of each file as a
-//! light min–max mark per pixel column, the rolling average as a bold line
-//! broken between runs, gaps as grey bands and resumes as dashed markers,
-//! over elapsed time.
+//! The plot of a fill report, as hand-written SVG: the MB/s of the files of
+//! each pixel column as their range (light) and mean ± 1 sd (darker), the
+//! rolling average as a bold line broken between runs, gaps as grey bands and
+//! resumes as dashed markers, over elapsed time.
 //!
-//! Its size is bounded by the plot's width, not by the log: one mark and one
-//! line point per pixel column (about 40 KB for any number of files), plus at
+//! Its size is bounded by the plot's width, not by the log: two marks and one
+//! line point per pixel column (about 45 KB for any number of files), plus at
 //! most one band and one marker per column.
 
 use std::fmt::Write as _;

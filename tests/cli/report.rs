@@ -11,6 +11,25 @@ fn zlab() -> Command {
     cmd
 }
 
+/// Runs `zlab report LOG -o PLOT EXTRA…`, which must succeed; its summary.
+fn report(log: &Path, plot: &Path, extra: &[&str]) -> String {
+    let out = zlab()
+        .arg("report")
+        .arg(log)
+        .arg("-o")
+        .arg(plot)
+        .args(extra)
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8 summary")
+}
+
 const RESUMED: &str = "fixtures/fill-logs/resumed.jsonl";
 
 /// How many `tag` elements the plot has (inside the element with id `within`,
@@ -37,19 +56,8 @@ fn svg_elements(svg: &str, tag: &str, within: Option<&str>) -> usize {
 fn report_of_a_resumed_fill() {
     let dir = tempfile::tempdir().expect("tempdir");
     let plot = dir.path().join("plot.svg");
-    let out = zlab()
-        .args(["report", RESUMED, "--window", "3", "-o"])
-        .arg(&plot)
-        .output()
-        .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let summary =
-        String::from_utf8_lossy(&out.stdout).replace(&dir.path().display().to_string(), "[TMP]");
+    let summary = report(Path::new(RESUMED), &plot, &["--window", "3"])
+        .replace(&dir.path().display().to_string(), "[TMP]");
     insta::assert_snapshot!("report_resumed", summary);
 
     let svg = std::fs::read_to_string(&plot).expect("plot written");
@@ -65,13 +73,7 @@ fn report_of_a_resumed_fill() {
 #[test]
 fn report_without_a_full_window_says_so() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let out = zlab()
-        .args(["report", RESUMED, "-o"])
-        .arg(dir.path().join("plot.svg"))
-        .output()
-        .expect("run");
-    assert_eq!(out.status.code(), Some(0));
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = report(Path::new(RESUMED), &dir.path().join("plot.svg"), &[]);
     assert!(
         stdout.contains(
             "fill log   fixtures/fill-logs/resumed.jsonl (rolling average over 60 files)"
@@ -178,20 +180,7 @@ fn report_of_453120_files_stays_small() {
     drop(w);
 
     let plot = dir.path().join("big.svg");
-    let out = zlab()
-        .arg("report")
-        .arg(&log)
-        .arg("-o")
-        .arg(&plot)
-        .output()
-        .expect("run");
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stdout = report(&log, &plot, &[]);
     assert!(
         stdout
             .contains("files      453,120, indexes 0–453,119 (none missing); 1 record superseded"),
