@@ -1,5 +1,6 @@
 //! Command-line interface: clap types only.
 
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -50,6 +51,17 @@ pub enum Command {
     },
     /// Run a scenario's fills.
     Fill { file: PathBuf },
+    /// Summarise a fill's JSON-lines log and plot its throughput over time as SVG.
+    Report {
+        /// The log `zlab fill` wrote (JSON lines).
+        log: PathBuf,
+        /// Where to write the SVG plot [default: the log's path with `.svg`].
+        #[arg(short, long, value_name = "OUT.svg")]
+        output: Option<PathBuf>,
+        /// Files in the rolling average, recomputed from the log.
+        #[arg(long, value_name = "N", default_value = "60")]
+        window: NonZeroU32,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

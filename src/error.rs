@@ -66,6 +66,9 @@ pub enum Error {
         hint: &'static str,
     },
 
+    #[error(transparent)]
+    FillReport(#[from] crate::fill_report::Error),
+
     #[error("teardown incomplete; still to do by hand (journal kept at {}):\n  {}", journal.display(), remaining.join("\n  "))]
     TeardownIncomplete {
         journal: PathBuf,

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod diag;
 pub mod error;
 pub mod exec;
+pub mod fill_report;
 pub mod host;
 pub mod lab;
 pub mod plan;
@@ -78,6 +79,11 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
                 why: "fills are the next issue; `zlab plan` shows what the fill will do",
             })
         }
+        Command::Report {
+            log,
+            output,
+            window,
+        } => Ok(fill_report::report(&log, output.as_deref(), window, out)?),
     }
 }
 

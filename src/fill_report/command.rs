@@ -1,0 +1,82 @@
+//! The `zlab report` command: analyse a log, write the plot, print the summary.
+
+use std::io::Write;
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+
+use super::{Error, scan, summary, svg};
+
+/// Reports on the fill log `log`: writes the plot to `plot` (default: the log's
+/// path with `.svg` for its extension) and the summary to `out`.
+pub fn report(
+    log: &Path,
+    plot: Option<&Path>,
+    window: NonZeroU32,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
+    let plot = plot.map_or_else(|| default_plot(log), Path::to_owned);
+    if same_file(log, &plot) {
+        return Err(Error::PlotIsLog { path: plot });
+    }
+    let analysis = scan::analyze(log, window, svg::COLUMNS)?;
+    std::fs::write(&plot, svg::render(&analysis)).map_err(|source| Error::Write {
+        path: plot.clone(),
+        source,
+    })?;
+    out.write_all(summary::render(&analysis, &plot).as_bytes())
+        .map_err(Error::Output)
+}
+
+/// `fill.jsonl` → `fill.svg`; `plot.svg` → `plot.svg.svg` (never the log itself).
+fn default_plot(log: &Path) -> PathBuf {
+    let plot = log.with_extension("svg");
+    if plot == log {
+        let mut name = log.as_os_str().to_owned();
+        name.push(".svg");
+        PathBuf::from(name)
+    } else {
+        plot
+    }
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    a == b
+        || matches!(
+            (a.canonicalize(), b.canonicalize()),
+            (Ok(x), Ok(y)) if x == y
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plot_goes_beside_the_log() {
+        assert_eq!(
+            default_plot(Path::new("runs/fill.jsonl")),
+            PathBuf::from("runs/fill.svg")
+        );
+        assert_eq!(default_plot(Path::new("fill")), PathBuf::from("fill.svg"));
+        assert_eq!(
+            default_plot(Path::new("odd.svg")),
+            PathBuf::from("odd.svg.svg")
+        );
+    }
+
+    #[test]
+    fn refuses_to_overwrite_the_log() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log = dir.path().join("fill.jsonl");
+        std::fs::write(&log, "{}\n").expect("write");
+        let err = report(
+            &log,
+            Some(&dir.path().join(".").join("fill.jsonl")),
+            NonZeroU32::MIN,
+            &mut Vec::new(),
+        )
+        .expect_err("must refuse");
+        assert!(matches!(err, Error::PlotIsLog { .. }), "{err}");
+        assert_eq!(std::fs::read_to_string(&log).expect("read"), "{}\n");
+    }
+}
