@@ -522,7 +522,9 @@ impl Checker<'_> {
                         parent: Box::new(device.path.clone()),
                         number,
                     },
-                    size: None,
+                    size: device
+                        .size
+                        .and_then(|d| part_size(d, p.start.value, p.end.value)),
                 };
                 self.add_name(&p.name, &format!("{pf}.name"), vec![part.clone()]);
                 parts.push(PartSpec {
@@ -822,6 +824,16 @@ impl Checker<'_> {
     /// and a partitioned device is used through its partitions.
     fn claim(&mut self, devices: &[(Device, Span)], field: &str) {
         for (d, at) in devices {
+            if let Some(size) = d.size
+                && size.bytes() < MIN_VDEV_SIZE
+            {
+                self.error(
+                    *at,
+                    field,
+                    format!("`{}` is {}, smaller than the 64 MiB ZFS needs for a device", d.label, size.human()),
+                    "zpool create fails with \"one or more devices is currently unavailable\": make it at least 64M".to_owned(),
+                );
+            }
             if let Some(table) = self.partitioned.get(&d.path).cloned() {
                 self.error(
                     *at,
@@ -1081,6 +1093,19 @@ fn pool_name_valid(name: &str) -> Result<(), &'static str> {
         return Err("names like `c0…` are reserved");
     }
     Ok(())
+}
+
+/// `SPA_MINDEVSIZE`: OpenZFS refuses smaller vdevs.
+const MIN_VDEV_SIZE: u64 = 64 << 20;
+
+/// A partition's size from its bounds on a device of known size (before
+/// parted's alignment, which takes at most a MiB).
+fn part_size(device: Size, start: Bound, end: Bound) -> Option<Size> {
+    let at = |b: Bound| match b {
+        Bound::Percent(p) => u64::try_from(u128::from(device.bytes()) * u128::from(p) / 100).ok(),
+        Bound::Offset(o) => Some(o.bytes()),
+    };
+    Some(Size::from_bytes(at(end)?.checked_sub(at(start)?)?))
 }
 
 #[cfg(test)]

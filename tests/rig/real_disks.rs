@@ -52,10 +52,12 @@ fn real_disks_are_used_only_when_idle_and_blank_or_forced() {
     sh("umount /mnt/busy");
     refused(PLAIN, "/dev/vdb carries a filesystem signature (ext4)");
 
-    sh("zpool create other /dev/vda");
-    refused(PLAIN, "belongs to the imported pool other");
+    // Whole-disk vdevs need udev, which the guest lacks: a partition will do.
+    sh("parted --script /dev/vda mklabel gpt mkpart p 0% 100% && zpool create other /dev/vda1");
+    refused(PLAIN, "/dev/vda1 belongs to the imported pool other");
     sh("zpool destroy other");
-    refused(PLAIN, "carries an old ZFS label (pool other)");
+    refused(PLAIN, "/dev/vda1 carries an old ZFS label (pool other)");
+    refused(PLAIN, "/dev/vda carries a partition table");
 
     let forced = up_and_down(FORCED);
     assert!(
