@@ -63,6 +63,9 @@ pub enum Error {
         hint: &'static str,
     },
 
+    #[error("list dRAID layouts: {0}")]
+    Layouts(#[from] crate::zfs::capacity::layouts::SearchError),
+
     #[error("teardown incomplete; still to do by hand (journal kept at {}):\n  {}", journal.display(), remaining.join("\n  "))]
     TeardownIncomplete {
         journal: PathBuf,

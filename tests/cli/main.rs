@@ -1,4 +1,5 @@
 //! Command-line behaviour, plan snapshots of every shipped scenario, and diagnostics.
 
+mod capacity;
 mod cli;
 mod scenarios;
