@@ -16,7 +16,7 @@ use crate::scenario::model::FillTarget;
 use crate::scenario::size::Size;
 use crate::zfs::capacity::fill::{DEFAULT_RECORDSIZE, FileCost, file_cost};
 use crate::zfs::capacity::layouts::{Candidate, Search};
-use crate::zfs::capacity::pool::{Layout, PoolSpace, Shape, TopVdev};
+use crate::zfs::capacity::pool::{Layout, PoolSpace, Shape, TopVdev, VdevSpace};
 use crate::zfs::properties::recordsize_bytes;
 use crate::zfs::vdev::ResolvedVdev;
 
@@ -193,14 +193,9 @@ fn pool(spec: &PoolSpec, sectors: &HashMap<DevicePath, u32>) -> PoolReport {
         not_data,
         fills: Vec::new(),
     };
-    if let Some(special) = (!spec.special.is_empty()).then(|| {
-        spec.special
-            .iter()
-            .map(vdev_words)
-            .collect::<Vec<_>>()
-            .join(" + ")
-    }) {
-        report.topology.push_str(&format!(", special {special}"));
+    if !spec.special.is_empty() {
+        let special: Vec<String> = spec.special.iter().map(vdev_words).collect();
+        report.topology = format!("{}, special {}", report.topology, special.join(" + "));
     }
     let Some(ashift) = ashift else {
         report.unknown =
@@ -488,7 +483,7 @@ fn pool_table(out: &mut String, s: &PoolSpace) {
 }
 
 /// `3 × raidz2 of 6: asize …, 1,535 metaslabs of 16 GiB, 128K deflated 341/512`.
-fn group_vdevs(vdevs: &[crate::zfs::capacity::pool::VdevSpace]) -> Vec<String> {
+fn group_vdevs(vdevs: &[VdevSpace]) -> Vec<String> {
     let mut lines: Vec<(String, usize)> = Vec::new();
     for v in vdevs {
         let line = format!(
