@@ -5,6 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::scenario::size::Size;
+
 /// Build ZFS storage labs from declarative YAML scenarios.
 #[derive(Debug, Parser)]
 #[command(name = "zlab", version, about, propagate_version = true)]
@@ -62,6 +64,54 @@ pub enum Command {
         #[arg(long, value_name = "N", default_value = "60")]
         window: NonZeroU32,
     },
+    /// Predict each pool's size and usable space, every loss on the way, and what
+    /// each fill target means in files and bytes, before anything is built.
+    /// With --layouts: compare the dRAID layouts a number of drives allows.
+    Capacity {
+        /// Scenario file.
+        #[arg(required_unless_present = "layouts", conflicts_with = "layouts")]
+        file: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+        /// Skip the checks against this machine (free memory, filesystem limits).
+        #[arg(long)]
+        portable: bool,
+        /// List every whole-group dRAID layout (N-C-D-P-S) of --drives drives of --size.
+        #[arg(long, requires_all = ["drives", "size"])]
+        layouts: bool,
+        /// Number of drives (dRAID children), with --layouts.
+        #[arg(long)]
+        drives: Option<u32>,
+        /// Size of each drive (14TB, 12T), with --layouts.
+        #[arg(long)]
+        size: Option<Size>,
+        /// Sector size shift, with --layouts.
+        #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u8).range(9..=16))]
+        ashift: u8,
+        /// Only this parity (1, 2 or 3), with --layouts.
+        #[arg(long, value_parser = clap::value_parser!(u8).range(1..=3))]
+        parity: Option<u8>,
+        /// Consider 0 to this many distributed spares, with --layouts.
+        #[arg(long, default_value_t = 4)]
+        max_spares: u32,
+        /// Record size of the files the "holds" column counts, with --layouts.
+        #[arg(long, default_value = "1M", value_parser = recordsize)]
+        recordsize: u64,
+    },
+}
+
+/// Output of `zlab capacity`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Tables for people.
+    Text,
+    /// Machine-readable.
+    Json,
+}
+
+fn recordsize(value: &str) -> Result<u64, String> {
+    crate::zfs::properties::recordsize_bytes(value)
+        .ok_or_else(|| format!("`{value}` is not a recordsize: a power of two from 512 to 16M"))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -68,6 +68,8 @@ pub enum Error {
 
     #[error(transparent)]
     FillReport(#[from] crate::fill_report::Error),
+    #[error("list dRAID layouts: {0}")]
+    Layouts(#[from] crate::zfs::capacity::layouts::SearchError),
 
     #[error("teardown incomplete; still to do by hand (journal kept at {}):\n  {}", journal.display(), remaining.join("\n  "))]
     TeardownIncomplete {

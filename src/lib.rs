@@ -4,6 +4,7 @@
 //! [`validate`] (every rule, all errors at once) → [`plan`] (ordered, typed steps,
 //! each with its exact command) → execute (through [`system::System`]) → teardown.
 
+pub mod capacity;
 pub mod cli;
 pub mod diag;
 pub mod error;
@@ -23,7 +24,7 @@ use std::path::Path;
 
 pub use error::Error;
 
-use cli::{Cli, Command, Format};
+use cli::{Cli, Command, Format, ReportFormat};
 use host::HostFacts;
 use lab::Lab;
 use system::real::RealSystem;
@@ -72,6 +73,50 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             out.write_all(text.as_bytes())?;
             Ok(())
         }
+        Command::Capacity {
+            file: Some(file),
+            format,
+            portable,
+            ..
+        } => {
+            let report = capacity::report(&load_lab(&file, &host_facts(portable))?);
+            out.write_all(
+                match format {
+                    ReportFormat::Text => capacity::text(&report),
+                    ReportFormat::Json => capacity::json(&report),
+                }
+                .as_bytes(),
+            )?;
+            Ok(())
+        }
+        Command::Capacity {
+            file: None,
+            format,
+            drives,
+            size,
+            ashift,
+            parity,
+            max_spares,
+            recordsize,
+            ..
+        } => {
+            let search = zfs::capacity::layouts::Search {
+                drives: drives.unwrap_or_default(),
+                size: size.map_or(0, |s| s.bytes()),
+                ashift,
+                parity,
+                max_spares,
+            };
+            let candidates = zfs::capacity::layouts::candidates(&search)?;
+            out.write_all(
+                match format {
+                    ReportFormat::Text => capacity::layouts_text(&search, &candidates, recordsize),
+                    ReportFormat::Json => capacity::layouts_json(&search, &candidates),
+                }
+                .as_bytes(),
+            )?;
+            Ok(())
+        }
         Command::Fill { file } => {
             prepare("fill", &file)?;
             Err(Error::NotYet {
@@ -110,7 +155,9 @@ fn print_plan(
     let lab = load_lab(file, host)?;
     let plan = plan::build(&lab);
     let text = match format {
-        Format::Text => plan::render::text(&plan),
+        Format::Text => {
+            plan::render::text(&plan, &capacity::plan_notes(&capacity::report(&lab), &plan))
+        }
         Format::Sh => plan::render::sh(&plan),
         Format::Json => plan::render::json(&plan),
     };

@@ -7,8 +7,9 @@ use serde_json::json;
 
 use super::build::Plan;
 
-/// Numbered steps with their exact commands, then the teardown.
-pub fn text(plan: &Plan) -> String {
+/// Numbered steps with their exact commands, then the teardown; `notes` are
+/// extra lines under a step (its index in `plan.steps`), such as its capacity.
+pub fn text(plan: &Plan, notes: &[(usize, String)]) -> String {
     let mut out = String::new();
     let n = plan.steps.len();
     let _ = writeln!(
@@ -23,6 +24,9 @@ pub fn text(plan: &Plan) -> String {
         let _ = writeln!(out, "{:>width$}. {}", i + 1, step.describe());
         for line in step.sh(&plan.file.to_string_lossy()) {
             let _ = writeln!(out, "{:width$}  $ {line}", "");
+        }
+        for (_, note) in notes.iter().filter(|(n, _)| *n == i) {
+            let _ = writeln!(out, "{:width$}  {note}", "");
         }
     }
     let teardown = plan.teardown();

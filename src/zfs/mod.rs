@@ -1,5 +1,6 @@
-//! ZFS knowledge: the vdev grammar, layout names and properties.
+//! ZFS knowledge: the vdev grammar, layout names, properties and capacity math.
 
+pub mod capacity;
 pub mod layout_name;
 pub mod properties;
 pub mod vdev;

@@ -149,7 +149,14 @@ fn check_compression(value: &str) -> Result<(), String> {
 
 /// A power of two from 512 bytes to 16 MiB, written the way `zfs set` reads it.
 fn check_recordsize(value: &str) -> Result<(), String> {
-    let err = || Err("a power of two from 512 to 16M, e.g. 128K or 1M".to_owned());
+    match recordsize_bytes(value) {
+        Some(_) => Ok(()),
+        None => Err("a power of two from 512 to 16M, e.g. 128K or 1M".to_owned()),
+    }
+}
+
+/// A `recordsize` value in bytes (`1M` → 1048576), if it is one ZFS accepts.
+pub fn recordsize_bytes(value: &str) -> Option<u64> {
     let upper = value.to_ascii_uppercase();
     let (digits, shift) = match upper.strip_suffix('K').or_else(|| upper.strip_suffix("KB")) {
         Some(d) => (d, 10),
@@ -158,17 +165,8 @@ fn check_recordsize(value: &str) -> Result<(), String> {
             None => (upper.as_str(), 0),
         },
     };
-    let Ok(n) = digits.parse::<u64>() else {
-        return err();
-    };
-    let Some(bytes) = n.checked_shl(shift) else {
-        return err();
-    };
-    if bytes.is_power_of_two() && (512..=16 << 20).contains(&bytes) {
-        Ok(())
-    } else {
-        err()
-    }
+    let bytes = digits.parse::<u64>().ok()?.checked_mul(1 << shift)?;
+    (bytes.is_power_of_two() && (512..=16 << 20).contains(&bytes)).then_some(bytes)
 }
 
 #[cfg(test)]
@@ -180,6 +178,14 @@ mod tests {
         assert!(is_known("com.example:owner", DATASET));
         assert!(is_known("feature@draid", POOL));
         assert!(!is_known("recsize", DATASET));
+    }
+
+    #[test]
+    fn recordsize_values_in_bytes() {
+        assert_eq!(recordsize_bytes("1M"), Some(1 << 20));
+        assert_eq!(recordsize_bytes("128k"), Some(128 << 10));
+        assert_eq!(recordsize_bytes("512"), Some(512));
+        assert_eq!(recordsize_bytes("3K"), None);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Command-line behaviour, plan snapshots of every shipped scenario, and diagnostics.
 
+mod capacity;
 mod cli;
 mod report;
 mod scenarios;

@@ -6,6 +6,7 @@
 //! Each lab is torn down in `Drop` or checked empty afterwards, even when an
 //! assertion fails.
 
+mod capacity;
 mod executor;
 mod real_disks;
 mod scripts;
