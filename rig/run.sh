@@ -36,7 +36,8 @@ echo "$PWD" > "$ctl/cwd"
 drives=()
 for i in "${!disks[@]}"; do
   truncate -s "${disks[$i]}" "$ctl/disk$i.raw"
-  drives+=(-drive "file=$ctl/disk$i.raw,format=raw,if=virtio,cache=unsafe,serial=zlab-disk$i")
+  drives+=(-drive "file=$ctl/disk$i.raw,format=raw,if=none,id=disk$i,cache=unsafe"
+    -device "virtio-blk-pci,drive=disk$i,serial=zlab-disk$i")
 done
 
 timeout --foreground -k 10 "${ZLAB_RIG_TIMEOUT:-3000}" \
