@@ -25,7 +25,7 @@ pub fn run(command: RigCommand, out: &mut dyn Write) -> Result<(), Error> {
         RigCommand::Up { scenario, vm } => up(scenario.as_deref(), &vm, out, &mut emit),
         RigCommand::Run { scenario, vm } => run_once(&scenario, &vm, out, &mut emit),
         RigCommand::Exec { command } => exec(&command, out),
-        RigCommand::Shell => shell(),
+        RigCommand::Shell => shell(out),
         RigCommand::Down => down(out, &mut emit),
     };
     reporter.finish();
@@ -177,9 +177,9 @@ fn exec(command: &[String], out: &mut dyn Write) -> Result<(), Error> {
     }
 }
 
-fn shell() -> Result<(), Error> {
+fn shell(out: &mut dyn Write) -> Result<(), Error> {
     let dir = running()?;
-    match super::shell::shell(&dir)? {
+    match super::shell::shell(&dir, out)? {
         Some(_) => Ok(()),
         None => Err(RigError::GuestGone {
             command: "bash (zlab rig shell)".to_owned(),

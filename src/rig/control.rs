@@ -60,7 +60,7 @@ impl Job {
     }
 
     /// The job's exit status, once the guest has written it.
-    fn status(&self) -> Option<i32> {
+    pub fn status(&self) -> Option<i32> {
         let text = std::fs::read_to_string(self.file("exit")).ok()?;
         Some(text.trim().parse().unwrap_or(-1))
     }
@@ -84,19 +84,6 @@ impl Job {
             }
             if !alive() {
                 return Ok(None);
-            }
-            std::thread::sleep(POLL);
-        }
-    }
-
-    /// Waits for the end of a job whose output goes elsewhere (a shell).
-    pub fn wait_quietly(&self, alive: &dyn Fn() -> bool) -> Option<i32> {
-        loop {
-            if let Some(status) = self.status() {
-                return Some(status);
-            }
-            if !alive() {
-                return None;
             }
             std::thread::sleep(POLL);
         }

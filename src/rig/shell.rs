@@ -5,8 +5,9 @@
 //! size, puts the terminal in raw mode, and copies bytes both ways until the
 //! guest reports that bash has exited.
 
-use std::io::{IsTerminal, Read, Write};
+use std::io::{ErrorKind, IsTerminal, Read, Write};
 use std::os::unix::net::UnixStream;
+use std::time::Duration;
 
 use super::control::Job;
 use super::error::RigError;
@@ -16,7 +17,7 @@ use super::vm::VmDir;
 const EOT: u8 = 4;
 
 /// Runs the shell; returns bash's exit status (`None` if the guest stopped).
-pub fn shell(dir: &VmDir) -> Result<Option<i32>, RigError> {
+pub fn shell(dir: &VmDir, out: &mut dyn Write) -> Result<Option<i32>, RigError> {
     let socket = dir.socket();
     let stream = UnixStream::connect(&socket).map_err(RigError::io("connect to", &socket))?;
     let tty = std::io::stdin().is_terminal();
@@ -32,23 +33,12 @@ pub fn shell(dir: &VmDir) -> Result<Option<i32>, RigError> {
     )?;
     let _raw = if tty { RawMode::enter() } else { None };
 
-    let mut from_guest = stream
-        .try_clone()
-        .map_err(RigError::io("connect to", &socket))?;
     // A serial port drops what arrives before bash opens it: input waits for
     // the guest's first output (the prompt).
     let (prompted, prompt) = std::sync::mpsc::channel::<()>();
-    std::thread::spawn(move || {
-        let mut out = std::io::stdout();
-        let mut buf = [0u8; 4096];
-        while let Ok(n) = from_guest.read(&mut buf) {
-            if n == 0 || out.write_all(&buf[..n]).and_then(|()| out.flush()).is_err() {
-                break;
-            }
-            let _ = prompted.send(());
-        }
-    });
-    let mut to_guest = stream;
+    let mut to_guest = stream
+        .try_clone()
+        .map_err(RigError::io("connect to", &socket))?;
     std::thread::spawn(move || {
         if prompt.recv().is_err() {
             return;
@@ -70,10 +60,36 @@ pub fn shell(dir: &VmDir) -> Result<Option<i32>, RigError> {
             }
         }
     });
-    let status = job.wait_quietly(&|| dir.running_pid().is_some());
-    // Let the last bytes of output through before the terminal is restored.
-    std::thread::sleep(std::time::Duration::from_millis(200));
-    Ok(status)
+    // Guest output is copied here, on the caller's `out`; the read timeout
+    // lets the loop notice the end of the shell.
+    let mut from_guest = stream;
+    from_guest
+        .set_read_timeout(Some(Duration::from_millis(100)))
+        .map_err(RigError::io("connect to", &socket))?;
+    let alive = || dir.running_pid().is_some();
+    let mut buf = [0u8; 4096];
+    let mut ended_at = None;
+    loop {
+        match from_guest.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                let _ = prompted.send(());
+                out.write_all(&buf[..n])
+                    .and_then(|()| out.flush())
+                    .map_err(RigError::io("write the output of", &socket))?;
+                continue;
+            }
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {}
+            Err(e) => return Err(RigError::io("read", &socket)(e)),
+        }
+        // Quiet for a moment: has bash ended? Its last output may still be
+        // on its way, so stop only after one more quiet read.
+        if ended_at.is_some() {
+            break;
+        }
+        ended_at = job.status().or_else(|| (!alive()).then_some(-1)).map(Some);
+    }
+    Ok(ended_at.flatten().filter(|s| *s >= 0))
 }
 
 /// `stty size` of the terminal on stdin: rows and columns.
