@@ -10,7 +10,7 @@ use super::control::{self, Job};
 use super::error::RigError;
 use super::event::RigEvent;
 use super::guest;
-use super::vm::{self, VmConfig, VmDir};
+use super::vm::{self, Lifetime, VmConfig, VmDir};
 use crate::cli::{RigCommand, VmArgs};
 use crate::error::Error;
 use crate::host::HostFacts;
@@ -54,7 +54,7 @@ fn up(
         )));
         vm::power_off(&dir, &RealSystem, emit)?;
     }
-    let cfg = boot(&cache, &dir, args, emit)?;
+    let (cfg, _) = boot(&cache, &dir, args, Lifetime::Detached, emit)?;
     writeln!(
         out,
         "rig: up: {} virtual disk{} of {} ({}); {} shared",
@@ -99,14 +99,16 @@ fn run_once(
     let cache = Cache::locate()?;
     let runs = cache.root.join("runs");
     std::fs::create_dir_all(&runs).map_err(RigError::io("create", &runs))?;
+    remove_stale_runs(&runs);
     let tmp = tempfile::Builder::new()
         .prefix("run-")
         .tempdir_in(&runs)
         .map_err(RigError::io("create a directory in", &runs))?;
     let dir = VmDir::new(tmp.path().join("vm"));
-    let cfg = boot(&cache, &dir, args, emit)?;
+    let (cfg, qemu) = boot(&cache, &dir, args, Lifetime::Attached, emit)?;
     let result = up_status_down(&dir, &cfg, scenario, out);
     vm::power_off(&dir, &RealSystem, emit)?;
+    drop(qemu);
     result?;
     writeln!(
         out,
@@ -118,6 +120,20 @@ fn run_once(
         started.elapsed().as_secs_f64()
     )?;
     Ok(())
+}
+
+/// Removes what interrupted `rig run`s left (their qemu died with them):
+/// directories whose VM was started and no longer runs.
+fn remove_stale_runs(runs: &Path) {
+    let Ok(entries) = std::fs::read_dir(runs) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let dir = VmDir::new(entry.path().join("vm"));
+        if dir.was_started() && dir.running_pid().is_none() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 fn up_status_down(
@@ -209,8 +225,9 @@ fn boot(
     cache: &Cache,
     dir: &VmDir,
     args: &VmArgs,
+    lifetime: Lifetime,
     emit: &mut dyn FnMut(&RigEvent),
-) -> Result<VmConfig, Error> {
+) -> Result<(VmConfig, Option<vm::Attached>), Error> {
     let here = std::env::current_dir().map_err(RigError::io("read", "the current directory"))?;
     let share = args.share.clone().unwrap_or(here);
     let share = share
@@ -228,8 +245,8 @@ fn boot(
     let scripts = cache.install_scripts()?;
     let guest = guest::ensure(&scripts, &cache.root, emit)?;
     let exe = std::env::current_exe().map_err(RigError::io("find", "this zlab executable"))?;
-    vm::boot(dir, &cfg, &guest, &exe, &RealSystem, emit)?;
-    Ok(cfg)
+    let qemu = vm::boot(dir, &cfg, &guest, &exe, lifetime, &RealSystem, emit)?;
+    Ok((cfg, qemu))
 }
 
 /// The running `rig up` VM.
@@ -261,7 +278,7 @@ fn in_guest(
     )?;
     job.wait(out, &mut std::io::stderr(), &|| dir.running_pid().is_some())?
         .ok_or_else(|| RigError::GuestGone {
-            command: command.join(" "),
+            command: control::command_line(command),
         })
 }
 
@@ -296,7 +313,7 @@ fn zlab_words(verb: &str, file: &Path) -> Vec<String> {
 
 fn guest_exit(command: &[String], status: i32) -> Error {
     Error::Rig(RigError::GuestExit {
-        command: command.join(" "),
+        command: control::command_line(command),
         status,
     })
 }

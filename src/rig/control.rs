@@ -18,17 +18,22 @@ use crate::plan::command::quote;
 const POLL: Duration = Duration::from_millis(50);
 
 /// The bash script of one job: in `cwd`, with the VM's own zlab first on PATH.
-/// One word is a command line for bash; several are one command, quoted.
 pub fn script(cwd: &Path, bin: &Path, command: &[String]) -> String {
-    let line = match command {
-        [one] => one.clone(),
-        words => words.iter().map(|w| quote(w)).collect::<Vec<_>>().join(" "),
-    };
+    let line = command_line(command);
     format!(
         "cd {} || exit 125\nexport PATH={}:\"$PATH\"\n{line}\n",
         quote(&cwd.to_string_lossy()),
         quote(&bin.to_string_lossy())
     )
+}
+
+/// The bash command line of `zlab rig exec` words: one word is a command
+/// line already; several are one command, quoted.
+pub fn command_line(command: &[String]) -> String {
+    match command {
+        [one] => one.clone(),
+        words => words.iter().map(|w| quote(w)).collect::<Vec<_>>().join(" "),
+    }
 }
 
 /// A job handed to the guest; its files are `<stem>.*`.

@@ -1,6 +1,7 @@
-//! The rig VM: a state directory, the qemu command line, booting it (qemu
-//! daemonizes, so the VM outlives the `zlab rig up` that started it) and
-//! powering it off.
+//! The rig VM: a state directory, the qemu command line, booting it and
+//! powering it off. `rig up` detaches qemu (`-daemonize`: the VM outlives the
+//! command that started it); `rig run` keeps it attached as a child in its own
+//! process group, so Ctrl-C ends the VM with the command.
 //!
 //! State directory layout (also shared with the guest, at the same path):
 //! `qemu.pid`, `console.log` (first serial port), `shell.sock` (second serial
@@ -70,6 +71,12 @@ impl VmDir {
         self.root.join(format!("disks/disk{n}.raw"))
     }
 
+    /// Whether qemu was ever started here: it opens the console log after
+    /// writing its pid file, and removes only the pid file when it ends.
+    pub fn was_started(&self) -> bool {
+        self.console().exists()
+    }
+
     /// The pid of this directory's qemu, if it runs: the pid file names a live
     /// process whose command line names the pid file (never a stranger).
     pub fn running_pid(&self) -> Option<u32> {
@@ -125,9 +132,28 @@ pub fn check_path(path: &Path) -> Result<(), RigError> {
     Ok(())
 }
 
-/// The qemu command line: TCG (or KVM), no network, no display; daemonized
-/// with a pid file so the VM outlives this process.
-pub fn qemu_command(cfg: &VmConfig, guest: &Guest, dir: &VmDir) -> CommandLine {
+/// Whether the VM outlives the command that boots it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lifetime {
+    /// `rig up`: qemu daemonizes.
+    Detached,
+    /// `rig run`: qemu is this process's child.
+    Attached,
+}
+
+/// A qemu that is this process's child; dropping it reaps it.
+pub struct Attached(duct::Handle);
+
+impl Drop for Attached {
+    /// Kills qemu if it still runs (an error path) and reaps it.
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+    }
+}
+
+/// The qemu command line: TCG (or KVM), no network, no display, a pid file
+/// (how later commands find the VM); `-daemonize` when detached.
+pub fn qemu_command(cfg: &VmConfig, guest: &Guest, dir: &VmDir, lifetime: Lifetime) -> CommandLine {
     let p = |path: &Path| path.to_string_lossy().into_owned();
     let (accel, cpu) = if cfg.kvm {
         ("kvm", "host")
@@ -184,7 +210,10 @@ pub fn qemu_command(cfg: &VmConfig, guest: &Guest, dir: &VmDir) -> CommandLine {
             .arg("-device")
             .arg(format!("virtio-blk-pci,drive=disk{n},serial=zlab-disk{n}"));
     }
-    cmd.arg("-daemonize").arg("-pidfile").arg(p(&dir.pidfile()))
+    if lifetime == Lifetime::Detached {
+        cmd = cmd.arg("-daemonize");
+    }
+    cmd.arg("-pidfile").arg(p(&dir.pidfile()))
 }
 
 /// How far the console says the boot got: an index into [`STAGES`] from
@@ -201,15 +230,17 @@ pub fn boot_stage(console: &str) -> usize {
 
 /// Creates the state directory (refusing one that exists), the sparse disks
 /// and a copy of `zlab_exe`, starts qemu and waits until the guest serves
-/// commands. On failure the VM is stopped and the directory removed.
+/// commands. On failure the VM is stopped and the directory removed. An
+/// attached qemu comes back as a handle.
 pub fn boot(
     dir: &VmDir,
     cfg: &VmConfig,
     guest: &Guest,
     zlab_exe: &Path,
+    lifetime: Lifetime,
     sys: &dyn System,
     emit: &mut dyn FnMut(&RigEvent),
-) -> Result<(), RigError> {
+) -> Result<Option<Attached>, RigError> {
     check_path(&dir.root)?;
     check_path(&cfg.share)?;
     if let Some(parent) = dir.root.parent() {
@@ -217,7 +248,7 @@ pub fn boot(
     }
     // create_dir, not create_dir_all: two `rig up` at once cannot both win.
     std::fs::create_dir(&dir.root).map_err(RigError::io("create", &dir.root))?;
-    let result = start(dir, cfg, guest, zlab_exe, sys, emit);
+    let result = start(dir, cfg, guest, zlab_exe, lifetime, sys, emit);
     if result.is_err() {
         // Best effort: the boot error is the one to report.
         let _ = power_off(dir, sys, &mut |_| {});
@@ -230,9 +261,10 @@ fn start(
     cfg: &VmConfig,
     guest: &Guest,
     zlab_exe: &Path,
+    lifetime: Lifetime,
     sys: &dyn System,
     emit: &mut dyn FnMut(&RigEvent),
-) -> Result<(), RigError> {
+) -> Result<Option<Attached>, RigError> {
     let started = Instant::now();
     let total = STAGES.len();
     emit(&RigEvent::BootStage {
@@ -254,8 +286,25 @@ fn start(
     let info = serde_json::to_string_pretty(cfg).unwrap_or_default();
     std::fs::write(dir.info(), info).map_err(RigError::io("write", dir.info()))?;
 
-    sys.run(&qemu_command(cfg, guest, dir))
-        .map_err(RigError::Qemu)?;
+    let qemu = qemu_command(cfg, guest, dir, lifetime);
+    let attached = match lifetime {
+        Lifetime::Detached => {
+            sys.run(&qemu).map_err(RigError::Qemu)?;
+            None
+        }
+        Lifetime::Attached => {
+            let (program, args) = qemu.literal().unwrap_or_default();
+            let log = dir.root.join("qemu.log");
+            let handle = duct::cmd(program, args)
+                .stdin_null()
+                .stdout_null()
+                .stderr_path(&log)
+                .unchecked()
+                .start()
+                .map_err(RigError::io("start qemu, logging to", &log))?;
+            Some(Attached(handle))
+        }
+    };
     let mut reached = 1;
     loop {
         let console = std::fs::read_to_string(dir.console()).unwrap_or_default();
@@ -276,7 +325,7 @@ fn start(
             emit(&RigEvent::Booted {
                 elapsed: started.elapsed(),
             });
-            return Ok(());
+            return Ok(attached);
         }
         let failed = |why: &str| RigError::Boot {
             why: why.to_owned(),
@@ -286,8 +335,14 @@ fn start(
         if console.contains("RIG-EXIT=") {
             return Err(failed("the guest's init gave up"));
         }
-        if dir.running_pid().is_none() {
-            return Err(failed("qemu exited"));
+        let qemu_gone = match &attached {
+            Some(Attached(handle)) => handle.try_wait().ok().flatten().is_some(),
+            // No pid file yet means qemu has not daemonized yet: run() waits for that.
+            None => dir.running_pid().is_none(),
+        };
+        if qemu_gone {
+            let log = std::fs::read_to_string(dir.root.join("qemu.log")).unwrap_or_default();
+            return Err(failed(&format!("qemu exited {}", log.trim())));
         }
         if started.elapsed() > boot_timeout() {
             return Err(failed(
@@ -387,7 +442,8 @@ mod tests {
 
     #[test]
     fn qemu_gets_the_shares_disks_serial_ports_and_a_pid_file() {
-        let cmd = qemu_command(&config(), &guest(), &VmDir::new("/c/vm".into()));
+        let dir = VmDir::new("/c/vm".into());
+        let cmd = qemu_command(&config(), &guest(), &dir, Lifetime::Detached);
         assert_eq!(
             cmd.to_string(),
             "qemu-system-x86_64 -accel tcg -cpu max -m 4096 -smp 2 \
@@ -405,6 +461,11 @@ mod tests {
              -device virtio-blk-pci,drive=disk1,serial=zlab-disk1 \
              -daemonize -pidfile /c/vm/qemu.pid"
         );
+        let attached = qemu_command(&config(), &guest(), &dir, Lifetime::Attached).to_string();
+        assert!(
+            attached.ends_with("serial=zlab-disk1 -pidfile /c/vm/qemu.pid"),
+            "{attached}"
+        );
     }
 
     #[test]
@@ -413,7 +474,13 @@ mod tests {
             kvm: true,
             ..config()
         };
-        let cmd = qemu_command(&cfg, &guest(), &VmDir::new("/c/vm".into())).to_string();
+        let cmd = qemu_command(
+            &cfg,
+            &guest(),
+            &VmDir::new("/c/vm".into()),
+            Lifetime::Detached,
+        )
+        .to_string();
         assert!(
             cmd.starts_with("qemu-system-x86_64 -accel kvm -cpu host "),
             "{cmd}"
