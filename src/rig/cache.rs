@@ -67,16 +67,14 @@ impl Cache {
 /// install the scripts at once.
 pub(crate) fn write_file(path: &Path, content: &[u8], mode: u32) -> Result<(), RigError> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    let io = RigError::io("write", path);
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(RigError::io("write", path))?;
-    tmp.write_all(content)
-        .and_then(|()| {
-            tmp.as_file()
-                .set_permissions(std::fs::Permissions::from_mode(mode))
-        })
-        .map_err(RigError::io("write", path))?;
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
+    let written = tempfile::NamedTempFile::new_in(dir).and_then(|mut tmp| {
+        tmp.write_all(content)?;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))?;
+        tmp.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    });
+    written.map_err(RigError::io("write", path))
 }
 
 fn root_from(

@@ -20,7 +20,7 @@ impl Guest {
     fn in_dir(dir: &Path) -> Option<Guest> {
         let guest = Guest {
             kernel: dir.join("vmlinuz"),
-            initrd: dir.join("initramfs.cpio.gz"),
+            initrd: dir.join("initramfs.cpio.lz4"),
         };
         (guest.kernel.is_file() && guest.initrd.is_file()).then_some(guest)
     }
@@ -74,7 +74,7 @@ pub fn ensure(
     }
     let dir = tail.back().map(PathBuf::from).unwrap_or_default();
     let guest = Guest::in_dir(&dir).ok_or_else(|| RigError::Build {
-        why: format!("{} holds no vmlinuz and initramfs.cpio.gz", dir.display()),
+        why: format!("{} holds no vmlinuz and initramfs.cpio.lz4", dir.display()),
         last_lines: last_lines(),
     })?;
     emit(&RigEvent::GuestReady { built: lines > 1 });
@@ -100,7 +100,7 @@ mod tests {
         let guest = tmp.path().join("g");
         std::fs::create_dir(&guest).expect("dir");
         std::fs::write(guest.join("vmlinuz"), "k").expect("kernel");
-        std::fs::write(guest.join("initramfs.cpio.gz"), "i").expect("initrd");
+        std::fs::write(guest.join("initramfs.cpio.lz4"), "i").expect("initrd");
         fake_script(
             tmp.path(),
             &format!(

@@ -148,6 +148,7 @@ impl Drop for Attached {
     /// Kills qemu if it still runs (an error path) and reaps it.
     fn drop(&mut self) {
         let _ = self.0.kill();
+        let _ = self.0.wait();
     }
 }
 
@@ -436,7 +437,7 @@ mod tests {
     fn guest() -> Guest {
         Guest {
             kernel: "/c/g/vmlinuz".into(),
-            initrd: "/c/g/initramfs.cpio.gz".into(),
+            initrd: "/c/g/initramfs.cpio.lz4".into(),
         }
     }
 
@@ -447,7 +448,7 @@ mod tests {
         assert_eq!(
             cmd.to_string(),
             "qemu-system-x86_64 -accel tcg -cpu max -m 4096 -smp 2 \
-             -kernel /c/g/vmlinuz -initrd /c/g/initramfs.cpio.gz \
+             -kernel /c/g/vmlinuz -initrd /c/g/initramfs.cpio.lz4 \
              -append 'console=ttyS0 quiet panic=-1 zlab.share=/work/lab zlab.state=/c/vm' \
              -display none -no-reboot -nic none -monitor none \
              -serial file:/c/vm/console.log \
