@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 key=$(cat "$here/guest.conf" "$here/build-guest.sh" "$here/init" | sha256sum | cut -c1-16)
 cache=${ZLAB_RIG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/zlab/rig}
 out="$cache/$key"
-if [ -f "$out/initramfs.cpio.gz" ] && [ -f "$out/vmlinuz" ]; then
+if [ -f "$out/initramfs.cpio.lz4" ] && [ -f "$out/vmlinuz" ]; then
   echo "$out"
   exit 0
 fi
@@ -78,7 +78,9 @@ chmod +x "$root/usr/bin/udevadm"
 stage="$work/out"
 mkdir -p "$stage"
 cp "$work/kernel/boot/vmlinuz-$GUEST_KERNEL" "$stage/vmlinuz"
-(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 > "$stage/initramfs.cpio.gz"
+# lz4 (legacy format, which the kernel reads): under TCG the kernel unpacks it
+# 5-8 s faster than gzip -1.
+(cd "$root" && find . -print0 | cpio --null -o -H newc --quiet) | lz4 -q -l -1 > "$stage/initramfs.cpio.lz4"
 rm -rf "$out"
 mv "$stage" "$out"
 echo "rig: guest ready: $(du -sh "$out" | cut -f1) in $out" >&2

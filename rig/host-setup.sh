@@ -25,7 +25,7 @@ SRC
 fi
 
 missing=()
-for pkg in qemu-system-x86 cpio busybox-static kmod dkms gzip "linux-headers-$GUEST_KERNEL"; do
+for pkg in qemu-system-x86 cpio busybox-static kmod dkms lz4 "linux-headers-$GUEST_KERNEL"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -36,13 +36,13 @@ echo "$PWD" > "$ctl/cwd"
 drives=()
 for i in "${!disks[@]}"; do
   truncate -s "${disks[$i]}" "$ctl/disk$i.raw"
-  drives+=(-drive "file=$ctl/disk$i.raw,format=raw,if=none,cache=unsafe,id=disk$i"
+  drives+=(-drive "file=$ctl/disk$i.raw,format=raw,if=none,id=disk$i,cache=unsafe"
     -device "virtio-blk-pci,drive=disk$i,serial=zlab-disk$i")
 done
 
 timeout --foreground -k 10 "${ZLAB_RIG_TIMEOUT:-3000}" \
   qemu-system-x86_64 -accel tcg -cpu max -m "$mem" -smp "$cpus" \
-    -kernel "$guest/vmlinuz" -initrd "$guest/initramfs.cpio.gz" \
+    -kernel "$guest/vmlinuz" -initrd "$guest/initramfs.cpio.lz4" \
     -append "console=ttyS0 quiet panic=-1 zlab.share=$share zlab.ctl=$ctl" \
     -display none -no-reboot -nic none -serial stdio -monitor none \
     -virtfs "local,path=$share,mount_tag=rig,security_model=none,id=rig" \

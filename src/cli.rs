@@ -98,6 +98,11 @@ pub enum Command {
         #[arg(long, default_value = "1M", value_parser = recordsize)]
         recordsize: u64,
     },
+    /// Labs inside a throw-away qemu VM with virtual disks (no ZFS needed on this host).
+    Rig {
+        #[command(subcommand)]
+        command: RigCommand,
+    },
 }
 
 /// Output of `zlab capacity`.
@@ -112,6 +117,54 @@ pub enum ReportFormat {
 fn recordsize(value: &str) -> Result<u64, String> {
     crate::zfs::properties::recordsize_bytes(value)
         .ok_or_else(|| format!("`{value}` is not a recordsize: a power of two from 512 to 16M"))
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RigCommand {
+    /// Boot the rig VM with virtual disks, build SCENARIO in it (if given) and leave it running.
+    Up {
+        scenario: Option<PathBuf>,
+        #[command(flatten)]
+        vm: VmArgs,
+    },
+    /// Boot a VM, run `zlab up`, `status` and `down` for SCENARIO in it, power it off.
+    Run {
+        scenario: PathBuf,
+        #[command(flatten)]
+        vm: VmArgs,
+    },
+    /// Run a command in the running rig VM (in the current directory if it is shared).
+    Exec {
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        command: Vec<String>,
+    },
+    /// An interactive root shell in the running rig VM.
+    Shell,
+    /// Power the rig VM off and delete its virtual disks.
+    Down,
+}
+
+/// The VM `zlab rig up` and `zlab rig run` boot.
+#[derive(Debug, Clone, clap::Args)]
+pub struct VmArgs {
+    /// Extra virtual disks (/dev/vda, /dev/vdb, …), sparse files on this host.
+    #[arg(long, default_value_t = 4)]
+    pub disks: u32,
+    /// Size of each virtual disk, as `truncate -s` reads it (10G, 500GB).
+    #[arg(long, default_value = "10G")]
+    pub disk_size: Size,
+    /// Guest memory in MiB.
+    #[arg(long, default_value_t = 4096)]
+    pub mem: u32,
+    /// Guest CPUs.
+    #[arg(long, default_value_t = 2)]
+    pub cpus: u32,
+    /// Host directory shared with the guest at the same path [default: the current directory].
+    #[arg(long)]
+    pub share: Option<PathBuf>,
+    /// Use KVM instead of qemu's TCG emulation (faster where /dev/kvm works).
+    #[arg(long)]
+    pub kvm: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -5,6 +5,7 @@
 //! | 0 | success (`validate`: the scenario is valid) |
 //! | 1 | the scenario is invalid, or an action failed |
 //! | 2 | usage error (bad command line), reported by clap |
+//! | n | `zlab rig exec`: the guest command's own exit status |
 
 use std::path::PathBuf;
 
@@ -70,6 +71,8 @@ pub enum Error {
     FillReport(#[from] crate::fill_report::Error),
     #[error("list dRAID layouts: {0}")]
     Layouts(#[from] crate::zfs::capacity::layouts::SearchError),
+    #[error("{0}")]
+    Rig(#[from] crate::rig::RigError),
 
     #[error("teardown incomplete; still to do by hand (journal kept at {}):\n  {}", journal.display(), remaining.join("\n  "))]
     TeardownIncomplete {
@@ -81,6 +84,12 @@ pub enum Error {
 impl Error {
     /// The process exit code for this error (usage errors never get here: clap exits 2).
     pub fn exit_code(&self) -> u8 {
-        1
+        match self {
+            // `zlab rig exec` passes the guest command's status on, as ssh does.
+            Error::Rig(crate::rig::RigError::GuestExit { status, .. }) => {
+                u8::try_from(*status).ok().filter(|s| *s != 0).unwrap_or(1)
+            }
+            _ => 1,
+        }
     }
 }

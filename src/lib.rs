@@ -14,6 +14,7 @@ pub mod host;
 pub mod lab;
 pub mod plan;
 pub mod report;
+pub mod rig;
 pub mod scenario;
 pub mod system;
 pub mod validate;
@@ -117,6 +118,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             )?;
             Ok(())
         }
+        Command::Rig { command } => rig::run(command, out),
         Command::Fill { file } => {
             prepare("fill", &file)?;
             Err(Error::NotYet {

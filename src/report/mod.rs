@@ -1,6 +1,8 @@
 //! Shows executor events: a spinner and one line per step on a terminal, plain
 //! timestamped lines otherwise (logs, `screen`, CI). Every command is shown.
 
+pub mod rig;
+
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
