@@ -63,6 +63,12 @@ pub enum Error {
         hint: &'static str,
     },
 
+    #[error("fill {target}: {source}")]
+    Fill {
+        target: String,
+        source: crate::fill::FillError,
+    },
+
     #[error("teardown incomplete; still to do by hand (journal kept at {}):\n  {}", journal.display(), remaining.join("\n  "))]
     TeardownIncomplete {
         journal: PathBuf,

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod diag;
 pub mod error;
 pub mod exec;
+pub mod fill;
 pub mod host;
 pub mod lab;
 pub mod plan;
@@ -62,7 +63,17 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
         Command::Down { file, keep_files } => {
             let (lab, _) = prepare("down", &file)?;
             with_reporter(|emit| {
-                exec::down(&lab.name, &lab.state_dir, keep_files, &RealSystem, emit)
+                // Properties a killed fill left changed go back before the rest.
+                let released = lab.fills.iter().try_for_each(|f| {
+                    fill::release(f, &lab.state_dir, &RealSystem, emit).map_err(|source| {
+                        Error::Fill {
+                            target: f.target.to_string(),
+                            source,
+                        }
+                    })
+                });
+                exec::down(&lab.name, &lab.state_dir, keep_files, &RealSystem, emit)?;
+                released
             })
         }
         Command::Status { file } => {
@@ -72,10 +83,16 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             Ok(())
         }
         Command::Fill { file } => {
-            prepare("fill", &file)?;
-            Err(Error::NotYet {
-                command: "fill",
-                why: "fills are the next issue; `zlab plan` shows what the fill will do",
+            let (lab, _) = prepare("fill", &file)?;
+            with_reporter(|emit| {
+                lab.fills.iter().try_for_each(|f| {
+                    fill::run(f, &lab.state_dir, &RealSystem, emit)
+                        .map(drop)
+                        .map_err(|source| Error::Fill {
+                            target: f.target.to_string(),
+                            source,
+                        })
+                })
             })
         }
     }
