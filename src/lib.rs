@@ -55,10 +55,21 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
         Command::Up {
             file,
             dry_run: true,
+            ..
         } => print_plan(&file, Format::Text, &HostFacts::read(), out),
-        Command::Up { file, .. } => {
-            let (lab, plan) = prepare("up", &file)?;
-            with_reporter(|emit| exec::up(&plan, &lab.state_dir, &RealSystem, emit))
+        Command::Up { file, no_fill, .. } => {
+            let (lab, mut plan) = prepare("up", &file)?;
+            with_reporter(|emit| {
+                if no_fill && !lab.fills.is_empty() {
+                    plan.steps
+                        .retain(|s| !matches!(s, plan::step::Step::Fill { .. }));
+                    emit(&exec::event::Event::Note(format!(
+                        "--no-fill: leaving the fills to `zlab fill {}`",
+                        file.display()
+                    )));
+                }
+                exec::up(&plan, &lab.state_dir, &RealSystem, emit)
+            })
         }
         Command::Down { file, keep_files } => {
             let (lab, _) = prepare("down", &file)?;

@@ -401,3 +401,113 @@ impl Drop for Signals {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::size::Size;
+    use crate::system::fake::FakeSystem;
+
+    fn spec(until: FillTarget) -> FillSpec {
+        FillSpec {
+            target: FillDir::Dataset {
+                name: "quick/data".into(),
+                pool: "quick".into(),
+            },
+            until,
+            file_size: Size::from_bytes(1 << 20),
+            buffer: Size::from_bytes(1 << 20),
+            pattern: "file_{n}".into(),
+            streams: 2,
+            window: 60,
+            direct: false,
+            during: vec![("sync".into(), "disabled".into())],
+            after: None,
+        }
+    }
+
+    /// The commands up to the writing: where, how much, the saved property.
+    fn before_writing(sys: &FakeSystem, mountpoint: &Path) {
+        sys.expect(
+            "zfs get -Hp -o value mounted,mountpoint,guid quick/data",
+            &format!("yes\n{}\n42\n", mountpoint.display()),
+        )
+        .expect("zfs list -Hp -o used,avail quick", "1048576\t9437184\n")
+        .expect(
+            "zfs get -Hp -o property,value,source sync quick/data",
+            "sync\tstandard\tdefault\n",
+        )
+        .expect("zfs set sync=disabled quick/data", "");
+    }
+
+    #[test]
+    fn a_percentage_fill_writes_its_files_and_puts_the_property_back() {
+        let (mnt, state) = (
+            tempfile::tempdir().expect("mnt"),
+            tempfile::tempdir().expect("state"),
+        );
+        let sys = FakeSystem::new();
+        before_writing(&sys, mnt.path());
+        sys.expect("zfs inherit sync quick/data", "");
+        // 50 % of 10 MiB with 1 MiB used: 4 files of 1 MiB.
+        let summary = run_until(
+            &spec(FillTarget::Percent(5000)),
+            state.path(),
+            &sys,
+            &AtomicBool::new(false),
+            &mut |_| {},
+        )
+        .expect("fill");
+        sys.assert_done();
+        assert_eq!((summary.files, summary.files_total), (4, 4));
+        assert!(summary.complete);
+        assert_eq!(std::fs::read_dir(mnt.path()).expect("dir").count(), 4);
+        let saved = State::load(&sys, &state.path().join("fill-quick-data.json"))
+            .expect("state")
+            .expect("some");
+        assert_eq!((saved.saved, saved.complete), (None, true));
+    }
+
+    #[test]
+    fn an_interrupted_fill_puts_the_property_back_and_says_how_to_resume() {
+        let (mnt, state) = (
+            tempfile::tempdir().expect("mnt"),
+            tempfile::tempdir().expect("state"),
+        );
+        let sys = FakeSystem::new();
+        before_writing(&sys, mnt.path());
+        sys.expect("zfs inherit sync quick/data", "");
+        let err = run_until(
+            &spec(FillTarget::Percent(5000)),
+            state.path(),
+            &sys,
+            &AtomicBool::new(true),
+            &mut |_| {},
+        )
+        .expect_err("stopped");
+        sys.assert_done();
+        assert!(
+            matches!(err, FillError::Interrupted { done: 0, total: 4 }),
+            "{err}"
+        );
+        let log = std::fs::read_to_string(state.path().join("fill-quick-data.jsonl")).expect("log");
+        assert!(log.contains(r#""type":"summary","files":0"#), "{log}");
+    }
+
+    #[test]
+    fn a_write_error_puts_the_property_back_too() {
+        let state = tempfile::tempdir().expect("state");
+        let sys = FakeSystem::new();
+        before_writing(&sys, &state.path().join("gone"));
+        sys.expect("zfs inherit sync quick/data", "");
+        let err = run_until(
+            &spec(FillTarget::Percent(5000)),
+            state.path(),
+            &sys,
+            &AtomicBool::new(false),
+            &mut |_| {},
+        );
+        assert!(matches!(err, Err(FillError::Write(_))), "{err:?}");
+        sys.assert_done();
+    }
+}

@@ -7,6 +7,7 @@
 //! assertion fails.
 
 mod executor;
+mod fill;
 mod scripts;
 
 use std::process::Output;
