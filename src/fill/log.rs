@@ -25,7 +25,7 @@ pub struct FileRecord {
     pub bytes: u64,
     /// When writing began, in seconds since the Unix epoch.
     pub start_unix: f64,
-    /// From open to the file being synced and closed.
+    /// From open to close.
     pub ms: f64,
     pub mb_s: f64,
     /// The pool's throughput over the last `window` files (see `stats::Rolling`).

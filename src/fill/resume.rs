@@ -1,12 +1,14 @@
 //! Which files of a fill are complete: those the log records, checked against
 //! the files themselves at the end where an interruption leaves its marks. A
-//! file being written when the run stopped has no log line and is rewritten.
+//! file being written when the run stopped has no log line and is rewritten;
+//! a logged file that a power cut kept from the disk (files are not synced one
+//! by one) is found short or missing among the last minutes' files.
 //!
 //! Parallel streams finish files out of order, so "complete" is a prefix
 //! (every index below `below`) plus the few finished beyond it: memory stays
 //! bounded however many files the fill has.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, VecDeque};
 use std::path::Path;
 
 use super::log::{self, Line};
@@ -47,12 +49,9 @@ impl Done {
         self.below + self.above.len() as u64
     }
 
-    /// The complete files a crash could have touched: the last `tail` of the
-    /// prefix and every one beyond it.
-    fn recent(&self, tail: u64) -> Vec<u64> {
-        (self.below.saturating_sub(tail)..self.below)
-            .chain(self.above.iter().copied())
-            .collect()
+    /// The last `tail` files of the prefix and every one beyond it.
+    fn recent(&self, tail: u64) -> impl Iterator<Item = u64> + '_ {
+        (self.below.saturating_sub(tail)..self.below).chain(self.above.iter().copied())
     }
 }
 
@@ -89,40 +88,57 @@ impl Iterator for Pending {
     }
 }
 
+/// How far back before the last logged file a power cut can reach: well past
+/// Linux's 30 s dirty expiry and ZFS's 5 s transaction groups.
+pub const UNSYNCED_SECS: f64 = 300.0;
+
 /// What the log says about the fill so far.
 #[derive(Debug, Default)]
 pub struct Scan {
     pub done: Done,
     pub totals: Totals,
-    /// Lines that did not parse (cut short by a crash).
-    pub bad_lines: usize,
+    /// Files logged within [`UNSYNCED_SECS`] of the last one, with their end.
+    recent: VecDeque<(u64, f64)>,
 }
 
-/// Reads the log at `path` (none yet: nothing done).
+/// Reads the log at `path` (none yet: nothing done); a line cut short by a
+/// crash is skipped.
 pub fn scan(path: &Path) -> std::io::Result<Scan> {
     let mut s = Scan::default();
-    s.bad_lines = log::read(path, |line| {
+    log::read(path, |line| {
         if let Line::File(f) = line {
             s.done.insert(f.index);
             s.totals.add(f.start_unix, f.ms, f.rolling_mb_s, f.bytes);
+            let end = f.start_unix + f.ms / 1000.0;
+            s.recent.push_back((f.index, end));
+            while s.recent.front().is_some_and(|r| r.1 < end - UNSYNCED_SECS) {
+                s.recent.pop_front();
+            }
         }
     })?;
     Ok(s)
 }
 
-/// Drops from `done` the recent files that are missing or not `file_size`
-/// long in `dir`; the indices dropped, to be written again.
+/// Drops from `scan.done` the recent files (the last minutes', and at least
+/// the last `tail`) that are missing or not `file_size` long in `dir`; the
+/// indices dropped, to be written again.
 pub fn verify(
-    done: &mut Done,
+    scan: &mut Scan,
     tail: u64,
     file_size: u64,
     name: impl Fn(u64) -> String,
     dir: &Path,
 ) -> Vec<u64> {
+    let candidates: BTreeSet<u64> = scan
+        .done
+        .recent(tail)
+        .chain(scan.recent.iter().map(|r| r.0))
+        .collect();
+    let done = &mut scan.done;
     let mut dropped = Vec::new();
-    for index in done.recent(tail) {
+    for index in candidates {
         let ok = std::fs::metadata(dir.join(name(index))).is_ok_and(|m| m.len() == file_size);
-        if !ok {
+        if done.contains(index) && !ok {
             done.remove(index);
             dropped.push(index);
         }
@@ -172,10 +188,39 @@ mod tests {
         }
         std::fs::write(dir.path().join(name(2)), vec![0u8; 40]).expect("cut short");
         std::fs::remove_file(dir.path().join(name(3))).expect("rm");
-        let mut d = done(&[0, 1, 2, 3]);
-        let dropped = verify(&mut d, 3, 100, name, dir.path());
+        let mut s = Scan {
+            done: done(&[0, 1, 2, 3]),
+            ..Scan::default()
+        };
+        let dropped = verify(&mut s, 3, 100, name, dir.path());
         assert_eq!(dropped, vec![2, 3]);
-        assert_eq!(Pending::new(d, 5).collect::<Vec<_>>(), vec![2, 3, 4]);
+        assert_eq!(Pending::new(s.done, 5).collect::<Vec<_>>(), vec![2, 3, 4]);
+    }
+
+    #[test]
+    fn files_of_the_last_minutes_are_checked_however_many() {
+        // 100 files logged in the last minute, the first of them lost.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("fill.jsonl");
+        let mut w = log::Writer::open(&path).expect("open");
+        for index in 0..100u32 {
+            if index > 0 {
+                std::fs::write(dir.path().join(format!("f{index}")), [0u8; 10]).expect("file");
+            }
+            w.append(&Line::File(log::FileRecord {
+                index: u64::from(index),
+                name: format!("f{index}"),
+                bytes: 10,
+                start_unix: 1000.0 + f64::from(index) * 0.5,
+                ms: 400.0,
+                mb_s: 1.0,
+                rolling_mb_s: 1.0,
+            }))
+            .expect("append");
+        }
+        let mut s = scan(&path).expect("scan");
+        let dropped = verify(&mut s, 4, 10, |i| format!("f{i}"), dir.path());
+        assert_eq!(dropped, vec![0]);
     }
 
     #[test]

@@ -149,7 +149,7 @@ pub fn run_until(
         salt: salt(),
     };
     let tail = 2 * u64::from(fill.streams);
-    for index in resume::verify(&mut scan.done, tail, file_size, |i| job.name(i), &dir) {
+    for index in resume::verify(&mut scan, tail, file_size, |i| job.name(i), &dir) {
         emit(&Event::Note(format!(
             "{} is not complete: writing it again",
             job.name(index)
