@@ -33,11 +33,14 @@ pub fn status(plan: &Plan, state_dir: &Path, sys: &dyn System) -> Result<String,
     );
     for step in &plan.steps {
         let description = step.describe();
-        let (state, detail) = match journal.find(&description) {
+        let (state, mut detail) = match journal.find(&description) {
             Some(r) if r.done => ("done", present(&r.resource, sys)),
             Some(_) => ("started", String::new()),
             None => ("pending", String::new()),
         };
+        if let Step::Fill { fill } = step {
+            detail.push_str(&fill_detail(fill, state_dir, sys));
+        }
         let _ = writeln!(out, "  {state:<8} {description}{detail}");
     }
     for step in &plan.steps {
@@ -48,6 +51,19 @@ pub fn status(plan: &Plan, state_dir: &Path, sys: &dyn System) -> Result<String,
         }
     }
     Ok(out)
+}
+
+/// A fill's own state (`zlab fill` runs outside the journal), as a suffix.
+fn fill_detail(fill: &crate::lab::FillSpec, state_dir: &Path, sys: &dyn System) -> String {
+    let paths = crate::fill::state::Paths::new(state_dir, &fill.target);
+    match crate::fill::state::State::load(sys, &paths.state) {
+        Ok(Some(s)) if s.complete => format!(" [complete: {} files]", s.files_total),
+        Ok(Some(s)) => format!(
+            " [begun: {} files planned; `zlab fill` resumes it]",
+            s.files_total
+        ),
+        _ => String::new(),
+    }
 }
 
 /// Whether a journaled resource still exists, as a suffix for its line.

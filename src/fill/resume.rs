@@ -92,6 +92,10 @@ impl Iterator for Pending {
 /// Linux's 30 s dirty expiry and ZFS's 5 s transaction groups.
 pub const UNSYNCED_SECS: f64 = 300.0;
 
+/// At most this many of those files are checked, so that memory stays bounded
+/// even for tiny files written fast (1 MiB files at 200 MB/s fill it).
+const UNSYNCED_FILES: usize = 1 << 16;
+
 /// What the log says about the fill so far.
 #[derive(Debug, Default)]
 pub struct Scan {
@@ -111,7 +115,9 @@ pub fn scan(path: &Path) -> std::io::Result<Scan> {
             s.totals.add(f.start_unix, f.ms, f.rolling_mb_s, f.bytes);
             let end = f.start_unix + f.ms / 1000.0;
             s.recent.push_back((f.index, end));
-            while s.recent.front().is_some_and(|r| r.1 < end - UNSYNCED_SECS) {
+            while s.recent.len() > UNSYNCED_FILES
+                || s.recent.front().is_some_and(|r| r.1 < end - UNSYNCED_SECS)
+            {
                 s.recent.pop_front();
             }
         }

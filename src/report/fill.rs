@@ -82,7 +82,9 @@ fn plan_lines(plan: &Plan) -> Vec<String> {
         if plan.streams == 1 { "" } else { "s" }
     );
     let mut lines = vec![first];
-    if plan.files_done > 0 {
+    if plan.files_done >= plan.files_total {
+        lines.push("already complete: nothing to write".to_owned());
+    } else if plan.files_done > 0 {
         lines.push(format!(
             "resuming: {} of {} files already complete",
             plan.files_done, plan.files_total
