@@ -300,6 +300,29 @@ mod tests {
     }
 
     #[test]
+    fn direct_writes_whole_pages_and_the_tail_through_the_cache() {
+        // 1 MiB + 1000 bytes: the last write is not whole pages.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let job = Job {
+            direct: true,
+            ..job(dir.path(), (1 << 20) + 1000, 1)
+        };
+        match write_files::<WriteError>(&job, 0..2, &AtomicBool::new(false), |_| Ok(())) {
+            Ok(()) => {
+                for i in 0..2 {
+                    let len = std::fs::metadata(dir.path().join(format!("f_{i}")))
+                        .expect("file")
+                        .len();
+                    assert_eq!(len, (1 << 20) + 1000);
+                }
+            }
+            // A temporary directory on tmpfs takes no O_DIRECT: said plainly.
+            Err(e @ WriteError::Direct { .. }) => assert!(e.to_string().contains("O_DIRECT")),
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
     fn the_write_size_divides_each_streams_source() {
         let j = |buffer: u64, streams| Job {
             buffer,
