@@ -41,6 +41,9 @@ pub enum Command {
         /// Print the plan instead of running it (same as `zlab plan`).
         #[arg(long)]
         dry_run: bool,
+        /// Build the lab but leave its fills to a later `zlab fill`.
+        #[arg(long)]
+        no_fill: bool,
     },
     /// Show what exists of a scenario's lab.
     Status { file: PathBuf },

@@ -73,6 +73,11 @@ pub enum Error {
     Layouts(#[from] crate::zfs::capacity::layouts::SearchError),
     #[error("{0}")]
     Rig(#[from] crate::rig::RigError),
+    #[error("fill {target}: {source}")]
+    Fill {
+        target: String,
+        source: crate::fill::FillError,
+    },
 
     #[error("teardown incomplete; still to do by hand (journal kept at {}):\n  {}", journal.display(), remaining.join("\n  "))]
     TeardownIncomplete {

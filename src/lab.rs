@@ -209,3 +209,13 @@ pub enum FillDir {
     },
     Path(PathBuf),
 }
+
+impl fmt::Display for FillDir {
+    /// The dataset's name or the directory's path.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FillDir::Dataset { name, .. } => f.write_str(name),
+            FillDir::Path(p) => write!(f, "{}", p.display()),
+        }
+    }
+}

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod diag;
 pub mod error;
 pub mod exec;
+pub mod fill;
 pub mod fill_report;
 pub mod host;
 pub mod lab;
@@ -57,15 +58,36 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
         Command::Up {
             file,
             dry_run: true,
+            ..
         } => print_plan(&file, Format::Text, &HostFacts::read(), out),
-        Command::Up { file, .. } => {
-            let (lab, plan) = prepare("up", &file)?;
-            with_reporter(|emit| exec::up(&plan, &lab.state_dir, &RealSystem, emit))
+        Command::Up { file, no_fill, .. } => {
+            let (lab, mut plan) = prepare("up", &file)?;
+            with_reporter(|emit| {
+                if no_fill && !lab.fills.is_empty() {
+                    plan.steps
+                        .retain(|s| !matches!(s, plan::step::Step::Fill { .. }));
+                    emit(&exec::event::Event::Note(format!(
+                        "--no-fill: leaving the fills to `zlab fill {}`",
+                        file.display()
+                    )));
+                }
+                exec::up(&plan, &lab.state_dir, &RealSystem, emit)
+            })
         }
         Command::Down { file, keep_files } => {
             let (lab, _) = prepare("down", &file)?;
             with_reporter(|emit| {
-                exec::down(&lab.name, &lab.state_dir, keep_files, &RealSystem, emit)
+                // Properties a killed fill left changed go back before the rest.
+                let released = lab.fills.iter().try_for_each(|f| {
+                    fill::release(f, &lab.state_dir, &RealSystem, emit).map_err(|source| {
+                        Error::Fill {
+                            target: f.target.to_string(),
+                            source,
+                        }
+                    })
+                });
+                exec::down(&lab.name, &lab.state_dir, keep_files, &RealSystem, emit)?;
+                released
             })
         }
         Command::Status { file } => {
@@ -120,10 +142,16 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
         }
         Command::Rig { command } => rig::run(command, out),
         Command::Fill { file } => {
-            prepare("fill", &file)?;
-            Err(Error::NotYet {
-                command: "fill",
-                why: "fills are the next issue; `zlab plan` shows what the fill will do",
+            let (lab, _) = prepare("fill", &file)?;
+            with_reporter(|emit| {
+                lab.fills.iter().try_for_each(|f| {
+                    fill::run(f, &lab.state_dir, &RealSystem, emit)
+                        .map(drop)
+                        .map_err(|source| Error::Fill {
+                            target: f.target.to_string(),
+                            source,
+                        })
+                })
             })
         }
         Command::Report {

@@ -979,7 +979,7 @@ impl Checker<'_> {
                     f.buffer.value,
                     avail.human()
                 ),
-                "the buffer is reused for every file: 256M is plenty".to_owned(),
+                "the buffer is reused for every file: 32M is plenty".to_owned(),
             );
         }
         match f.until.value {

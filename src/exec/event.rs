@@ -33,4 +33,6 @@ pub enum Event {
         error: String,
     },
     Note(String),
+    /// A fill's progress (`zlab fill`, or the fill steps of `zlab up`).
+    Fill(crate::fill::event::FillEvent),
 }

@@ -33,11 +33,18 @@ pub fn status(plan: &Plan, state_dir: &Path, sys: &dyn System) -> Result<String,
     );
     for step in &plan.steps {
         let description = step.describe();
-        let (state, detail) = match journal.find(&description) {
+        let (mut state, mut detail) = match journal.find(&description) {
             Some(r) if r.done => ("done", present(&r.resource, sys)),
             Some(_) => ("started", String::new()),
             None => ("pending", String::new()),
         };
+        if let Step::Fill { fill } = step {
+            let (complete, more) = fill_detail(fill, state_dir, sys);
+            if complete {
+                state = "done";
+            }
+            detail.push_str(&more);
+        }
         let _ = writeln!(out, "  {state:<8} {description}{detail}");
     }
     let bind = |var: &str| journal.binding(var);
@@ -86,6 +93,23 @@ fn topology_lines(t: &verify::Topology) -> String {
         }
     }
     out
+}
+
+/// A fill's own state (`zlab fill` runs outside the journal): whether it is
+/// complete, and a suffix for its line.
+fn fill_detail(fill: &crate::lab::FillSpec, state_dir: &Path, sys: &dyn System) -> (bool, String) {
+    let paths = crate::fill::state::Paths::new(state_dir, &fill.target);
+    match crate::fill::state::State::load(sys, &paths.state) {
+        Ok(Some(s)) if s.complete => (true, format!(" [{} files]", s.files_total)),
+        Ok(Some(s)) => (
+            false,
+            format!(
+                " [begun: {} files planned; `zlab fill` resumes it]",
+                s.files_total
+            ),
+        ),
+        _ => (false, String::new()),
+    }
 }
 
 /// Whether a journaled resource still exists, as a suffix for its line.

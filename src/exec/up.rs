@@ -63,7 +63,21 @@ pub fn up(
         let owned = earlier.unwrap_or_else(|| owned_resource(step, sys));
         journal.set(&description, owned.clone(), false);
         journal.save(sys, &path).map_err(Error::Journal)?;
-        match run_step(step, &journal, owned, resumed, sys, emit) {
+        let result = match step {
+            Step::Fill { fill } => crate::fill::run(fill, state_dir, sys, emit)
+                .map(|_| (Resource::Action, Outcome::Created))
+                .map_err(|source| Error::Fill {
+                    target: fill.target.to_string(),
+                    source,
+                }),
+            _ => run_step(step, &journal, owned, resumed, sys, emit).map_err(|source| {
+                Error::StepFailed {
+                    step: description.clone(),
+                    source,
+                }
+            }),
+        };
+        match result {
             Ok((resource, outcome)) => {
                 journal.set(&description, resource, true);
                 journal.save(sys, &path).map_err(Error::Journal)?;
@@ -75,17 +89,14 @@ pub fn up(
                     elapsed: started.elapsed(),
                 });
             }
-            Err(source) => {
+            Err(error) => {
                 emit(&Event::StepFailed {
                     index,
                     total,
-                    description: description.clone(),
-                    error: source.to_string(),
+                    description,
+                    error: error.to_string(),
                 });
-                return Err(Error::StepFailed {
-                    step: description,
-                    source,
-                });
+                return Err(error);
             }
         }
     }
@@ -262,12 +273,6 @@ fn run_step(
         }
         Step::CreateDataset { name, .. } if probe::dataset_exists(sys, name) => {
             return Ok((Resource::Action, Outcome::AlreadyPresent));
-        }
-        Step::Fill { .. } => {
-            return Ok((
-                Resource::Action,
-                Outcome::Skipped("fills run with `zlab fill`, which is not built yet".to_owned()),
-            ));
         }
         Step::WipeEnds { device, mib } => {
             let dev = resolved(device, &bind)?;

@@ -8,6 +8,7 @@
 
 mod capacity;
 mod executor;
+mod fill;
 mod real_disks;
 mod scripts;
 

@@ -1,0 +1,162 @@
+//! The fill log: JSON lines in the lab's state directory, one per file written
+//! and one summary per run, appended across resumed runs. It is both the
+//! record `zlab report` plots and what a resumed fill reads to know which
+//! files are complete (a line is written only once its file is).
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// One line of the log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Line {
+    File(FileRecord),
+    Summary(Summary),
+}
+
+/// A complete file. MB/s are 10^6 bytes per second.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileRecord {
+    pub index: u64,
+    pub name: String,
+    pub bytes: u64,
+    /// When writing began, in seconds since the Unix epoch.
+    pub start_unix: f64,
+    /// From open to close.
+    pub ms: f64,
+    pub mb_s: f64,
+    /// The pool's throughput over the last `window` files (see `stats::Rolling`).
+    pub rolling_mb_s: f64,
+}
+
+/// The whole fill so far (all runs), written at the end of each run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Complete files, of `files_total`.
+    pub files: u64,
+    pub files_total: u64,
+    pub bytes: u64,
+    /// Time spent writing, across runs.
+    pub seconds: f64,
+    pub mean_mb_s: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub min_rolling_mb_s: f64,
+    pub max_rolling_mb_s: f64,
+    pub complete: bool,
+}
+
+/// Rounds for the log: thousandths are finer than any clock here.
+pub fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// Reads every line, calling `each` with the ones that parse; the number of
+/// lines that did not (a line cut short by `kill -9` is skipped, not fatal).
+pub fn read(path: &Path, mut each: impl FnMut(Line)) -> std::io::Result<usize> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let mut bad = 0;
+    for line in BufReader::new(file).lines() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<Line>(&line) {
+            Ok(l) => each(l),
+            Err(_) => bad += 1,
+        }
+    }
+    Ok(bad)
+}
+
+/// Appends lines, each written whole with one `write`.
+pub struct Writer {
+    file: File,
+    path: PathBuf,
+}
+
+impl Writer {
+    /// Opens for appending; a last line cut short is ended first, so that the
+    /// next line starts on its own.
+    pub fn open(path: &Path) -> std::io::Result<Writer> {
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .create(true)
+            .open(path)?;
+        let len = file.metadata()?.len();
+        if len > 0 {
+            let mut last = [0u8; 1];
+            file.seek(SeekFrom::Start(len - 1))?;
+            file.read_exact(&mut last)?;
+            if last[0] != b'\n' {
+                file.write_all(b"\n")?;
+            }
+        }
+        Ok(Writer {
+            file,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn append(&mut self, line: &Line) -> std::io::Result<()> {
+        let mut text = serde_json::to_vec(line).map_err(std::io::Error::other)?;
+        text.push(b'\n');
+        self.file.write_all(&text)
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(index: u64) -> Line {
+        Line::File(FileRecord {
+            index,
+            name: format!("file_{index}"),
+            bytes: 1_073_741_824,
+            start_unix: 1_764_000_000.123,
+            ms: 812.4,
+            mb_s: 1321.6,
+            rolling_mb_s: 1300.2,
+        })
+    }
+
+    #[test]
+    fn file_lines_have_the_agreed_shape() {
+        let text = serde_json::to_string(&record(0)).expect("json");
+        assert_eq!(
+            text,
+            r#"{"type":"file","index":0,"name":"file_0","bytes":1073741824,"start_unix":1764000000.123,"ms":812.4,"mb_s":1321.6,"rolling_mb_s":1300.2}"#
+        );
+    }
+
+    #[test]
+    fn a_line_cut_short_is_skipped_and_the_next_starts_fresh() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("fill.jsonl");
+        let mut w = Writer::open(&path).expect("open");
+        w.append(&record(0)).expect("append");
+        drop(w);
+        // kill -9 in the middle of a line:
+        let mut f = OpenOptions::new().append(true).open(&path).expect("open");
+        f.write_all(br#"{"type":"file","ind"#).expect("cut");
+        let mut w = Writer::open(&path).expect("reopen");
+        w.append(&record(1)).expect("append");
+        let mut seen = Vec::new();
+        let bad = read(&path, |l| seen.push(l)).expect("read");
+        assert_eq!(bad, 1);
+        assert_eq!(seen, vec![record(0), record(1)]);
+    }
+}

@@ -1,0 +1,513 @@
+//! One fill from start (or resume) to end: find the directory, decide the
+//! file count once, save the properties and set the `during` values, write,
+//! log every file, and put the properties back whatever happens — on
+//! success, on a write error, on Ctrl-C or SIGTERM.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use super::engine::{self, Job, Report, WriteError};
+use super::event::{FillEvent, Plan};
+use super::log::{self, FileRecord, Line, Summary, round3};
+use super::props;
+use super::resume::{self, Pending, Scan};
+use super::state::{Paths, State};
+use super::stats::{Rolling, mb_s};
+use super::target;
+use crate::exec::event::Event;
+use crate::lab::{FillDir, FillSpec};
+use crate::plan::command::CommandLine;
+use crate::scenario::model::FillTarget;
+use crate::system::{CommandError, System};
+
+#[derive(Debug, thiserror::Error)]
+pub enum FillError {
+    #[error("interrupted after {done} of {total} files; run `zlab fill` again to resume")]
+    Interrupted { done: u64, total: u64 },
+    #[error("dataset `{dataset}` is not mounted; mount it (`zfs mount {dataset}`) to fill it")]
+    NotMounted { dataset: String },
+    #[error("{} is not a directory", path.display())]
+    NoDirectory { path: PathBuf },
+    #[error(transparent)]
+    Command(#[from] CommandError),
+    #[error(transparent)]
+    Write(#[from] WriteError),
+    #[error("{action} {}: {source}", path.display())]
+    Io {
+        action: &'static str,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("install the Ctrl-C/SIGTERM handler: {0}")]
+    Signals(std::io::Error),
+}
+
+/// Runs `fill`, stopping cleanly on SIGINT or SIGTERM (a second signal ends
+/// the process at once, leaving the properties for the next run or `down`).
+pub fn run(
+    fill: &FillSpec,
+    state_dir: &Path,
+    sys: &dyn System,
+    emit: &mut dyn FnMut(&Event),
+) -> Result<Summary, FillError> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let _signals = Signals::install(&stop).map_err(FillError::Signals)?;
+    run_until(fill, state_dir, sys, &stop, emit)
+}
+
+/// Removes what `down` ends: the properties still changed by a fill that was
+/// killed are put back (if the dataset still exists), and its state and log go.
+pub fn release(
+    fill: &FillSpec,
+    state_dir: &Path,
+    sys: &dyn System,
+    emit: &mut dyn FnMut(&Event),
+) -> Result<(), FillError> {
+    let paths = Paths::new(state_dir, &fill.target);
+    if let Some(State {
+        dataset: Some(dataset),
+        saved: Some(saved),
+        ..
+    }) = State::load(sys, &paths.state)?
+        && crate::exec::probe::dataset_exists(sys, &dataset)
+    {
+        emit(&Event::Note(format!(
+            "putting back the properties a stopped fill changed on {dataset}"
+        )));
+        props::restore(sys, &dataset, &saved, emit)?;
+    }
+    for path in [&paths.state, &paths.log] {
+        if sys.exists(path) {
+            emit(&Event::Note(format!("removing {}", path.display())));
+            sys.remove_file(path)?;
+        }
+    }
+    Ok(())
+}
+
+/// [`run`] with the stop flag given: for tests, and for callers with their own.
+pub fn run_until(
+    fill: &FillSpec,
+    state_dir: &Path,
+    sys: &dyn System,
+    stop: &AtomicBool,
+    emit: &mut dyn FnMut(&Event),
+) -> Result<Summary, FillError> {
+    let paths = Paths::new(state_dir, &fill.target);
+    let (dir, dataset, guid) = locate(fill, sys)?;
+    let mut state = State::load(sys, &paths.state)?;
+    if state.as_ref().is_some_and(|s| s.guid != guid) {
+        // The pool was made again since: the old fill's files are gone.
+        emit(&Event::Note(format!(
+            "{} belongs to an earlier incarnation of {}: starting afresh",
+            paths.state.display(),
+            fill.target
+        )));
+        state = None;
+    }
+    if state.is_none() && sys.exists(&paths.log) {
+        sys.remove_file(&paths.log)?;
+    }
+    let mut scan = resume::scan(&paths.log).map_err(|source| FillError::Io {
+        action: "read the fill log",
+        path: paths.log.clone(),
+        source,
+    })?;
+    let file_size = fill.file_size.bytes();
+    let mut state = match state {
+        Some(s) => s,
+        None => {
+            let capacity = match (&fill.until, &fill.target) {
+                (FillTarget::Percent(_), FillDir::Dataset { pool, .. }) => {
+                    Some(target::pool_capacity(sys, pool)?)
+                }
+                (FillTarget::Percent(_), FillDir::Path(_)) => Some(target::fs_capacity(sys, &dir)?),
+                _ => None,
+            };
+            let fresh = State {
+                dataset: dataset.clone(),
+                guid,
+                files_total: target::files_for(fill.until, file_size, capacity).unwrap_or(0),
+                file_size,
+                capacity,
+                saved: None,
+                complete: false,
+            };
+            fresh.save(sys, &paths.state)?;
+            fresh
+        }
+    };
+    let job = Job {
+        dir: dir.clone(),
+        pattern: fill.pattern.clone(),
+        file_size,
+        buffer: fill.buffer.bytes(),
+        streams: fill.streams,
+        direct: fill.direct,
+        salt: salt(),
+    };
+    let tail = 2 * u64::from(fill.streams);
+    for index in resume::verify(&mut scan, tail, file_size, |i| job.name(i), &dir) {
+        emit(&Event::Note(format!(
+            "{} is not complete: writing it again",
+            job.name(index)
+        )));
+    }
+    emit(&Event::Fill(FillEvent::Plan(Plan {
+        target: fill.target.to_string(),
+        dir,
+        until: fill.until,
+        capacity: state.capacity,
+        files_total: state.files_total,
+        files_done: scan.done.count(),
+        file_size,
+        streams: fill.streams,
+        window: fill.window,
+        log: paths.log.clone(),
+    })));
+    if state.complete && scan.done.count() >= state.files_total {
+        let summary = summarize(&scan, &state);
+        emit(&Event::Fill(FillEvent::Summary(summary.clone())));
+        return Ok(summary);
+    }
+
+    // Save what is there before changing anything; a run after `kill -9`
+    // keeps the values saved by the first.
+    let during_on = match (&dataset, fill.during.is_empty()) {
+        (Some(ds), false) => {
+            if state.saved.is_none() {
+                let names: Vec<&str> = fill.during.iter().map(|(k, _)| k.as_str()).collect();
+                state.saved = Some(props::read(sys, ds, &names)?);
+                state.save(sys, &paths.state)?;
+            }
+            props::set(sys, ds, &fill.during, emit).map(|()| ds.clone())
+        }
+        _ => Ok(String::new()),
+    };
+    let written = during_on
+        .map_err(FillError::from)
+        .and_then(|_| write(&job, &mut scan, &state, fill, &paths, stop, emit));
+    let complete = scan.done.count() >= state.files_total;
+    let restored = put_back(&mut state, fill, complete, sys, emit);
+    state.complete = complete;
+    let saved = state.save(sys, &paths.state);
+    let summary = summarize(&scan, &state);
+    let logged =
+        log::Writer::open(&paths.log).and_then(|mut w| w.append(&Line::Summary(summary.clone())));
+    emit(&Event::Fill(FillEvent::Summary(summary.clone())));
+    written?;
+    restored?;
+    saved?;
+    logged.map_err(|source| FillError::Io {
+        action: "append to the fill log",
+        path: paths.log.clone(),
+        source,
+    })?;
+    if complete {
+        Ok(summary)
+    } else {
+        Err(FillError::Interrupted {
+            done: summary.files,
+            total: summary.files_total,
+        })
+    }
+}
+
+/// The directory to write into; the dataset whose properties `during`
+/// changes; the dataset's guid.
+fn locate(
+    fill: &FillSpec,
+    sys: &dyn System,
+) -> Result<(PathBuf, Option<String>, Option<String>), FillError> {
+    match &fill.target {
+        FillDir::Dataset { name, .. } => {
+            let cmd = CommandLine::new("zfs")
+                .args(["get", "-Hp", "-o", "value", "mounted,mountpoint,guid"])
+                .arg(name.clone());
+            let out = sys.run(&cmd)?;
+            let v: Vec<&str> = out.stdout.lines().collect();
+            match v.as_slice() {
+                ["yes", mountpoint, guid] => Ok((
+                    PathBuf::from(mountpoint),
+                    Some(name.clone()),
+                    Some((*guid).to_owned()),
+                )),
+                [_, _, _] => Err(FillError::NotMounted {
+                    dataset: name.clone(),
+                }),
+                _ => Err(CommandError::Failed {
+                    command: cmd.to_string(),
+                    status: "unexpected output".to_owned(),
+                    stderr: out.stdout.clone(),
+                }
+                .into()),
+            }
+        }
+        FillDir::Path(path) => {
+            if !path.is_dir() {
+                return Err(FillError::NoDirectory { path: path.clone() });
+            }
+            // `during` on a directory means the dataset that holds it.
+            let dataset = if fill.during.is_empty() {
+                None
+            } else {
+                let cmd = CommandLine::new("zfs")
+                    .args(["list", "-H", "-o", "name"])
+                    .arg(path.to_string_lossy());
+                Some(sys.run(&cmd)?.stdout.trim().to_owned())
+            };
+            Ok((path.clone(), dataset, None))
+        }
+    }
+}
+
+/// Writes the pending files, logging each as it completes.
+fn write(
+    job: &Job,
+    scan: &mut Scan,
+    state: &State,
+    fill: &FillSpec,
+    paths: &Paths,
+    stop: &AtomicBool,
+    emit: &mut dyn FnMut(&Event),
+) -> Result<(), FillError> {
+    let mut log = log::Writer::open(&paths.log).map_err(|source| FillError::Io {
+        action: "open the fill log",
+        path: paths.log.clone(),
+        source,
+    })?;
+    let mut rolling = Rolling::new(fill.window);
+    let pending = Pending::new(scan.done.clone(), state.files_total);
+    engine::write_files::<FillError>(job, pending, stop, |report| {
+        match report {
+            Report::Started { .. } => {}
+            Report::Wrote { bytes } => emit(&Event::Fill(FillEvent::Progress { bytes })),
+            Report::Finished {
+                index,
+                bytes,
+                start,
+                elapsed,
+            } => {
+                let start = start
+                    .duration_since(UNIX_EPOCH)
+                    .map_or(0.0, |d| d.as_secs_f64());
+                let seconds = elapsed.as_secs_f64();
+                let rolling_mb_s = rolling.push(start, start + seconds, bytes);
+                let record = FileRecord {
+                    index,
+                    name: job.name(index),
+                    bytes,
+                    start_unix: round3(start),
+                    ms: round3(seconds * 1000.0),
+                    mb_s: round3(mb_s(bytes, seconds)),
+                    rolling_mb_s: round3(rolling_mb_s),
+                };
+                log.append(&Line::File(record.clone()))
+                    .map_err(|source| FillError::Io {
+                        action: "append to the fill log",
+                        path: log.path().to_path_buf(),
+                        source,
+                    })?;
+                scan.done.insert(index);
+                scan.totals
+                    .add(start, seconds * 1000.0, rolling_mb_s, bytes);
+                emit(&Event::Fill(FillEvent::File {
+                    record,
+                    files_done: scan.done.count(),
+                }));
+            }
+        }
+        Ok(())
+    })?;
+    if stop.load(Ordering::Relaxed) {
+        emit(&Event::Note(
+            "stop requested: the writers have stopped".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// The saved values back (or the `after` values once complete).
+fn put_back(
+    state: &mut State,
+    fill: &FillSpec,
+    complete: bool,
+    sys: &dyn System,
+    emit: &mut dyn FnMut(&Event),
+) -> Result<(), FillError> {
+    let (Some(dataset), Some(saved)) = (&state.dataset, &state.saved) else {
+        return Ok(());
+    };
+    match (&fill.after, complete) {
+        (Some(after), true) => props::set(sys, dataset, after, emit)?,
+        _ => props::restore(sys, dataset, saved, emit)?,
+    }
+    state.saved = None;
+    Ok(())
+}
+
+fn summarize(scan: &Scan, state: &State) -> Summary {
+    let files = scan.done.count();
+    let t = &scan.totals;
+    Summary {
+        files,
+        files_total: state.files_total,
+        bytes: files.saturating_mul(state.file_size),
+        seconds: round3(t.seconds),
+        mean_mb_s: round3(mb_s(t.bytes, t.seconds)),
+        p50_ms: round3(t.times.quantile(0.5)),
+        p99_ms: round3(t.times.quantile(0.99)),
+        min_rolling_mb_s: round3(t.min_rolling.unwrap_or(0.0)),
+        max_rolling_mb_s: round3(t.max_rolling.unwrap_or(0.0)),
+        complete: files >= state.files_total,
+    }
+}
+
+/// Different in every run, so no two fills ever write the same record.
+fn salt() -> u64 {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    #[expect(clippy::cast_possible_truncation, reason = "only the low bits vary")]
+    let nanos = nanos as u64;
+    nanos ^ u64::from(std::process::id()).rotate_left(32)
+}
+
+/// SIGINT and SIGTERM set the stop flag while a fill runs; the second one
+/// ends the process (exit status 1) for someone who cannot wait.
+struct Signals(Vec<signal_hook::SigId>);
+
+impl Signals {
+    fn install(stop: &Arc<AtomicBool>) -> std::io::Result<Signals> {
+        let mut ids = Vec::new();
+        for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            ids.push(signal_hook::flag::register_conditional_shutdown(
+                signal,
+                1,
+                Arc::clone(stop),
+            )?);
+            ids.push(signal_hook::flag::register(signal, Arc::clone(stop))?);
+        }
+        Ok(Signals(ids))
+    }
+}
+
+impl Drop for Signals {
+    fn drop(&mut self) {
+        for id in self.0.drain(..) {
+            signal_hook::low_level::unregister(id);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::size::Size;
+    use crate::system::fake::FakeSystem;
+
+    fn spec(until: FillTarget) -> FillSpec {
+        FillSpec {
+            target: FillDir::Dataset {
+                name: "quick/data".into(),
+                pool: "quick".into(),
+            },
+            until,
+            file_size: Size::from_bytes(1 << 20),
+            buffer: Size::from_bytes(1 << 20),
+            pattern: "file_{n}".into(),
+            streams: 2,
+            window: 60,
+            direct: false,
+            during: vec![("sync".into(), "disabled".into())],
+            after: None,
+        }
+    }
+
+    /// The commands up to the writing: where, how much, the saved property.
+    fn before_writing(sys: &FakeSystem, mountpoint: &Path) {
+        sys.expect(
+            "zfs get -Hp -o value mounted,mountpoint,guid quick/data",
+            &format!("yes\n{}\n42\n", mountpoint.display()),
+        )
+        .expect("zfs list -Hp -o used,avail quick", "1048576\t9437184\n")
+        .expect(
+            "zfs get -Hp -o property,value,source sync quick/data",
+            "sync\tstandard\tdefault\n",
+        )
+        .expect("zfs set sync=disabled quick/data", "");
+    }
+
+    #[test]
+    fn a_percentage_fill_writes_its_files_and_puts_the_property_back() {
+        let (mnt, state) = (
+            tempfile::tempdir().expect("mnt"),
+            tempfile::tempdir().expect("state"),
+        );
+        let sys = FakeSystem::new();
+        before_writing(&sys, mnt.path());
+        sys.expect("zfs inherit sync quick/data", "");
+        // 50 % of 10 MiB with 1 MiB used: 4 files of 1 MiB.
+        let summary = run_until(
+            &spec(FillTarget::Percent(5000)),
+            state.path(),
+            &sys,
+            &AtomicBool::new(false),
+            &mut |_| {},
+        )
+        .expect("fill");
+        sys.assert_done();
+        assert_eq!((summary.files, summary.files_total), (4, 4));
+        assert!(summary.complete);
+        assert_eq!(std::fs::read_dir(mnt.path()).expect("dir").count(), 4);
+        let saved = State::load(&sys, &state.path().join("fill-quick-data.json"))
+            .expect("state")
+            .expect("some");
+        assert_eq!((saved.saved, saved.complete), (None, true));
+    }
+
+    #[test]
+    fn an_interrupted_fill_puts_the_property_back_and_says_how_to_resume() {
+        let (mnt, state) = (
+            tempfile::tempdir().expect("mnt"),
+            tempfile::tempdir().expect("state"),
+        );
+        let sys = FakeSystem::new();
+        before_writing(&sys, mnt.path());
+        sys.expect("zfs inherit sync quick/data", "");
+        let err = run_until(
+            &spec(FillTarget::Percent(5000)),
+            state.path(),
+            &sys,
+            &AtomicBool::new(true),
+            &mut |_| {},
+        )
+        .expect_err("stopped");
+        sys.assert_done();
+        assert!(
+            matches!(err, FillError::Interrupted { done: 0, total: 4 }),
+            "{err}"
+        );
+        let log = std::fs::read_to_string(state.path().join("fill-quick-data.jsonl")).expect("log");
+        assert!(log.contains(r#""type":"summary","files":0"#), "{log}");
+    }
+
+    #[test]
+    fn a_write_error_puts_the_property_back_too() {
+        let state = tempfile::tempdir().expect("state");
+        let sys = FakeSystem::new();
+        before_writing(&sys, &state.path().join("gone"));
+        sys.expect("zfs inherit sync quick/data", "");
+        let err = run_until(
+            &spec(FillTarget::Percent(5000)),
+            state.path(),
+            &sys,
+            &AtomicBool::new(false),
+            &mut |_| {},
+        );
+        assert!(matches!(err, Err(FillError::Write(_))), "{err:?}");
+        sys.assert_done();
+    }
+}

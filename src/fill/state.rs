@@ -1,0 +1,125 @@
+//! A fill's state file (`<state_dir>/fill-<target>.json`), written atomically
+//! before anything is changed: the file count decided on the first run (so a
+//! resumed fill ends at exactly the same count) and the property values found
+//! before `during` was applied, kept until they are back. After `kill -9` the
+//! next `zlab fill` or `zlab down` reads them from here.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::props::Saved;
+use super::target::Capacity;
+use crate::lab::FillDir;
+use crate::system::{CommandError, System};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct State {
+    /// The dataset whose properties the fill changes, if any.
+    pub dataset: Option<String>,
+    /// The target dataset's `guid`: a pool made again is a new fill.
+    pub guid: Option<String>,
+    pub files_total: u64,
+    pub file_size: u64,
+    /// What a percentage was taken of.
+    pub capacity: Option<Capacity>,
+    /// Set while the `during` values are in force.
+    pub saved: Option<Vec<Saved>>,
+    pub complete: bool,
+}
+
+/// Where a fill keeps its state and its log.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub state: PathBuf,
+    pub log: PathBuf,
+}
+
+impl Paths {
+    /// `fill-quick-data.json` / `.jsonl` for dataset `quick/data`,
+    /// `fill-mnt-x.*` for path `/mnt/x`.
+    pub fn new(state_dir: &Path, target: &FillDir) -> Paths {
+        let raw = match target {
+            FillDir::Dataset { name, .. } => name.clone(),
+            FillDir::Path(p) => p.to_string_lossy().into_owned(),
+        };
+        let slug: String = raw
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let base = format!("fill-{}", slug.trim_matches('-'));
+        Paths {
+            state: state_dir.join(format!("{base}.json")),
+            log: state_dir.join(format!("{base}.jsonl")),
+        }
+    }
+}
+
+impl State {
+    pub fn load(sys: &dyn System, path: &Path) -> Result<Option<State>, CommandError> {
+        if !sys.exists(path) {
+            return Ok(None);
+        }
+        let text = sys.read_to_string(path)?;
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|e| CommandError::Io {
+                action: "parse the fill state",
+                path: path.to_path_buf(),
+                source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+            })
+    }
+
+    pub fn save(&self, sys: &dyn System, path: &Path) -> Result<(), CommandError> {
+        let text = serde_json::to_string_pretty(self).map_err(|e| CommandError::Io {
+            action: "encode the fill state",
+            path: path.to_path_buf(),
+            source: std::io::Error::other(e),
+        })?;
+        sys.write_atomic(path, text.as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::system::fake::FakeSystem;
+
+    #[test]
+    fn names_follow_the_target() {
+        let p = Paths::new(
+            Path::new("/var/lib/zlab/q"),
+            &FillDir::Dataset {
+                name: "quick/data".into(),
+                pool: "quick".into(),
+            },
+        );
+        assert_eq!(p.log, Path::new("/var/lib/zlab/q/fill-quick-data.jsonl"));
+        let p = Paths::new(Path::new("/s"), &FillDir::Path("/mnt/x y".into()));
+        assert_eq!(p.state, Path::new("/s/fill-mnt-x-y.json"));
+    }
+
+    #[test]
+    fn round_trips_through_the_system() {
+        let sys = FakeSystem::new();
+        let path = Path::new("/s/fill-a.json");
+        assert_eq!(State::load(&sys, path).expect("none"), None);
+        let state = State {
+            dataset: Some("a".into()),
+            guid: Some("123".into()),
+            files_total: 453_120,
+            file_size: 1 << 30,
+            capacity: None,
+            saved: Some(Vec::new()),
+            complete: false,
+        };
+        state.save(&sys, path).expect("save");
+        assert_eq!(State::load(&sys, path).expect("load"), Some(state));
+    }
+}

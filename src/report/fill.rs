@@ -1,0 +1,263 @@
+//! Shows a fill: on a terminal, a byte bar with the last file's MB/s, the
+//! rolling average, files and ETA; otherwise one line per file in the spirit
+//! of the recipe (timestamp, file, ms, MB/s, average, files and time left).
+
+use std::fmt::Write as _;
+use std::time::SystemTime;
+
+use crate::fill::event::{FillEvent, Plan};
+use crate::fill::log::{FileRecord, Summary};
+use crate::fill::stats::MB;
+use crate::scenario::size::Size;
+
+/// What a fill has reported so far; turns events into text.
+#[derive(Debug, Default)]
+pub struct FillView {
+    plan: Option<Plan>,
+}
+
+/// What to do with the display after an event.
+pub enum Show {
+    /// Start a bar over this many bytes, this many already done.
+    Bar {
+        total: u64,
+        done: u64,
+    },
+    Advance(u64),
+    /// The bar's message (terminal) and the line a log gets (otherwise).
+    File {
+        message: String,
+        line: String,
+    },
+    /// Lines to print; the bar, if any, is over.
+    Lines(Vec<String>),
+}
+
+impl FillView {
+    pub fn event(&mut self, event: &FillEvent) -> Vec<Show> {
+        match event {
+            FillEvent::Plan(plan) => {
+                let shows = vec![
+                    Show::Lines(plan_lines(plan)),
+                    Show::Bar {
+                        total: plan.bytes_total(),
+                        done: plan.files_done.saturating_mul(plan.file_size),
+                    },
+                ];
+                self.plan = Some(plan.clone());
+                shows
+            }
+            FillEvent::Progress { bytes } => vec![Show::Advance(*bytes)],
+            FillEvent::File { record, files_done } => match &self.plan {
+                Some(plan) => vec![Show::File {
+                    message: message(plan, record, *files_done),
+                    line: line(plan, record, *files_done, SystemTime::now()),
+                }],
+                None => Vec::new(),
+            },
+            FillEvent::Summary(s) => vec![Show::Lines(summary_lines(s))],
+        }
+    }
+}
+
+fn plan_lines(plan: &Plan) -> Vec<String> {
+    let size = Size::from_bytes(plan.file_size).human();
+    let mut first = format!("fill {}: ", plan.target);
+    if let Some(c) = plan.capacity {
+        let _ = write!(
+            first,
+            "{} of {} (USED+AVAIL; {} used before) = ",
+            plan.until,
+            Size::from_bytes(c.size).human(),
+            Size::from_bytes(c.used).human()
+        );
+    }
+    let _ = write!(
+        first,
+        "{} files of {size} ({}) into {}, {} stream{}",
+        plan.files_total,
+        Size::from_bytes(plan.bytes_total()).human(),
+        plan.dir.display(),
+        plan.streams,
+        if plan.streams == 1 { "" } else { "s" }
+    );
+    let mut lines = vec![first];
+    if plan.files_done >= plan.files_total {
+        lines.push("already complete: nothing to write".to_owned());
+    } else if plan.files_done > 0 {
+        lines.push(format!(
+            "resuming: {} of {} files already complete",
+            plan.files_done, plan.files_total
+        ));
+    }
+    lines.push(format!("log: {}", plan.log.display()));
+    lines
+}
+
+/// The terminal bar's message.
+fn message(plan: &Plan, r: &FileRecord, files_done: u64) -> String {
+    format!(
+        "{} {:.0} MB/s, avg({}) {:.0} MB/s, {files_done}/{} files, ETA {}",
+        r.name,
+        r.mb_s,
+        plan.window,
+        r.rolling_mb_s,
+        plan.files_total,
+        eta(left_bytes(plan, files_done), r.rolling_mb_s)
+    )
+}
+
+/// One line per file when not on a terminal.
+fn line(plan: &Plan, r: &FileRecord, files_done: u64, now: SystemTime) -> String {
+    format!(
+        "{} {} written in {:.0} ms at {:.1} MB/s; avg({}) {:.1} MB/s; {} file{} left, {} left",
+        timestamp(now),
+        r.name,
+        r.ms,
+        r.mb_s,
+        plan.window,
+        r.rolling_mb_s,
+        plan.files_total.saturating_sub(files_done),
+        if plan.files_total.saturating_sub(files_done) == 1 {
+            ""
+        } else {
+            "s"
+        },
+        eta(left_bytes(plan, files_done), r.rolling_mb_s)
+    )
+}
+
+fn left_bytes(plan: &Plan, files_done: u64) -> u64 {
+    plan.files_total
+        .saturating_sub(files_done)
+        .saturating_mul(plan.file_size)
+}
+
+fn summary_lines(s: &Summary) -> Vec<String> {
+    vec![format!(
+        "fill {}: {} of {} files, {} in {:.1} s: mean {:.1} MB/s, file time p50 {:.0} ms p99 {:.0} ms, rolling average {:.1}–{:.1} MB/s",
+        if s.complete { "complete" } else { "stopped" },
+        s.files,
+        s.files_total,
+        Size::from_bytes(s.bytes).human(),
+        s.seconds,
+        s.mean_mb_s,
+        s.p50_ms,
+        s.p99_ms,
+        s.min_rolling_mb_s,
+        s.max_rolling_mb_s
+    )]
+}
+
+/// Time to write `bytes` at `mb_s`: `4d 07h 57m`, `2h 05m`, `3m 20s`, `45s`.
+#[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
+    clippy::cast_precision_loss,
+    reason = "a duration to show, clamped to what fits"
+)]
+pub fn eta(bytes: u64, mb_s: f64) -> String {
+    if bytes == 0 {
+        return "0s".to_owned();
+    }
+    if mb_s.is_nan() || mb_s <= 0.0 {
+        return "unknown".to_owned();
+    }
+    let secs = (bytes as f64 / (mb_s * MB)).round().min(u64::MAX as f64) as u64;
+    let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, _) => format!("{m}m {s:02}s"),
+        (0, _, _) => format!("{h}h {m:02}m"),
+        _ => format!("{d}d {h:02}h {m:02}m"),
+    }
+}
+
+/// `2026-11-25 10:15:02` (UTC), from the civil-from-days algorithm
+/// (Howard Hinnant), to need no date crate.
+pub fn timestamp(t: SystemTime) -> String {
+    let secs = t
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::scenario::model::FillTarget;
+
+    const GIB: u64 = 1 << 30;
+
+    fn plan(files_total: u64) -> Plan {
+        Plan {
+            target: "N58-C3-D16-P2-S4/Data".into(),
+            dir: "/Data".into(),
+            until: FillTarget::Percent(7500),
+            capacity: None,
+            files_total,
+            files_done: 0,
+            file_size: GIB,
+            streams: 2,
+            window: 60,
+            log: "/var/lib/zlab/N58/fill-N58-C3-D16-P2-S4-Data.jsonl".into(),
+        }
+    }
+
+    #[test]
+    fn eta_of_the_half_petabyte_fill() {
+        // 453,120 files of 1 GiB (442.5 TiB) at 1300 MB/s: 374,257 s.
+        let p = plan(453_120);
+        assert_eq!(p.bytes_total(), 486_533_895_290_880);
+        assert_eq!(eta(left_bytes(&p, 0), 1300.0), "4d 07h 57m");
+        assert_eq!(eta(left_bytes(&p, 453_119), 1300.0), "1s");
+        assert_eq!(eta(0, 0.0), "0s");
+        assert_eq!(eta(GIB, 0.0), "unknown");
+        assert_eq!(eta(200_000_000, 1.0), "3m 20s");
+        assert_eq!(eta(7_500_000_000_000, 1000.0), "2h 05m");
+    }
+
+    #[test]
+    fn plain_lines_carry_what_the_recipe_printed() {
+        let r = FileRecord {
+            index: 12,
+            name: "file_12".into(),
+            bytes: GIB,
+            start_unix: 0.0,
+            ms: 812.4,
+            mb_s: 1321.6,
+            rolling_mb_s: 1300.2,
+        };
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_764_065_702);
+        assert_eq!(
+            line(&plan(453_120), &r, 13, at),
+            "2025-11-25 10:15:02 file_12 written in 812 ms at 1321.6 MB/s; avg(60) 1300.2 MB/s; 453107 files left, 4d 07h 56m left"
+        );
+    }
+
+    #[test]
+    fn timestamps_are_utc_calendar_dates() {
+        let t = |s| timestamp(SystemTime::UNIX_EPOCH + Duration::from_secs(s));
+        assert_eq!(t(0), "1970-01-01 00:00:00");
+        assert_eq!(t(951_782_400), "2000-02-29 00:00:00");
+        assert_eq!(t(1_764_065_702), "2025-11-25 10:15:02");
+    }
+}
