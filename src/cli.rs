@@ -168,6 +168,9 @@ pub struct VmArgs {
     /// Use KVM instead of qemu's TCG emulation (faster where /dev/kvm works).
     #[arg(long)]
     pub kvm: bool,
+    /// Build the scenario's lab without its fills (`zlab up --no-fill`).
+    #[arg(long)]
+    pub no_fill: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -28,7 +28,7 @@ pub use error::Error;
 
 use cli::{Cli, Command, Format, ReportFormat};
 use host::HostFacts;
-use lab::Lab;
+use lab::{FillDir, Lab};
 use system::real::RealSystem;
 
 /// Runs one command line; output goes to `out`, problems come back as [`Error`].
@@ -173,7 +173,21 @@ fn host_facts(portable: bool) -> HostFacts {
 /// Reads, decodes and validates a scenario file.
 pub fn load_lab(file: &Path, host: &HostFacts) -> Result<Lab, Error> {
     let scenario = scenario::load(file)?;
-    validate::validate(&scenario, host).map_err(Error::Invalid)
+    let mut lab = validate::validate(&scenario, host).map_err(Error::Invalid)?;
+    // A fill to a percentage counts files by what the planner says each costs.
+    let report = capacity::report(&lab);
+    for fill in &mut lab.fills {
+        if let FillDir::Dataset { name, pool } = &fill.target {
+            fill.charge_per_file = report
+                .pools
+                .iter()
+                .filter(|p| &p.name == pool)
+                .flat_map(|p| &p.fills)
+                .find(|f| &f.dataset == name)
+                .map(|f| f.cost.charged);
+        }
+    }
+    Ok(lab)
 }
 
 fn print_plan(
@@ -227,4 +241,19 @@ fn with_reporter(
     let result = act(&mut |e| reporter.event(e));
     reporter.finish();
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_percentage_fill_counts_files_by_their_planned_charge() {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/N58-C3-D16-P2-S4.yaml");
+        let lab = load_lab(&file, &HostFacts::unknown()).expect("valid");
+        let planned = capacity::report(&lab).pools[0].fills[0].cost.charged;
+        assert_eq!(lab.fills[0].charge_per_file, Some(planned));
+        // 1G files of 1M records on draid2:16d are charged a little less than 1 GiB.
+        assert!(planned < 1 << 30 && planned > (1 << 30) / 100 * 99);
+    }
 }

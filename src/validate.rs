@@ -1042,6 +1042,7 @@ impl Checker<'_> {
             direct: f.direct.value,
             during: pairs(&f.during),
             after,
+            charge_per_file: None,
         })
     }
 }

@@ -116,6 +116,12 @@ pub fn run_until(
         source,
     })?;
     let file_size = fill.file_size.bytes();
+    // A share of capacity is counted in the space files are charged; sizes
+    // and counts in what they hold.
+    let per_file = match fill.until {
+        FillTarget::Percent(_) => fill.charge_per_file.unwrap_or(file_size),
+        _ => file_size,
+    };
     let mut state = match state {
         Some(s) => s,
         None => {
@@ -129,7 +135,7 @@ pub fn run_until(
             let fresh = State {
                 dataset: dataset.clone(),
                 guid,
-                files_total: target::files_for(fill.until, file_size, capacity).unwrap_or(0),
+                files_total: target::files_for(fill.until, per_file, capacity).unwrap_or(0),
                 file_size,
                 capacity,
                 saved: None,
@@ -423,6 +429,7 @@ mod tests {
             direct: false,
             during: vec![("sync".into(), "disabled".into())],
             after: None,
+            charge_per_file: None,
         }
     }
 

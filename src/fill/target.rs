@@ -21,7 +21,8 @@ pub struct Capacity {
 
 /// The number of files that reach `until`:
 /// - a percentage: the files that fit between what is used and that share of
-///   the capacity, rounded down — a capacity target is a ceiling;
+///   the capacity, rounded down — a capacity target is a ceiling; `file_size`
+///   is then what a file is charged in pool space, where the planner knows it;
 /// - a size: enough files to write at least that much, rounded up;
 /// - a count: itself.
 pub fn files_for(until: FillTarget, file_size: u64, capacity: Option<Capacity>) -> Option<u64> {

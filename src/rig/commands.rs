@@ -67,7 +67,10 @@ fn up(
     if let Some(file) = scenario {
         let file = guest_path(&dir, &cfg.share, file)?;
         for verb in ["up", "status"] {
-            let command = zlab_words(verb, &file);
+            let mut command = zlab_words(verb, &file);
+            if verb == "up" && args.no_fill {
+                command.push("--no-fill".to_owned());
+            }
             writeln!(out, "== {}", command.join(" "))?;
             let status = in_guest(&dir, &cfg, &command, out)?;
             if status != 0 {
@@ -106,7 +109,7 @@ fn run_once(
         .map_err(RigError::io("create a directory in", &runs))?;
     let dir = VmDir::new(tmp.path().join("vm"));
     let (cfg, qemu) = boot(&cache, &dir, args, Lifetime::Attached, emit)?;
-    let result = up_status_down(&dir, &cfg, scenario, out);
+    let result = up_status_down(&dir, &cfg, scenario, args.no_fill, out);
     vm::power_off(&dir, &RealSystem, emit)?;
     drop(qemu);
     result?;
@@ -140,13 +143,18 @@ fn up_status_down(
     dir: &VmDir,
     cfg: &VmConfig,
     scenario: &Path,
+    no_fill: bool,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let file = guest_path(dir, &cfg.share, scenario)?;
     let zpool_status = vec!["zpool".to_owned(), "status".to_owned(), "-P".to_owned()];
     let mut failed = None;
+    let mut up = zlab_words("up", &file);
+    if no_fill {
+        up.push("--no-fill".to_owned());
+    }
     for command in [
-        zlab_words("up", &file),
+        up,
         zlab_words("status", &file),
         zpool_status,
         zlab_words("down", &file),
