@@ -14,6 +14,7 @@ use crate::plan::Plan;
 use crate::plan::step::Step;
 use crate::scenario::model::FillTarget;
 use crate::scenario::size::Size;
+use crate::units::thousands;
 use crate::zfs::capacity::fill::{DEFAULT_RECORDSIZE, FileCost, file_cost};
 use crate::zfs::capacity::layouts::{Candidate, Search};
 use crate::zfs::capacity::pool::{Layout, PoolSpace, Shape, TopVdev, VdevSpace};
@@ -336,19 +337,6 @@ fn percent(h: u64) -> String {
     format!("{}.{:02} %", h / 100, h % 100)
 }
 
-/// `812,000,000,000,000`.
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 fn human(n: u64) -> String {
     Size::from_bytes(n).human()
 }
@@ -375,7 +363,7 @@ fn fill_line(f: &FillReport, space: &PoolSpace) -> String {
     };
     let mut line = format!(
         "{what}{} file{} of {} = {} written, {} charged ({} of usable; {} records{})",
-        grouped(f.files),
+        thousands(f.files),
         if f.files == 1 { "" } else { "s" },
         Size::from_bytes(f.cost.file_size),
         human(f.bytes),
@@ -428,10 +416,10 @@ pub fn text(report: &Report) -> String {
                     out,
                     "    each {} file: {} record{} of {}, charged {} B",
                     Size::from_bytes(f.cost.file_size),
-                    grouped(f.cost.blocks),
+                    thousands(f.cost.blocks),
                     if f.cost.blocks == 1 { "" } else { "s" },
                     Size::from_bytes(f.cost.block_size),
-                    grouped(f.cost.charged)
+                    thousands(f.cost.charged)
                 );
             }
         }
@@ -447,7 +435,7 @@ fn pool_table(out: &mut String, s: &PoolSpace) {
         let _ = writeln!(
             out,
             "  {sign} {label:<34} {:>25} {:>12} {:>10}",
-            grouped(bytes),
+            thousands(bytes),
             human(bytes),
             percent(hundredths(bytes, s.raw))
         );
@@ -491,7 +479,7 @@ fn group_vdevs(vdevs: &[VdevSpace]) -> Vec<String> {
             v.shape,
             v.children,
             human(v.asize),
-            grouped(v.ms_count),
+            thousands(v.ms_count),
             human(1 << v.ms_shift),
             v.deflate_ratio
         );
@@ -643,10 +631,10 @@ mod tests {
 
     #[test]
     fn numbers_for_people() {
-        assert_eq!(grouped(0), "0");
-        assert_eq!(grouped(999), "999");
-        assert_eq!(grouped(1000), "1,000");
-        assert_eq!(grouped(812_000_000_000_000), "812,000,000,000,000");
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(812_000_000_000_000), "812,000,000,000,000");
         assert_eq!(percent(8272), "82.72 %");
         assert_eq!(percent(5), "0.05 %");
         assert_eq!(hundredths(3, 4), 7500);

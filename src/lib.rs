@@ -18,6 +18,7 @@ pub mod report;
 pub mod rig;
 pub mod scenario;
 pub mod system;
+pub mod units;
 pub mod validate;
 pub mod zfs;
 

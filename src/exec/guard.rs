@@ -43,11 +43,8 @@ pub fn disk_problems(sys: &dyn System, disk: &Path) -> Result<Vec<String>, Comma
         .args(["--json", "--paths", "--output", "NAME,TYPE,MOUNTPOINT"])
         .arg(disk.to_string_lossy());
     let out = sys.run(&lsblk)?;
-    let tree: Tree = serde_json::from_str(&out.stdout).map_err(|e| CommandError::Io {
-        action: "parse `lsblk --json` output for",
-        path: disk.to_path_buf(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-    })?;
+    let tree: Tree = serde_json::from_str(&out.stdout)
+        .map_err(|e| CommandError::unparsable(&lsblk, &out.stdout, e))?;
     let mut nodes = Vec::new();
     for n in &tree.blockdevices {
         n.walk(None, &mut nodes);
@@ -86,16 +83,14 @@ fn signatures(sys: &dyn System, device: &str) -> Result<Vec<String>, CommandErro
         kind: String,
         label: Option<String>,
     }
-    let out = sys.run(&CommandLine::new("wipefs").arg("--json").arg(device))?;
+    let wipefs = CommandLine::new("wipefs").arg("--json").arg(device);
+    let out = sys.run(&wipefs)?;
     // wipefs prints nothing at all for a blank device.
     if out.stdout.trim().is_empty() {
         return Ok(Vec::new());
     }
-    let found: Found = serde_json::from_str(&out.stdout).map_err(|e| CommandError::Io {
-        action: "parse `wipefs --json` output for",
-        path: device.into(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-    })?;
+    let found: Found = serde_json::from_str(&out.stdout)
+        .map_err(|e| CommandError::unparsable(&wipefs, &out.stdout, e))?;
     let mut seen: Vec<String> = Vec::new();
     for s in found.signatures {
         let what = match s.kind.as_str() {

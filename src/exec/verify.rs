@@ -65,11 +65,8 @@ pub fn actual(sys: &dyn System, pool: &str) -> Result<Topology, CommandError> {
         .args(["status", "-jP", "--json-int"])
         .arg(pool);
     let out = sys.run(&status)?;
-    let json: Value = serde_json::from_str(&out.stdout).map_err(|e| CommandError::Io {
-        action: "parse `zpool status -j` output of pool",
-        path: pool.into(),
-        source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-    })?;
+    let json: Value = serde_json::from_str(&out.stdout)
+        .map_err(|e| CommandError::unparsable(&status, &out.stdout, e))?;
     Ok(parse_status(&json, pool))
 }
 

@@ -45,7 +45,8 @@ pub fn pool_capacity(sys: &dyn System, pool: &str) -> Result<Capacity, CommandEr
         .args(["list", "-Hp", "-o", "used,avail"])
         .arg(pool);
     let out = sys.run(&cmd)?;
-    parse_pair(&out.stdout, '\t').ok_or_else(|| unparsable(&cmd, &out.stdout))
+    parse_pair(&out.stdout, '\t')
+        .ok_or_else(|| CommandError::unparsable(&cmd, &out.stdout, "expected two byte counts"))
 }
 
 /// A directory's filesystem: `df -B1 --output=used,avail DIR`.
@@ -58,7 +59,7 @@ pub fn fs_capacity(sys: &dyn System, dir: &Path) -> Result<Capacity, CommandErro
         .lines()
         .nth(1)
         .and_then(|l| parse_pair(l, ' '))
-        .ok_or_else(|| unparsable(&cmd, &out.stdout))
+        .ok_or_else(|| CommandError::unparsable(&cmd, &out.stdout, "expected two byte counts"))
 }
 
 fn parse_pair(text: &str, sep: char) -> Option<Capacity> {
@@ -73,14 +74,6 @@ fn parse_pair(text: &str, sep: char) -> Option<Capacity> {
         size: used.checked_add(avail)?,
         used,
     })
-}
-
-fn unparsable(cmd: &CommandLine, stdout: &str) -> CommandError {
-    CommandError::Failed {
-        command: cmd.to_string(),
-        status: "unexpected output".to_owned(),
-        stderr: stdout.to_owned(),
-    }
 }
 
 #[cfg(test)]

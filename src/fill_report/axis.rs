@@ -1,7 +1,7 @@
 //! Axis scales with round ticks: 1, 2 or 5 × 10ᵏ steps, and the time unit
 //! (seconds, minutes or hours) that suits the length of a fill.
 
-use super::format::decimal;
+use crate::units::decimal;
 
 /// The smallest 1, 2 or 5 × 10ᵏ step that cuts `span` into at most
 /// `max_intervals` intervals.

@@ -8,7 +8,6 @@
 pub mod axis;
 pub mod command;
 pub mod error;
-pub mod format;
 pub mod log;
 pub mod scan;
 pub mod stats;

@@ -3,9 +3,9 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::format::{decimal, duration, file_time, mb_s, thousands};
 use super::scan::{Analysis, FileAt};
 use crate::scenario::size::Size;
+use crate::units::{decimal, duration, file_time, mb_s, thousands};
 
 /// How many gaps and resumes are listed by time (all are counted).
 const TIMES_LISTED: usize = 3;

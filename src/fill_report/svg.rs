@@ -10,9 +10,9 @@
 use std::fmt::Write as _;
 
 use super::axis::{Scale, TimeUnit};
-use super::format::{decimal, duration, file_time, mb_s, thousands};
 use super::scan::Analysis;
 use crate::scenario::size::Size;
+use crate::units::{decimal, duration, file_time, mb_s, thousands};
 
 const WIDTH: f64 = 1000.0;
 const HEIGHT: f64 = 560.0;

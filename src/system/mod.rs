@@ -32,6 +32,12 @@ pub enum CommandError {
         command: String,
         source: std::io::Error,
     },
+    #[error("`{command}` printed what zlab cannot read ({reason}): {}", output.trim())]
+    Unparsable {
+        command: String,
+        reason: String,
+        output: String,
+    },
     #[error("`{command}` still names a run-time device that is not known")]
     Unresolved { command: String },
     #[error("{action} {}: {source}", path.display())]
@@ -40,6 +46,17 @@ pub enum CommandError {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
+}
+
+impl CommandError {
+    /// `command`'s output did not parse as it should.
+    pub fn unparsable(command: &CommandLine, output: &str, reason: impl ToString) -> Self {
+        CommandError::Unparsable {
+            command: command.to_string(),
+            reason: reason.to_string(),
+            output: output.to_owned(),
+        }
+    }
 }
 
 /// Everything zlab does to a machine.
