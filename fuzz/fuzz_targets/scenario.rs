@@ -1,4 +1,5 @@
-//! Any text: parse, decode, validate, plan and render without panicking.
+//! Any text: parse, decode, validate, plan, predict capacity and render
+//! without panicking.
 #![no_main]
 
 use std::path::Path;
@@ -11,7 +12,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok(scenario) = zlab::scenario::load_str(Path::new("fuzz.yaml"), text) else { return };
     if let Ok(lab) = zlab::validate::validate(&scenario, &HostFacts::unknown()) {
         let plan = zlab::plan::build(&lab);
-        let _ = zlab::plan::render::text(&plan);
+        let report = zlab::capacity::report(&lab);
+        let _ = zlab::capacity::text(&report);
+        let notes = zlab::capacity::plan_notes(&report, &plan);
+        let _ = zlab::plan::render::text(&plan, &notes);
         let _ = zlab::plan::render::sh(&plan);
         let _ = zlab::plan::render::json(&plan);
     }

@@ -58,10 +58,11 @@ pub fn status(plan: &Plan, state_dir: &Path, sys: &dyn System) -> Result<String,
             && probe::pool_exists(sys, &pool.name)
         {
             out.push_str(&pool_report(&pool.name, sys));
-            if let Ok(topology) = verify::actual(sys, &pool.name) {
+            let checked = verify::actual(sys, &pool.name).and_then(|topology| {
                 out.push_str(&topology_lines(&topology));
-            }
-            match verify::verify_pool(sys, pool, &resolve) {
+                verify::verify_pool(sys, pool, &topology, &resolve)
+            });
+            match checked {
                 Ok(diffs) if diffs.is_empty() => {
                     out.push_str("  matches the scenario (topology and properties)\n");
                 }

@@ -123,8 +123,9 @@ fn verify(
     let mut diffs = Vec::new();
     for step in &plan.steps {
         if let Step::CreatePool { pool } = step {
-            let found =
-                verify::verify_pool(sys, pool, &resolve).map_err(|source| Error::StepFailed {
+            let found = verify::actual(sys, &pool.name)
+                .and_then(|got| verify::verify_pool(sys, pool, &got, &resolve))
+                .map_err(|source| Error::StepFailed {
                     step: format!("verify pool {}", pool.name),
                     source,
                 })?;

@@ -213,17 +213,15 @@ fn equivalent(property: &str, want: &str, got: &str) -> bool {
         || size(want).is_some_and(|w| size(got) == Some(w))
 }
 
-/// Checks every pool of the plan; all differences, or none.
+/// Checks one pool, whose topology `got` was read with [`actual`]: all
+/// differences, or none.
 pub fn verify_pool(
     sys: &dyn System,
     pool: &PoolSpec,
+    got: &Topology,
     resolve: &dyn Fn(&Device) -> String,
 ) -> Result<Vec<String>, CommandError> {
-    let mut diffs = compare(
-        &pool.name,
-        &expected(pool, resolve),
-        &actual(sys, &pool.name)?,
-    );
+    let mut diffs = compare(&pool.name, &expected(pool, resolve), got);
     let mut pool_props = pool.properties.clone();
     if let Some(a) = pool.ashift {
         pool_props.push(("ashift".to_owned(), a.to_string()));
