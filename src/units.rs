@@ -1,5 +1,5 @@
 //! Numbers and durations for people: thousands separated, rates, file
-//! times, durations in the largest units that fit (reports, capacity, ETAs).
+//! times, durations in the largest units that fit (reports, capacity).
 
 /// `453120` → `453,120`.
 pub fn thousands(n: u64) -> String {

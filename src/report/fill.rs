@@ -149,19 +149,29 @@ fn summary_lines(s: &Summary) -> Vec<String> {
     )]
 }
 
-/// Time to write `bytes` at `mb_s`: `4d 07h 57m`, `2h 05m`, `3m 20s`, `45s`.
+/// Time to write `bytes` at `mb_s`: `4d 07h 57m`, `2h 05m`, `3m 20s`, `45s` —
+/// whole seconds, shorter than [`crate::units::duration`], for a line per file.
 #[expect(
+    clippy::cast_possible_truncation,
+    clippy::cast_sign_loss,
     clippy::cast_precision_loss,
-    reason = "a duration to show; f64 is exact far beyond any pool size"
+    reason = "a duration to show, clamped to what fits"
 )]
 pub fn eta(bytes: u64, mb_s: f64) -> String {
     if bytes == 0 {
-        return crate::units::duration(0.0);
+        return "0s".to_owned();
     }
     if mb_s.is_nan() || mb_s <= 0.0 {
         return "unknown".to_owned();
     }
-    crate::units::duration(bytes as f64 / (mb_s * MB))
+    let secs = (bytes as f64 / (mb_s * MB)).round().min(u64::MAX as f64) as u64;
+    let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, _) => format!("{m}m {s:02}s"),
+        (0, _, _) => format!("{h}h {m:02}m"),
+        _ => format!("{d}d {h:02}h {m:02}m"),
+    }
 }
 
 /// `2026-11-25 10:15:02` (UTC), from the civil-from-days algorithm
@@ -219,11 +229,11 @@ mod tests {
         let p = plan(453_120);
         assert_eq!(p.bytes_total(), 486_533_895_290_880);
         assert_eq!(eta(left_bytes(&p, 0), 1300.0), "4d 07h 57m");
-        assert_eq!(eta(left_bytes(&p, 453_119), 1300.0), "0.8 s");
-        assert_eq!(eta(0, 0.0), "0.0 s");
+        assert_eq!(eta(left_bytes(&p, 453_119), 1300.0), "1s");
+        assert_eq!(eta(0, 0.0), "0s");
         assert_eq!(eta(GIB, 0.0), "unknown");
         assert_eq!(eta(200_000_000, 1.0), "3m 20s");
-        assert_eq!(eta(7_500_000_000_000, 1000.0), "2h 05m 00s");
+        assert_eq!(eta(7_500_000_000_000, 1000.0), "2h 05m");
     }
 
     #[test]
