@@ -447,6 +447,25 @@ mod tests {
         .expect("zfs set sync=disabled quick/data", "");
     }
 
+    /// Fills `quick/data` (mounted at `mountpoint`) to 50 % of 10 MiB with
+    /// 1 MiB used — 4 files of 1 MiB — expecting `sync` to be put back.
+    fn fill_half(
+        sys: &FakeSystem,
+        mountpoint: &Path,
+        state: &Path,
+        stopped: bool,
+    ) -> Result<Summary, FillError> {
+        before_writing(sys, mountpoint);
+        sys.expect("zfs inherit sync quick/data", "");
+        run_until(
+            &spec(FillTarget::Percent(5000)),
+            state,
+            sys,
+            &AtomicBool::new(stopped),
+            &mut |_| {},
+        )
+    }
+
     #[test]
     fn a_percentage_fill_writes_its_files_and_puts_the_property_back() {
         let (mnt, state) = (
@@ -454,17 +473,7 @@ mod tests {
             tempfile::tempdir().expect("state"),
         );
         let sys = FakeSystem::new();
-        before_writing(&sys, mnt.path());
-        sys.expect("zfs inherit sync quick/data", "");
-        // 50 % of 10 MiB with 1 MiB used: 4 files of 1 MiB.
-        let summary = run_until(
-            &spec(FillTarget::Percent(5000)),
-            state.path(),
-            &sys,
-            &AtomicBool::new(false),
-            &mut |_| {},
-        )
-        .expect("fill");
+        let summary = fill_half(&sys, mnt.path(), state.path(), false).expect("fill");
         sys.assert_done();
         assert_eq!((summary.files, summary.files_total), (4, 4));
         assert!(summary.complete);
@@ -482,16 +491,7 @@ mod tests {
             tempfile::tempdir().expect("state"),
         );
         let sys = FakeSystem::new();
-        before_writing(&sys, mnt.path());
-        sys.expect("zfs inherit sync quick/data", "");
-        let err = run_until(
-            &spec(FillTarget::Percent(5000)),
-            state.path(),
-            &sys,
-            &AtomicBool::new(true),
-            &mut |_| {},
-        )
-        .expect_err("stopped");
+        let err = fill_half(&sys, mnt.path(), state.path(), true).expect_err("stopped");
         sys.assert_done();
         assert!(
             matches!(err, FillError::Interrupted { done: 0, total: 4 }),
@@ -505,15 +505,7 @@ mod tests {
     fn a_write_error_puts_the_property_back_too() {
         let state = tempfile::tempdir().expect("state");
         let sys = FakeSystem::new();
-        before_writing(&sys, &state.path().join("gone"));
-        sys.expect("zfs inherit sync quick/data", "");
-        let err = run_until(
-            &spec(FillTarget::Percent(5000)),
-            state.path(),
-            &sys,
-            &AtomicBool::new(false),
-            &mut |_| {},
-        );
+        let err = fill_half(&sys, &state.path().join("gone"), state.path(), false);
         assert!(matches!(err, Err(FillError::Write(_))), "{err:?}");
         sys.assert_done();
     }
