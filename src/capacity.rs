@@ -496,9 +496,7 @@ fn group_vdevs(vdevs: &[VdevSpace]) -> Vec<String> {
 
 /// The report for programs.
 pub(crate) fn json(report: &Report) -> String {
-    let mut s = serde_json::to_string_pretty(report).unwrap_or_default();
-    s.push('\n');
-    s
+    crate::output::document("capacity", report)
 }
 
 /// The candidate dRAID layouts as a table; `recordsize` is the record size
@@ -566,9 +564,7 @@ pub(crate) fn layouts_json(search: &Search, candidates: &[Candidate]) -> String 
         "ashift": search.ashift,
         "candidates": candidates,
     });
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    s.push('\n');
-    s
+    crate::output::document("layouts", &doc)
 }
 
 #[cfg(test)]

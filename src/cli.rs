@@ -9,8 +9,17 @@ use crate::scenario::size::Size;
 
 /// Build ZFS storage labs from declarative YAML scenarios.
 #[derive(Debug, Parser)]
-#[command(name = "zlab", version, about, propagate_version = true)]
+#[command(
+    name = "zlab",
+    version,
+    about,
+    propagate_version = true,
+    arg_required_else_help = true,
+    after_help = "Start with `zlab validate scenarios/*.yaml`, then `zlab plan FILE`."
+)]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -19,15 +28,18 @@ pub struct Cli {
 pub enum Command {
     /// Check scenarios against every rule; report all problems at once.
     Validate {
-        /// Scenario files.
+        /// Scenario files (`-` reads standard input).
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// Skip the checks against this machine (free memory, filesystem limits).
         #[arg(long)]
         portable: bool,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
     },
     /// Print the ordered steps and exact commands a scenario would run, and its teardown.
     Plan {
+        /// Scenario file (`-` reads standard input).
         file: PathBuf,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -37,6 +49,7 @@ pub enum Command {
     },
     /// Build the lab a scenario describes.
     Up {
+        /// Scenario file (`-` reads standard input).
         file: PathBuf,
         /// Print the plan instead of running it (same as `zlab plan`).
         #[arg(long)]
@@ -44,23 +57,47 @@ pub enum Command {
         /// Build the lab but leave its fills to a later `zlab fill`.
         #[arg(long)]
         no_fill: bool,
+        /// `json`: progress as JSON lines on standard output.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
     },
     /// Show what exists of a scenario's lab.
-    Status { file: PathBuf },
+    Status {
+        /// Scenario file (`-` reads standard input).
+        file: PathBuf,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+    },
     /// Tear down what zlab created for a scenario, in reverse order.
     Down {
+        /// Scenario file (`-` reads standard input).
         file: PathBuf,
         /// Leave the sparse backing files in place.
         #[arg(long)]
         keep_files: bool,
+        /// `json`: progress as JSON lines on standard output.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
     },
     /// Run a scenario's fills.
-    Fill { file: PathBuf },
+    Fill {
+        /// Scenario file (`-` reads standard input).
+        file: PathBuf,
+        /// `json`: progress as JSON lines on standard output.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+    },
+    /// Every lab this machine has state for, and how it stands.
+    List {
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+    },
     /// Summarise a fill's JSON-lines log and plot its throughput over time as SVG.
     Report {
         /// The log `zlab fill` wrote (JSON lines).
         log: PathBuf,
-        /// Where to write the SVG plot [default: the log's path with `.svg`].
+        /// Where to write the SVG plot (`-`: standard output, the summary then
+        /// goes to standard error) [default: the log's path with `.svg`].
         #[arg(short, long, value_name = "OUT.svg")]
         output: Option<PathBuf>,
         /// Files in the rolling average, recomputed from the log.
@@ -71,7 +108,7 @@ pub enum Command {
     /// each fill target means in files and bytes, before anything is built.
     /// With --layouts: compare the dRAID layouts a number of drives allows.
     Capacity {
-        /// Scenario file.
+        /// Scenario file (`-` reads standard input).
         #[arg(required_unless_present = "layouts", conflicts_with = "layouts")]
         file: Option<PathBuf>,
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
@@ -101,6 +138,10 @@ pub enum Command {
         #[arg(long, default_value = "1M", value_parser = recordsize)]
         recordsize: u64,
     },
+    /// Print a shell completion script (bash, zsh, fish, …) to standard output.
+    Completions { shell: clap_complete::Shell },
+    /// Write man pages (zlab.1, zlab-plan.1, …) into DIR, or zlab.1 to standard output.
+    Man { dir: Option<PathBuf> },
     /// Labs inside a throw-away qemu VM with virtual disks (no ZFS needed on this host).
     Rig {
         #[command(subcommand)]
@@ -108,7 +149,7 @@ pub enum Command {
     },
 }
 
-/// Output of `zlab capacity`.
+/// Output of the commands that report: text, or JSON (`docs/json.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
     /// Tables for people.
@@ -181,4 +222,25 @@ pub enum Format {
     Sh,
     /// Machine-readable.
     Json,
+}
+
+/// Options every command takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Global {
+    /// Print only errors and what was asked for (no progress, no "valid" lines).
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print more: each step's outcome and every fill file, even on a terminal.
+    #[arg(short, long, global = true)]
+    pub verbose: bool,
+    /// Colour diagnostics and progress: `auto` on a terminal unless NO_COLOR is set.
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
+    pub color: Color,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
 }

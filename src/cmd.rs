@@ -4,8 +4,10 @@
 //! live display for the events the lower layers emit.
 
 pub(crate) mod capacity;
+pub(crate) mod docs;
 pub(crate) mod down;
 pub(crate) mod fill;
+pub(crate) mod list;
 pub(crate) mod plan;
 pub(crate) mod report;
 pub(crate) mod rig;
@@ -13,13 +15,15 @@ pub(crate) mod status;
 pub(crate) mod up;
 pub(crate) mod validate;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 
+use crate::cli::ReportFormat;
 use crate::error::Error;
 use crate::exec::event::Event;
 use crate::host::HostFacts;
 use crate::lab::{FillDir, Lab};
+use crate::output::Output;
 use crate::plan::Plan;
 use crate::{progress, scenario, system, validate as rules};
 
@@ -32,9 +36,32 @@ pub(crate) fn host_facts(portable: bool) -> HostFacts {
     }
 }
 
-/// Reads, decodes and validates a scenario file.
+/// The name diagnostics give a scenario read from standard input (`-`).
+pub(crate) const STDIN: &str = "<stdin>";
+
+/// Whether a path argument means standard input or output.
+pub(crate) fn is_std(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Reads and decodes a scenario file, or standard input for `-`.
+fn read_scenario(file: &Path) -> Result<scenario::Scenario, Error> {
+    if !is_std(file) {
+        return Ok(scenario::load(file)?);
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text).map_err(|source| {
+        scenario::LoadError::Read {
+            path: STDIN.into(),
+            source,
+        }
+    })?;
+    scenario::load_str(Path::new(STDIN), &text).map_err(Error::Invalid)
+}
+
+/// Reads, decodes and validates a scenario file (`-`: standard input).
 pub fn load_lab(file: &Path, host: &HostFacts) -> Result<Lab, Error> {
-    let scenario = scenario::load(file)?;
+    let scenario = read_scenario(file)?;
     let mut lab = rules::validate(&scenario, host).map_err(Error::Invalid)?;
     // A fill to a percentage counts files by what the planner says each costs.
     let report = crate::capacity::report(&lab);
@@ -79,11 +106,42 @@ fn prepare(command: &'static str, file: &Path) -> Result<(Lab, Plan), Error> {
     Ok((lab, plan))
 }
 
-/// Runs `act` with the live display on stderr receiving its events.
+/// Where a long run's events go: the live display on stderr, or JSON lines on
+/// stdout (`--format json`) ending with a `finished` line.
+pub(crate) struct Progress<'a> {
+    json: bool,
+    say: Output,
+    out: &'a mut dyn Write,
+}
+
+impl<'a> Progress<'a> {
+    pub(crate) fn new(format: ReportFormat, say: Output, out: &'a mut dyn Write) -> Self {
+        Progress {
+            json: format == ReportFormat::Json,
+            say,
+            out,
+        }
+    }
+}
+
+/// Runs `act` with its events shown as `progress` says.
 fn with_progress(
+    progress: Progress<'_>,
     act: impl FnOnce(&mut dyn FnMut(&Event)) -> Result<(), Error>,
 ) -> Result<(), Error> {
-    let mut reporter = progress::Reporter::new(std::io::stderr().is_terminal());
+    if progress.json {
+        let out = progress.out;
+        // A reader that went away stops nothing: the run goes on to its end.
+        let result = act(&mut |e| {
+            if let Some(line) = progress::json::line(e) {
+                let _ = writeln!(out, "{line}");
+            }
+        });
+        let error = result.as_ref().err().map(ToString::to_string);
+        let _ = writeln!(out, "{}", progress::json::finished(error.as_deref()));
+        return result;
+    }
+    let mut reporter = progress::Reporter::new(std::io::stderr().is_terminal(), progress.say);
     let result = act(&mut |e| reporter.event(e));
     reporter.finish();
     result

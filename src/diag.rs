@@ -7,6 +7,7 @@
 use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
 
+use crate::output::Palette;
 use crate::scenario::node::Span;
 
 /// One problem in a scenario file, with where it is and how to fix it.
@@ -50,17 +51,18 @@ impl Diagnostic {
 
     /// Renders the diagnostic like a compiler does: headline, location, the source
     /// line with a caret under the value, then the hint.
-    pub fn render(&self, source: Option<&str>) -> String {
+    pub(crate) fn render(&self, source: Option<&str>, style: Palette) -> String {
         let mut out = String::new();
         let field = if self.field.is_empty() {
             String::new()
         } else {
             format!("{}: ", self.field)
         };
-        let _ = writeln!(out, "error: {field}{}", self.message);
+        let _ = writeln!(out, "{} {field}{}", style.error("error:"), self.message);
         let _ = writeln!(
             out,
-            "  --> {}:{}:{}",
+            "  {} {}:{}:{}",
+            style.help("-->"),
             self.file.display(),
             self.line,
             self.column
@@ -83,10 +85,11 @@ impl Diagnostic {
                 .collect();
             let _ = writeln!(out, "{pad} |");
             let _ = writeln!(out, "{number} | {text}");
-            let _ = writeln!(out, "{pad} | {indent}{}", "^".repeat(width));
+            let carets = style.warn(&"^".repeat(width));
+            let _ = writeln!(out, "{pad} | {indent}{carets}");
         }
         if let Some(help) = &self.help {
-            let _ = writeln!(out, "  = help: {help}");
+            let _ = writeln!(out, "  {} {help}", style.help("= help:"));
         }
         out
     }
@@ -107,7 +110,7 @@ impl fmt::Display for Diagnostic {
 }
 
 /// Renders a batch of diagnostics, reading each file's text once for the snippets.
-pub fn render_all(diags: &[Diagnostic]) -> String {
+pub fn render_all(diags: &[Diagnostic], style: Palette) -> String {
     let mut cache: Vec<(PathBuf, Option<String>)> = Vec::new();
     let mut out = String::new();
     for d in diags {
@@ -118,7 +121,7 @@ pub fn render_all(diags: &[Diagnostic]) -> String {
             .iter()
             .find(|(p, _)| p == &d.file)
             .and_then(|(_, s)| s.as_deref());
-        out.push_str(&d.render(source));
+        out.push_str(&d.render(source, style));
         out.push('\n');
     }
     let n = diags.len();
@@ -161,7 +164,7 @@ mod tests {
             "bad name",
         )
         .with_help("use letters");
-        let text = d.render(Some("pools:\n  - name: t@nk\n"));
+        let text = d.render(Some("pools:\n  - name: t@nk\n"), Palette::new(false));
         assert_eq!(
             text,
             "error: pools[0].name: bad name\n  --> lab.yaml:2:9\n  |\n2 |   - name: t@nk\n  |         ^^^^\n  = help: use letters\n"

@@ -28,7 +28,7 @@ pub enum Error {
     #[error("the state journal: {0}")]
     Journal(crate::system::CommandError),
 
-    #[error("step failed: {step}: {source}")]
+    #[error("{step}: {source}")]
     StepFailed {
         step: String,
         source: crate::system::CommandError,
@@ -52,6 +52,19 @@ pub enum Error {
         source: crate::fill::FillError,
     },
 
+    #[error(transparent)]
+    Registry(#[from] crate::registry::RegistryError),
+
+    #[error("write {}: {source}; check that the directory exists and is writable", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+
+    /// A failure with the command to run next, as `zlab` knows it.
+    #[error("{source}\n  next: {next}")]
+    Next { source: Box<Error>, next: String },
+
     #[error("teardown incomplete; still to do by hand (journal kept at {}):\n  {}", journal.display(), remaining.join("\n  "))]
     TeardownIncomplete {
         journal: PathBuf,
@@ -70,6 +83,26 @@ impl From<crate::scenario::LoadError> for Error {
 }
 
 impl Error {
+    /// This error with `next` said after it.
+    pub(crate) fn next(self, next: impl Into<String>) -> Error {
+        Error::Next {
+            source: Box::new(self),
+            next: next.into(),
+        }
+    }
+
+    /// The reader of the output went away (`zlab … | head -1`): not worth a
+    /// word, and not a failure.
+    pub fn is_broken_pipe(&self) -> bool {
+        let io = match self {
+            Error::Output(e) => Some(e),
+            Error::Report(crate::report::Error::Output(e)) => Some(e),
+            Error::Next { source, .. } => return source.is_broken_pipe(),
+            _ => None,
+        };
+        io.is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
     /// The process exit code for this error (usage errors never get here: clap exits 2).
     pub fn exit_code(&self) -> u8 {
         match self {
@@ -77,6 +110,7 @@ impl Error {
             Error::Rig(crate::rig::RigError::GuestExit { status, .. }) => {
                 u8::try_from(*status).ok().filter(|s| *s != 0).unwrap_or(1)
             }
+            Error::Next { source, .. } => source.exit_code(),
             _ => 1,
         }
     }

@@ -16,8 +16,10 @@ pub(crate) mod exec;
 pub(crate) mod fill;
 pub(crate) mod host;
 pub(crate) mod lab;
+pub(crate) mod output;
 pub(crate) mod plan;
 pub(crate) mod progress;
+pub(crate) mod registry;
 pub(crate) mod report;
 pub(crate) mod rig;
 pub(crate) mod scenario;
@@ -38,6 +40,7 @@ pub use error::Error;
 pub use fill::log::Line as FillLogLine;
 pub use fill::state::State as FillState;
 pub use host::HostFacts;
+pub use output::{Output, Palette};
 pub use zfs::capacity::fill::file_cost;
 pub use zfs::properties::recordsize_bytes;
 
@@ -45,22 +48,41 @@ use cli::{Command, Format};
 
 /// Runs one command line; output goes to `out`, problems come back as [`Error`].
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
+    let say = Output::from_args(&cli.global);
     match cli.command {
-        Command::Validate { files, portable } => cmd::validate::run(&files, portable, out),
+        Command::Validate {
+            files,
+            portable,
+            format,
+        } => cmd::validate::run(&files, portable, format, say, out),
         Command::Plan {
             file,
             format,
             portable,
-        } => cmd::plan::run(&file, format, &cmd::host_facts(portable), out),
+        } => cmd::plan::run(&file, format, portable, out),
         Command::Up {
             file,
             dry_run: true,
             ..
-        } => cmd::plan::run(&file, Format::Text, &HostFacts::read(), out),
-        Command::Up { file, no_fill, .. } => cmd::up::run(&file, no_fill),
-        Command::Down { file, keep_files } => cmd::down::run(&file, keep_files),
-        Command::Status { file } => cmd::status::run(&file, out),
-        Command::Fill { file } => cmd::fill::run(&file),
+        } => cmd::plan::run(&file, Format::Text, false, out),
+        Command::Up {
+            file,
+            no_fill,
+            format,
+            ..
+        } => cmd::up::run(&file, no_fill, cmd::Progress::new(format, say, out)),
+        Command::Down {
+            file,
+            keep_files,
+            format,
+        } => cmd::down::run(&file, keep_files, cmd::Progress::new(format, say, out)),
+        Command::Status { file, format } => cmd::status::run(&file, format, say, out),
+        Command::Fill { file, format } => {
+            cmd::fill::run(&file, cmd::Progress::new(format, say, out))
+        }
+        Command::List { format } => cmd::list::run(format, out),
+        Command::Completions { shell } => cmd::docs::completions(shell, out),
+        Command::Man { dir } => cmd::docs::man(dir.as_deref(), out),
         Command::Capacity {
             file: Some(file),
             format,

@@ -2,14 +2,16 @@
 
 use std::path::Path;
 
-use super::{prepare, with_progress};
+use super::{Progress, prepare, with_progress};
 use crate::error::Error;
+use crate::exec::event::Event;
+use crate::registry::{self, Entry};
 use crate::system::real::RealSystem;
 use crate::{exec, fill};
 
-pub(crate) fn run(file: &Path, keep_files: bool) -> Result<(), Error> {
+pub(crate) fn run(file: &Path, keep_files: bool, progress: Progress<'_>) -> Result<(), Error> {
     let (lab, _) = prepare("down", file)?;
-    with_progress(|emit| {
+    with_progress(progress, |emit| {
         // Properties a killed fill left changed go back before the rest.
         let released = lab.fills.iter().try_for_each(|f| {
             fill::release(f, &lab.state_dir, &RealSystem, emit).map_err(|source| Error::Fill {
@@ -18,6 +20,11 @@ pub(crate) fn run(file: &Path, keep_files: bool) -> Result<(), Error> {
             })
         });
         exec::down(&lab.name, &lab.state_dir, keep_files, &RealSystem, emit)?;
-        released
+        released?;
+        // Only a lab that is gone leaves the list.
+        if let Err(e) = registry::unregister(&registry::dir(), &Entry::of(&lab)) {
+            emit(&Event::Note(format!("warning: {e}")));
+        }
+        Ok(())
     })
 }

@@ -2,14 +2,14 @@
 
 use std::path::Path;
 
-use super::{prepare, with_progress};
+use super::{Progress, prepare, with_progress};
 use crate::error::Error;
 use crate::fill;
 use crate::system::real::RealSystem;
 
-pub(crate) fn run(file: &Path) -> Result<(), Error> {
+pub(crate) fn run(file: &Path, progress: Progress<'_>) -> Result<(), Error> {
     let (lab, _) = prepare("fill", file)?;
-    with_progress(|emit| {
+    with_progress(progress, |emit| {
         lab.fills.iter().try_for_each(|f| {
             fill::run(f, &lab.state_dir, &RealSystem, emit)
                 .map(drop)
@@ -18,5 +18,11 @@ pub(crate) fn run(file: &Path) -> Result<(), Error> {
                     source,
                 })
         })
+    })
+    .map_err(|e| {
+        let f = file.display();
+        e.next(format!(
+            "fix the cause and run `zlab fill {f}` again: it resumes after the last complete file"
+        ))
     })
 }

@@ -3,19 +3,18 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::load_lab;
+use super::{host_facts, load_lab};
 use crate::cli::Format;
 use crate::error::Error;
-use crate::host::HostFacts;
 use crate::{capacity, plan};
 
 pub(crate) fn run(
     file: &Path,
     format: Format,
-    host: &HostFacts,
+    portable: bool,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    let lab = load_lab(file, host)?;
+    let lab = load_lab(file, &host_facts(portable))?;
     let plan = plan::build(&lab);
     let text = match format {
         Format::Text => {

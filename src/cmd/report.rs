@@ -13,5 +13,11 @@ pub(crate) fn run(
     window: NonZeroU32,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    Ok(report::report(log, output, window, out)?)
+    Ok(report::report(
+        log,
+        output,
+        window,
+        out,
+        &mut std::io::stderr(),
+    )?)
 }

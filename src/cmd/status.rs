@@ -4,13 +4,24 @@ use std::io::Write;
 use std::path::Path;
 
 use super::prepare;
+use crate::cli::ReportFormat;
 use crate::error::Error;
 use crate::exec;
+use crate::output::{self, Output};
 use crate::system::real::RealSystem;
 
-pub(crate) fn run(file: &Path, out: &mut dyn Write) -> Result<(), Error> {
+pub(crate) fn run(
+    file: &Path,
+    format: ReportFormat,
+    say: Output,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
     let (lab, plan) = prepare("status", file)?;
-    let text = exec::status::status(&plan, &lab.state_dir, &RealSystem)?;
+    let status = exec::status::status(&plan, &lab.state_dir, &RealSystem)?;
+    let text = match format {
+        ReportFormat::Text => exec::status::text(&status, say.palette()),
+        ReportFormat::Json => output::document("status", &status),
+    };
     out.write_all(text.as_bytes())?;
     Ok(())
 }

@@ -2,16 +2,23 @@
 
 use std::path::Path;
 
-use super::{prepare, with_progress};
+use super::{Progress, is_std, prepare, with_progress};
 use crate::error::Error;
 use crate::exec;
 use crate::exec::event::Event;
 use crate::plan::step::Step;
+use crate::registry::{self, Entry};
 use crate::system::real::RealSystem;
 
-pub(crate) fn run(file: &Path, no_fill: bool) -> Result<(), Error> {
+pub(crate) fn run(file: &Path, no_fill: bool, progress: Progress<'_>) -> Result<(), Error> {
     let (lab, mut plan) = prepare("up", file)?;
-    with_progress(|emit| {
+    with_progress(progress, |emit| {
+        // Listed before anything is made, so a half-built lab is listed too.
+        if !is_std(file)
+            && let Err(e) = registry::register(&registry::dir(), &Entry::of(&lab))
+        {
+            emit(&Event::Note(format!("warning: {e}")));
+        }
         if no_fill && !lab.fills.is_empty() {
             plan.steps.retain(|s| !matches!(s, Step::Fill { .. }));
             emit(&Event::Note(format!(
@@ -20,5 +27,11 @@ pub(crate) fn run(file: &Path, no_fill: bool) -> Result<(), Error> {
             )));
         }
         exec::up(&plan, &lab.state_dir, &RealSystem, emit)
+    })
+    .map_err(|e| {
+        let f = file.display();
+        e.next(format!(
+            "`zlab status {f}` shows what exists; fix the cause and run `zlab up {f}` again to go on, or `zlab down {f}` to undo what was done"
+        ))
     })
 }

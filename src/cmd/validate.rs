@@ -3,39 +3,120 @@
 use std::io::Write;
 use std::path::PathBuf;
 
+use serde::Serialize;
+
 use super::{host_facts, load_lab};
+use crate::cli::ReportFormat;
+use crate::diag::Diagnostic;
 use crate::error::Error;
 use crate::lab::Lab;
+use crate::output::{self, Output};
 
-pub(crate) fn run(files: &[PathBuf], portable: bool, out: &mut dyn Write) -> Result<(), Error> {
+/// `zlab validate --format json` (docs/json.md).
+#[derive(Debug, Serialize)]
+struct Report {
+    valid: bool,
+    files: Vec<FileReport>,
+}
+
+#[derive(Debug, Serialize)]
+struct FileReport {
+    file: PathBuf,
+    valid: bool,
+    /// For a valid file: what its lab contains.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    contents: Option<Contents>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+#[derive(Debug, Serialize)]
+struct Contents {
+    lab: String,
+    devices: usize,
+    pools: Vec<String>,
+    fills: usize,
+}
+
+pub(crate) fn run(
+    files: &[PathBuf],
+    portable: bool,
+    format: ReportFormat,
+    say: Output,
+    out: &mut dyn Write,
+) -> Result<(), Error> {
     let host = host_facts(portable);
-    let mut diags = Vec::new();
+    let mut reports = Vec::new();
     for file in files {
-        match load_lab(file, &host) {
-            Ok(lab) => writeln!(out, "{}: valid ({})", file.display(), summary(&lab))?,
-            Err(Error::Invalid(d)) => diags.extend(d),
+        // Every file is checked, whatever the reader of the output does.
+        let report = match load_lab(file, &host) {
+            Ok(lab) => FileReport {
+                file: file.clone(),
+                valid: true,
+                contents: Some(contents(&lab)),
+                diagnostics: Vec::new(),
+            },
+            Err(Error::Invalid(diagnostics)) => FileReport {
+                file: file.clone(),
+                valid: false,
+                contents: None,
+                diagnostics,
+            },
             Err(e) => return Err(e),
+        };
+        if format == ReportFormat::Text
+            && !say.quiet()
+            && let Some(c) = &report.contents
+        {
+            writeln!(out, "{}: valid ({})", file.display(), c.summary())?;
         }
+        reports.push(report);
     }
-    if diags.is_empty() {
+    let valid = reports.iter().all(|r| r.valid);
+    if format == ReportFormat::Json {
+        let report = Report {
+            valid,
+            files: reports,
+        };
+        out.write_all(output::document("validate", &report).as_bytes())?;
+        if valid {
+            return Ok(());
+        }
+        return Err(Error::Invalid(
+            report
+                .files
+                .into_iter()
+                .flat_map(|f| f.diagnostics)
+                .collect(),
+        ));
+    }
+    if valid {
         Ok(())
     } else {
-        Err(Error::Invalid(diags))
+        Err(Error::Invalid(
+            reports.into_iter().flat_map(|f| f.diagnostics).collect(),
+        ))
     }
 }
 
-/// One line about what a valid lab contains.
-fn summary(lab: &Lab) -> String {
-    let devices: usize = lab.groups.iter().map(|g| g.members.len()).sum();
-    let pools: Vec<&str> = lab.pools.iter().map(|p| p.name.as_str()).collect();
-    format!(
-        "{devices} device{}, {} pool{}{}{}, {} fill{}",
-        if devices == 1 { "" } else { "s" },
-        pools.len(),
-        if pools.len() == 1 { "" } else { "s" },
-        if pools.is_empty() { "" } else { ": " },
-        pools.join(", "),
-        lab.fills.len(),
-        if lab.fills.len() == 1 { "" } else { "s" },
-    )
+fn contents(lab: &Lab) -> Contents {
+    Contents {
+        lab: lab.name.clone(),
+        devices: lab.groups.iter().map(|g| g.members.len()).sum(),
+        pools: lab.pools.iter().map(|p| p.name.clone()).collect(),
+        fills: lab.fills.len(),
+    }
+}
+
+impl Contents {
+    /// One line about what a valid lab contains.
+    fn summary(&self) -> String {
+        format!(
+            "{}, {}{}{}, {}",
+            output::count(self.devices, "device"),
+            output::count(self.pools.len(), "pool"),
+            if self.pools.is_empty() { "" } else { ": " },
+            self.pools.join(", "),
+            output::count(self.fills, "fill"),
+        )
+    }
 }

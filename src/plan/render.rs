@@ -121,7 +121,5 @@ pub(crate) fn json(plan: &Plan) -> String {
         .map(|(i, c)| json!({ "step": i + 1, "command": c }))
         .collect();
     let doc = json!({ "lab": plan.lab, "file": file, "steps": steps, "teardown": teardown });
-    let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
-    s.push('\n');
-    s
+    crate::output::document("plan", &doc)
 }

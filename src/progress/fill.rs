@@ -135,15 +135,15 @@ fn left_bytes(plan: &Plan, files_done: u64) -> u64 {
 
 fn summary_lines(s: &Summary) -> Vec<String> {
     vec![format!(
-        "fill {}: {} of {} files, {} in {:.1} s: mean {:.1} MB/s, file time p50 {:.0} ms p99 {:.0} ms, rolling average {:.1}–{:.1} MB/s",
+        "fill {}: {} of {}, {} in {}: mean {:.1} MB/s, file time p50 {} p99 {}, rolling average {:.1}–{:.1} MB/s",
         if s.complete { "complete" } else { "stopped" },
         s.files,
-        s.files_total,
+        crate::output::count(s.files_total, "file"),
         Size::from_bytes(s.bytes).human(),
-        s.seconds,
+        crate::units::duration(s.seconds),
         s.mean_mb_s,
-        s.p50_ms,
-        s.p99_ms,
+        crate::units::file_time(s.p50_ms),
+        crate::units::file_time(s.p99_ms),
         s.min_rolling_mb_s,
         s.max_rolling_mb_s
     )]

@@ -3,6 +3,7 @@
 //! Fill events go through [`fill::FillView`].
 
 pub(crate) mod fill;
+pub(crate) mod json;
 
 pub(crate) mod rig;
 
@@ -11,12 +12,17 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::exec::event::{Event, Outcome};
+use crate::output::{Output, Palette};
 use fill::{FillView, Show};
 
 pub(crate) struct Reporter {
     bar: Option<ProgressBar>,
     start: Instant,
     fill: FillView,
+    /// `-q`: failures and notes only; `-v`: every fill file on a terminal too.
+    quiet: bool,
+    verbose: bool,
+    style: Palette,
 }
 
 fn spinner_style() -> ProgressStyle {
@@ -25,8 +31,9 @@ fn spinner_style() -> ProgressStyle {
 }
 
 impl Reporter {
-    pub(crate) fn new(is_terminal: bool) -> Self {
-        let bar = is_terminal.then(|| {
+    pub(crate) fn new(is_terminal: bool, say: Output) -> Self {
+        let quiet = say.quiet();
+        let bar = (is_terminal && !quiet).then(|| {
             let bar = ProgressBar::new_spinner();
             bar.set_style(spinner_style());
             bar.enable_steady_tick(Duration::from_millis(120));
@@ -36,6 +43,9 @@ impl Reporter {
             bar,
             start: Instant::now(),
             fill: FillView::default(),
+            quiet,
+            verbose: say.verbosity == crate::output::Verbosity::Verbose,
+            style: say.palette(),
         }
     }
 
@@ -47,6 +57,9 @@ impl Reporter {
     }
 
     pub(crate) fn event(&mut self, event: &Event) {
+        if self.quiet && !matches!(event, Event::StepFailed { .. } | Event::Note(_)) {
+            return;
+        }
         match event {
             Event::StepStarted {
                 index,
@@ -69,14 +82,20 @@ impl Reporter {
                     Outcome::AlreadyPresent => "already present".to_owned(),
                     Outcome::Skipped(why) => format!("skipped: {why}"),
                 };
-                self.line(&format!("ok [{index}/{total}] {description} ({how})"));
+                let ok = self.style.ok("ok");
+                self.line(&format!("{ok} [{index}/{total}] {description} ({how})"));
             }
             Event::StepFailed {
                 index,
                 total,
                 description,
                 error,
-            } => self.line(&format!("FAILED [{index}/{total}] {description}: {error}")),
+            } => {
+                let failed = self.style.error("FAILED");
+                self.line(&format!(
+                    "{failed} [{index}/{total}] {description}: {error}"
+                ));
+            }
             Event::Note(text) => self.line(text),
             Event::Fill(e) => {
                 for show in self.fill.event(e) {
@@ -101,7 +120,12 @@ impl Reporter {
                 bar.set_message("starting the writers");
             }
             (Show::Advance(bytes), Some(bar)) => bar.inc(bytes),
-            (Show::File { message, .. }, Some(bar)) => bar.set_message(message),
+            (Show::File { message, line }, Some(bar)) => {
+                if self.verbose {
+                    bar.println(line);
+                }
+                bar.set_message(message);
+            }
             (Show::File { line, .. }, None) => eprintln!("{line}"),
             (Show::Lines(lines), bar) => {
                 if let Some(bar) = bar

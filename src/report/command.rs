@@ -8,12 +8,24 @@ use super::{Error, scan, summary, svg};
 
 /// Reports on the fill log `log`: writes the plot to `plot` (default: the log's
 /// path with `.svg` for its extension) and the summary to `out`.
+///
+/// With `-` for `plot`, the SVG goes to `out` and the summary to `aside`, so
+/// `zlab report LOG -o - > plot.svg` gives a clean SVG.
 pub(crate) fn report(
     log: &Path,
     plot: Option<&Path>,
     window: NonZeroU32,
     out: &mut dyn Write,
+    aside: &mut dyn Write,
 ) -> Result<(), Error> {
+    if plot.is_some_and(|p| p.as_os_str() == "-") {
+        let analysis = scan::analyze(log, window, svg::COLUMNS)?;
+        out.write_all(svg::render(&analysis).as_bytes())
+            .map_err(Error::Output)?;
+        return aside
+            .write_all(summary::render(&analysis, Path::new("<stdout>")).as_bytes())
+            .map_err(Error::Output);
+    }
     let plot = plot.map_or_else(|| default_plot(log), Path::to_owned);
     if same_file(log, &plot) {
         return Err(Error::PlotIsLog { path: plot });
@@ -73,6 +85,7 @@ mod tests {
             &log,
             Some(&dir.path().join(".").join("fill.jsonl")),
             NonZeroU32::MIN,
+            &mut Vec::new(),
             &mut Vec::new(),
         )
         .expect_err("must refuse");

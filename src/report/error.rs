@@ -11,8 +11,9 @@ pub enum Error {
     },
 
     #[error(
-        "{}: no file records in {lines} lines{}; is it a `zlab fill` log?",
+        "{}: no file records in {}{}; is it a `zlab fill` log?",
         path.display(),
+        crate::output::count(lines, "line"),
         first_problem.as_ref().map(|p| format!(" (line {p})")).unwrap_or_default()
     )]
     NoFiles {
