@@ -374,3 +374,37 @@ fn pool_report(name: &str, sys: &dyn System) -> PoolStatus {
     }
     pool
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::host::HostFacts;
+    use crate::system::fake::FakeSystem;
+
+    const LAB: &str = "lab: t\ndevices:\n  d:\n    sparse: { dir: /z, count: 2, size: 1G }\npools:\n  - name: tank\n    vdevs: [{ type: mirror, devices: d }]\n";
+
+    #[test]
+    fn a_half_built_lab_whose_directory_went_is_drifted() {
+        let scenario = crate::scenario::load_str(Path::new("t.yaml"), LAB).expect("decodes");
+        let lab = crate::validate::validate(&scenario, &HostFacts::unknown()).expect("valid");
+        let plan = crate::plan::build(&lab);
+        let sys = FakeSystem::new();
+        let path = Path::new("/state/journal.json");
+        let mut journal = Journal::load(&sys, path, "t").expect("journal");
+        let first = plan.steps[0].describe();
+        journal.set(&first, Resource::Dir { path: "/z".into() }, true);
+        journal.save(&sys, path).expect("save");
+        sys.expect_failure("zpool list -H -o name tank", "no such pool");
+
+        let s = status(&plan, Path::new("/state"), &sys).expect("status");
+        insta::assert_snapshot!("status_half_built", text(&s, Palette::new(false)));
+        let v: serde_json::Value =
+            serde_json::from_str(&crate::output::document("status", &s)).expect("json");
+        assert_eq!(v["schema_version"], crate::output::SCHEMA_VERSION);
+        assert_eq!((v["drifted"].as_bool(), v["complete"].as_bool()), (Some(true), Some(false)));
+        assert_eq!(v["steps"][0]["present"]["state"], "missing");
+        assert_eq!(v["steps"][1]["state"], "pending");
+    }
+}

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use assert_cmd::Command;
 
-fn zlab() -> Command {
+pub(crate) fn zlab() -> Command {
     let mut cmd = Command::cargo_bin("zlab").expect("zlab binary");
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
     cmd

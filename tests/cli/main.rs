@@ -2,5 +2,7 @@
 
 mod capacity;
 mod cli;
+mod interface;
+mod json;
 mod report;
 mod scenarios;
