@@ -1,4 +1,6 @@
 //! `zlab plan FILE` (and `zlab up --dry-run`): the plan rendered, nothing run.
+//! Unless `--portable`, a lab that partly exists on this machine gets a section
+//! first: what exists, what is gone, what differs (read like `zlab status`).
 
 use std::io::Write;
 use std::path::Path;
@@ -6,7 +8,11 @@ use std::path::Path;
 use super::{host_facts, load_lab};
 use crate::cli::Format;
 use crate::error::Error;
-use crate::{capacity, plan};
+use crate::lab::Lab;
+use crate::output::Palette;
+use crate::plan::Plan;
+use crate::system::real::RealSystem;
+use crate::{capacity, exec, plan};
 
 pub(crate) fn run(
     file: &Path,
@@ -18,11 +24,32 @@ pub(crate) fn run(
     let plan = plan::build(&lab);
     let text = match format {
         Format::Text => {
-            plan::render::text(&plan, &capacity::plan_notes(&capacity::report(&lab), &plan))
+            let mut text = if portable {
+                String::new()
+            } else {
+                // Plain: a plan is read in files and pasted into terminals.
+                against_machine(&lab, &plan, Palette::new(false))
+            };
+            text.push_str(&plan::render::text(
+                &plan,
+                &capacity::plan_notes(&capacity::report(&lab), &plan),
+            ));
+            text
         }
         Format::Sh => plan::render::sh(&plan),
         Format::Json => plan::render::json(&plan),
     };
     out.write_all(text.as_bytes())?;
     Ok(())
+}
+
+/// The lab as it stands here, or nothing when none of it exists or it cannot
+/// be read (the plan itself never depends on the machine).
+pub(crate) fn against_machine(lab: &Lab, plan: &Plan, style: Palette) -> String {
+    match exec::status::status(plan, &lab.state_dir, &RealSystem) {
+        Ok(status) => exec::status::against_machine(&status, style)
+            .map(|s| s + "\n")
+            .unwrap_or_default(),
+        Err(e) => format!("(what exists on this machine is unknown: {e})\n\n"),
+    }
 }

@@ -6,6 +6,7 @@ use super::{Progress, is_std, prepare, with_progress};
 use crate::error::Error;
 use crate::exec;
 use crate::exec::event::Event;
+use crate::output::Palette;
 use crate::plan::step::Step;
 use crate::registry::{self, Entry};
 use crate::system::real::RealSystem;
@@ -18,6 +19,11 @@ pub(crate) fn run(file: &Path, no_fill: bool, progress: Progress<'_>) -> Result<
             && let Err(e) = registry::register(&registry::dir(), &Entry::of(&lab))
         {
             emit(&Event::Note(format!("warning: {e}")));
+        }
+        // A lab that partly exists: the difference first, then the steps.
+        let against = super::plan::against_machine(&lab, &plan, Palette::new(false));
+        for line in against.lines().filter(|l| !l.is_empty()) {
+            emit(&Event::Note(line.to_owned()));
         }
         if no_fill && !lab.fills.is_empty() {
             plan.steps.retain(|s| !matches!(s, Step::Fill { .. }));

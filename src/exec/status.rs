@@ -266,6 +266,78 @@ pub(crate) fn text(status: &Status, style: Palette) -> String {
     out
 }
 
+/// What of the lab exists on this machine, before a plan runs: what is there,
+/// what was made and is gone, which pools differ from the scenario, and what is
+/// left to do. None when nothing of the lab exists (a fresh machine).
+pub(crate) fn against_machine(status: &Status, style: Palette) -> Option<String> {
+    let there: Vec<&StepStatus> = status
+        .steps
+        .iter()
+        .filter(|s| {
+            s.state == StepState::Done && !matches!(s.present, Some(Presence::Missing { .. }))
+        })
+        .collect();
+    let gone: Vec<&StepStatus> = status
+        .steps
+        .iter()
+        .filter(|s| matches!(s.present, Some(Presence::Missing { .. })))
+        .collect();
+    let started = status
+        .steps
+        .iter()
+        .filter(|s| s.state == StepState::Started);
+    if there.is_empty() && gone.is_empty() && status.pools.is_empty() {
+        return None;
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Against this machine (journal {}):",
+        status.journal.display()
+    );
+    for s in &there {
+        let _ = writeln!(out, "  exists   {}", s.step);
+    }
+    for s in &gone {
+        let _ = writeln!(
+            out,
+            "  {}  {} (made by zlab, gone now)",
+            style.warn("MISSING"),
+            s.step
+        );
+    }
+    for s in started {
+        let _ = writeln!(out, "  started  {} (interrupted; it runs again)", s.step);
+    }
+    for pool in &status.pools {
+        match &pool.compare_error {
+            Some(e) => {
+                let _ = writeln!(
+                    out,
+                    "  pool {}: could not compare with the scenario: {e}",
+                    pool.name
+                );
+            }
+            None if pool.differences.is_empty() => {
+                let _ = writeln!(out, "  pool {} matches the scenario", pool.name);
+            }
+            None => {
+                for d in &pool.differences {
+                    let _ = writeln!(out, "  {}  {d}", style.warn("DIFFERS"));
+                }
+            }
+        }
+    }
+    let left = status.steps_total - there.len();
+    let _ = writeln!(
+        out,
+        "  {} of {} to run.",
+        left,
+        count(status.steps_total, "step")
+    );
+    Some(out)
+}
+
 /// The topology, one entry per vdev (cache and spares as one each).
 fn vdevs(t: &verify::Topology) -> Vec<VdevStatus> {
     let mut out = Vec::new();
@@ -403,8 +475,15 @@ mod tests {
         let v: serde_json::Value =
             serde_json::from_str(&crate::output::document("status", &s)).expect("json");
         assert_eq!(v["schema_version"], crate::output::SCHEMA_VERSION);
-        assert_eq!((v["drifted"].as_bool(), v["complete"].as_bool()), (Some(true), Some(false)));
+        assert_eq!(
+            (v["drifted"].as_bool(), v["complete"].as_bool()),
+            (Some(true), Some(false))
+        );
         assert_eq!(v["steps"][0]["present"]["state"], "missing");
         assert_eq!(v["steps"][1]["state"], "pending");
+        insta::assert_snapshot!(
+            "against_half_built",
+            against_machine(&s, Palette::new(false)).expect("something exists")
+        );
     }
 }
