@@ -88,7 +88,8 @@ pub(crate) fn register(dir: &Path, entry: &Entry) -> Result<(), RegistryError> {
     std::fs::rename(&tmp, &path).map_err(io("write"))
 }
 
-/// Forgets `entry`; an entry already gone is not an error.
+/// Forgets `entry`; an entry already gone is not an error. The directory goes
+/// with the last entry, so a machine whose labs are all down keeps nothing.
 pub(crate) fn unregister(dir: &Path, entry: &Entry) -> Result<(), RegistryError> {
     let path = entry_path(dir, &entry.lab, &entry.state_dir);
     match std::fs::remove_file(&path) {
@@ -97,7 +98,11 @@ pub(crate) fn unregister(dir: &Path, entry: &Entry) -> Result<(), RegistryError>
             path,
             source: e,
         }),
-        _ => Ok(()),
+        _ => {
+            // Fails while other labs are listed: that is the point.
+            let _ = std::fs::remove_dir(dir);
+            Ok(())
+        }
     }
 }
 
@@ -148,6 +153,7 @@ mod tests {
         unregister(dir.path(), &a).expect("unregister");
         unregister(dir.path(), &a).expect("twice is fine");
         assert!(entries(dir.path()).expect("read").is_empty());
+        assert!(!dir.path().exists(), "the last entry takes the directory");
     }
 
     #[test]

@@ -100,7 +100,7 @@ fn fill_in(row: &mut Row, s: &Status) {
     } else {
         "partial"
     };
-    row.healthy = Some(s.healthy);
+    row.healthy = (!s.pools.is_empty()).then_some(s.healthy);
     row.steps_done = Some(s.steps_done);
     row.steps_total = Some(s.steps_total);
     row.pools = s.pools.iter().map(|p| p.name.clone()).collect();

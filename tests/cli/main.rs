@@ -4,5 +4,6 @@ mod capacity;
 mod cli;
 mod interface;
 mod json;
+mod readme;
 mod report;
 mod scenarios;

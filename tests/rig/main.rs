@@ -7,6 +7,7 @@
 //! assertion fails.
 
 mod capacity;
+mod cli;
 mod executor;
 mod fill;
 mod real_disks;
