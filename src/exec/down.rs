@@ -9,8 +9,8 @@ use super::journal::{Journal, Resource};
 use super::probe;
 use super::up::journal_path;
 use crate::error::Error;
-use crate::plan::command::CommandLine;
 use crate::system::System;
+use crate::system::command::CommandLine;
 
 pub(crate) fn down(
     lab: &str,

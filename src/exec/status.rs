@@ -9,10 +9,10 @@ use super::up::journal_path;
 use super::{probe, verify};
 use crate::error::Error;
 use crate::plan::Plan;
-use crate::plan::command::CommandLine;
 use crate::plan::step::Step;
 use crate::scenario::size::Size;
 use crate::system::System;
+use crate::system::command::CommandLine;
 
 pub(crate) fn status(plan: &Plan, state_dir: &Path, sys: &dyn System) -> Result<String, Error> {
     let path = journal_path(state_dir);

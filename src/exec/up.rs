@@ -9,8 +9,8 @@ use super::journal::{Journal, Resource};
 use super::{guard, probe, verify};
 use crate::error::Error;
 use crate::plan::Plan;
-use crate::plan::command::CommandLine;
 use crate::plan::step::Step;
+use crate::system::command::CommandLine;
 use crate::system::{CommandError, System};
 
 const MIB: u64 = 1 << 20;

@@ -6,8 +6,8 @@
 use serde_json::Value;
 
 use crate::lab::{Device, PoolSpec, VdevSpec, partition_path};
-use crate::plan::command::CommandLine;
 use crate::scenario::size::Size;
+use crate::system::command::CommandLine;
 use crate::system::{CommandError, System};
 use crate::zfs::vdev::ResolvedVdev;
 

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::exec::event::Event;
-use crate::plan::command::CommandLine;
+use crate::system::command::CommandLine;
 use crate::system::{CommandError, System};
 
 /// A property as it was before the fill.

@@ -18,8 +18,8 @@ use super::stats::{Rolling, mb_s};
 use super::target;
 use crate::exec::event::Event;
 use crate::lab::{FillDir, FillSpec};
-use crate::plan::command::CommandLine;
 use crate::scenario::model::FillTarget;
+use crate::system::command::CommandLine;
 use crate::system::{CommandError, System};
 
 #[derive(Debug, thiserror::Error)]

@@ -6,8 +6,8 @@
 
 use std::path::Path;
 
-use crate::plan::command::CommandLine;
 use crate::scenario::model::FillTarget;
+use crate::system::command::CommandLine;
 use crate::system::{CommandError, System};
 
 /// Space on the filesystem or pool being filled, in bytes.
