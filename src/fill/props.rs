@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::exec::event::Event;
 use crate::system::command::CommandLine;
 use crate::system::{CommandError, System};
+use crate::zfs::output::{self, Source};
 
 /// A property as it was before the fill.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,20 +40,18 @@ pub(crate) fn read(
         .arg(names.join(","))
         .arg(dataset);
     let out = sys.run(&cmd)?;
-    let saved: Vec<Saved> = out
-        .stdout
-        .lines()
-        .filter_map(|line| {
-            let mut f = line.splitn(3, '\t');
-            let (name, value, source) = (f.next()?, f.next()?, f.next()?);
-            let origin = match source {
-                "local" | "temporary" => Origin::Local,
-                "received" => Origin::Received,
-                _ => Origin::Inherited,
+    let saved: Vec<Saved> = output::properties(&out.stdout)
+        .map_err(|e| CommandError::unparsable(&cmd, &out.stdout, e))?
+        .into_iter()
+        .filter_map(|p| {
+            let origin = match p.source? {
+                Source::Local => Origin::Local,
+                Source::Received => Origin::Received,
+                Source::Inherited => Origin::Inherited,
             };
             Some(Saved {
-                name: name.to_owned(),
-                value: value.to_owned(),
+                name: p.name,
+                value: p.value,
                 origin,
             })
         })

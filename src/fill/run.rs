@@ -21,6 +21,7 @@ use crate::lab::{FillDir, FillSpec};
 use crate::scenario::model::FillTarget;
 use crate::system::command::CommandLine;
 use crate::system::{CommandError, System};
+use crate::zfs::output;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FillError {
@@ -233,22 +234,14 @@ fn locate(
                 .args(["get", "-Hp", "-o", "value", "mounted,mountpoint,guid"])
                 .arg(name.clone());
             let out = sys.run(&cmd)?;
-            let v: Vec<&str> = out.stdout.lines().collect();
-            match v.as_slice() {
-                ["yes", mountpoint, guid] => Ok((
-                    PathBuf::from(mountpoint),
-                    Some(name.clone()),
-                    Some((*guid).to_owned()),
-                )),
-                [_, _, _] => Err(FillError::NotMounted {
+            let mount = output::mount(&out.stdout)
+                .map_err(|e| CommandError::unparsable(&cmd, &out.stdout, e))?;
+            if mount.mounted {
+                Ok((mount.mountpoint, Some(name.clone()), Some(mount.guid)))
+            } else {
+                Err(FillError::NotMounted {
                     dataset: name.clone(),
-                }),
-                _ => Err(CommandError::Failed {
-                    command: cmd.to_string(),
-                    status: "unexpected output".to_owned(),
-                    stderr: out.stdout.clone(),
-                }
-                .into()),
+                })
             }
         }
         FillDir::Path(path) => {
@@ -262,7 +255,7 @@ fn locate(
                 let cmd = CommandLine::new("zfs")
                     .args(["list", "-H", "-o", "name"])
                     .arg(path.to_string_lossy());
-                Some(sys.run(&cmd)?.stdout.trim().to_owned())
+                output::names(&sys.run(&cmd)?.stdout).into_iter().next()
             };
             Ok((path.clone(), dataset, None))
         }
