@@ -6,13 +6,14 @@ use std::path::Path;
 
 use super::journal::{Journal, Resource};
 use super::up::journal_path;
-use super::{probe, verify};
+use super::verify;
 use crate::error::Error;
 use crate::plan::Plan;
 use crate::plan::step::Step;
 use crate::scenario::size::Size;
 use crate::system::System;
 use crate::system::command::CommandLine;
+use crate::system::probe;
 use crate::zfs::output;
 
 pub(crate) fn status(plan: &Plan, state_dir: &Path, sys: &dyn System) -> Result<String, Error> {

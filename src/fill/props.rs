@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::exec::event::Event;
+use super::event::FillEvent;
 use crate::system::command::CommandLine;
 use crate::system::{CommandError, System};
 use crate::zfs::output::{self, Source};
@@ -72,7 +72,7 @@ pub(crate) fn set(
     sys: &dyn System,
     dataset: &str,
     values: &[(String, String)],
-    emit: &mut dyn FnMut(&Event),
+    emit: &mut dyn FnMut(&FillEvent),
 ) -> Result<(), CommandError> {
     if values.is_empty() {
         return Ok(());
@@ -81,7 +81,7 @@ pub(crate) fn set(
         .arg("set")
         .args(values.iter().map(|(k, v)| format!("{k}={v}")))
         .arg(dataset);
-    emit(&Event::Command(cmd.to_string()));
+    emit(&FillEvent::Command(cmd.to_string()));
     sys.run(&cmd).map(drop)
 }
 
@@ -90,7 +90,7 @@ pub(crate) fn restore(
     sys: &dyn System,
     dataset: &str,
     saved: &[Saved],
-    emit: &mut dyn FnMut(&Event),
+    emit: &mut dyn FnMut(&FillEvent),
 ) -> Result<(), CommandError> {
     let mut first = None;
     for p in saved {
@@ -104,7 +104,7 @@ pub(crate) fn restore(
                 .arg(p.name.clone()),
         }
         .arg(dataset);
-        emit(&Event::Command(cmd.to_string()));
+        emit(&FillEvent::Command(cmd.to_string()));
         if let Err(e) = sys.run(&cmd) {
             first.get_or_insert(e);
         }
