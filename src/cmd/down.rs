@@ -14,7 +14,10 @@ pub(crate) fn run(file: &Path, keep_files: bool, progress: Progress<'_>) -> Resu
     with_progress(progress, |emit| {
         // Properties a killed fill left changed go back before the rest.
         let released = lab.fills.iter().try_for_each(|f| {
-            fill::release(f, &lab.state_dir, &RealSystem, emit).map_err(|source| Error::Fill {
+            fill::release(f, &lab.state_dir, &RealSystem, &mut |e| {
+                emit(&Event::Fill(e.clone()));
+            })
+            .map_err(|source| Error::Fill {
                 target: f.target.to_string(),
                 source,
             })

@@ -21,7 +21,8 @@ pub(crate) fn run(
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let lab = load_lab(file, &host_facts(portable))?;
-    let plan = plan::build(&lab);
+    let capacity = capacity::of(&lab);
+    let plan = plan::build(&lab, &capacity);
     let text = match format {
         Format::Text => {
             let mut text = if portable {
@@ -30,10 +31,7 @@ pub(crate) fn run(
                 // Plain: a plan is read in files and pasted into terminals.
                 against_machine(&lab, &plan, Palette::new(false))
             };
-            text.push_str(&plan::render::text(
-                &plan,
-                &capacity::plan_notes(&capacity::report(&lab), &plan),
-            ));
+            text.push_str(&plan::render::text(&plan, &capacity));
             text
         }
         Format::Sh => plan::render::sh(&plan),

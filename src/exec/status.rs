@@ -8,14 +8,16 @@ use serde::Serialize;
 
 use super::journal::{Journal, Resource};
 use super::up::journal_path;
-use super::{probe, verify};
+use super::verify;
 use crate::error::Error;
 use crate::output::{Palette, count};
 use crate::plan::Plan;
-use crate::plan::command::CommandLine;
 use crate::plan::step::Step;
 use crate::scenario::size::Size;
 use crate::system::System;
+use crate::system::command::CommandLine;
+use crate::system::probe;
+use crate::zfs::output;
 
 /// What exists of a lab, step by step and pool by pool: `zlab status` renders
 /// it as text or JSON (docs/json.md), `zlab list` summarises it. Fields are
@@ -125,7 +127,7 @@ pub(crate) fn status(plan: &Plan, state_dir: &Path, sys: &dyn System) -> Result<
             None => (StepState::Pending, None),
         };
         let mut fill = None;
-        if let Step::Fill { fill: spec } = step {
+        if let Step::Fill { fill: spec, .. } = step {
             fill = fill_status(spec, state_dir, sys);
             if fill.as_ref().is_some_and(|f| f.complete) {
                 state = StepState::Done;
@@ -416,34 +418,33 @@ fn pool_report(name: &str, sys: &dyn System) -> PoolStatus {
             .args(["list", "-Hp", "-o", "name,size,alloc,free,health"])
             .arg(name),
     );
-    if let Ok(o) = list {
-        let f: Vec<&str> = o.stdout.trim().split('\t').collect();
-        if let [_, size, alloc, free, health] = f.as_slice() {
-            pool.health = Some((*health).to_owned());
-            pool.size = size.parse().ok();
-            pool.allocated = alloc.parse().ok();
-            pool.free = free.parse().ok();
-        }
+    if let Some(p) = list
+        .ok()
+        .and_then(|o| output::pools(&o.stdout).ok())
+        .and_then(|rows| rows.into_iter().next())
+    {
+        pool.health = Some(p.health);
+        pool.size = Some(p.size);
+        pool.allocated = Some(p.alloc);
+        pool.free = Some(p.free);
     }
     let datasets = sys.run(
         &CommandLine::new("zfs")
             .args(["list", "-Hp", "-r", "-o", "name,used,avail,mountpoint"])
             .arg(name),
     );
-    if let Ok(o) = datasets {
-        for line in o.stdout.lines() {
-            if let [n, used, avail, mp] = line.split('\t').collect::<Vec<_>>().as_slice()
-                && let (Ok(used), Ok(available)) = (used.parse(), avail.parse())
-            {
-                pool.datasets.push(DatasetStatus {
-                    name: (*n).to_owned(),
-                    used,
-                    available,
-                    mountpoint: (*mp).to_owned(),
-                });
-            }
-        }
-    }
+    pool.datasets = datasets
+        .ok()
+        .and_then(|o| output::datasets(&o.stdout).ok())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|d| DatasetStatus {
+            name: d.name,
+            used: d.used,
+            available: d.avail,
+            mountpoint: d.mountpoint,
+        })
+        .collect();
     pool
 }
 
@@ -461,7 +462,7 @@ mod tests {
     fn a_half_built_lab_whose_directory_went_is_drifted() {
         let scenario = crate::scenario::load_str(Path::new("t.yaml"), LAB).expect("decodes");
         let lab = crate::validate::validate(&scenario, &HostFacts::unknown()).expect("valid");
-        let plan = crate::plan::build(&lab);
+        let plan = crate::plan::build(&lab, &crate::capacity::of(&lab));
         let sys = FakeSystem::new();
         let path = Path::new("/state/journal.json");
         let mut journal = Journal::load(&sys, path, "t").expect("journal");

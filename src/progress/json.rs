@@ -50,7 +50,7 @@ pub(crate) fn line(event: &Event) -> Option<String> {
             json!({"index": index, "total": total, "step": description, "error": error}),
         ),
         Event::Note(text) => ("note", json!({"message": text})),
-        Event::Fill(FillEvent::Plan(p)) => (
+        Event::Fill(FillEvent::Start(p)) => (
             "fill_started",
             json!({"target": p.target, "dir": p.dir, "until": p.until.to_string(),
                    "files_total": p.files_total, "files_done": p.files_done,
@@ -66,6 +66,8 @@ pub(crate) fn line(event: &Event) -> Option<String> {
             "fill_finished",
             serde_json::to_value(s).unwrap_or(Value::Null),
         ),
+        Event::Fill(FillEvent::Command(text)) => ("command", json!({"command": text})),
+        Event::Fill(FillEvent::Note(text)) => ("note", json!({"message": text})),
     };
     Some(output::line(kind, &body))
 }

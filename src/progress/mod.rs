@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::exec::event::{Event, Outcome};
+use crate::fill::event::FillEvent;
 use crate::output::{Output, Palette};
 use fill::{FillView, Show};
 
@@ -97,6 +98,8 @@ impl Reporter {
                 ));
             }
             Event::Note(text) => self.line(text),
+            Event::Fill(FillEvent::Command(text)) => self.line(&format!("    $ {text}")),
+            Event::Fill(FillEvent::Note(text)) => self.line(text),
             Event::Fill(e) => {
                 for show in self.fill.event(e) {
                     self.show_fill(show);
