@@ -8,6 +8,7 @@ use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
 
 use crate::scenario::node::Span;
+use crate::scenario::text::escape;
 
 /// One problem in a scenario file, with where it is and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -49,19 +50,20 @@ impl Diagnostic {
     }
 
     /// Renders the diagnostic like a compiler does: headline, location, the source
-    /// line with a caret under the value, then the hint.
+    /// line with a caret under the value, then the hint. Text from the scenario
+    /// is escaped, so a hostile value cannot act on the terminal.
     pub fn render(&self, source: Option<&str>) -> String {
         let mut out = String::new();
         let field = if self.field.is_empty() {
             String::new()
         } else {
-            format!("{}: ", self.field)
+            format!("{}: ", escape(&self.field))
         };
-        let _ = writeln!(out, "error: {field}{}", self.message);
+        let _ = writeln!(out, "error: {field}{}", escape(&self.message));
         let _ = writeln!(
             out,
             "  --> {}:{}:{}",
-            self.file.display(),
+            escape(&self.file.to_string_lossy()),
             self.line,
             self.column
         );
@@ -82,14 +84,23 @@ impl Diagnostic {
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             let _ = writeln!(out, "{pad} |");
-            let _ = writeln!(out, "{number} | {text}");
+            let _ = writeln!(out, "{number} | {}", escape_keeping_tabs(text));
             let _ = writeln!(out, "{pad} | {indent}{}", "^".repeat(width));
         }
         if let Some(help) = &self.help {
-            let _ = writeln!(out, "  = help: {help}");
+            let _ = writeln!(out, "  = help: {}", escape(help));
         }
         out
     }
+}
+
+/// A source line as shown under a diagnostic: tabs stay (the caret line keeps
+/// them too), anything else unprintable is escaped.
+fn escape_keeping_tabs(line: &str) -> String {
+    line.split('\t')
+        .map(|part| escape(part).into_owned())
+        .collect::<Vec<_>>()
+        .join("\t")
 }
 
 impl fmt::Display for Diagnostic {
@@ -112,7 +123,7 @@ pub fn render_all(diags: &[Diagnostic]) -> String {
     let mut out = String::new();
     for d in diags {
         if !cache.iter().any(|(p, _)| p == &d.file) {
-            cache.push((d.file.clone(), std::fs::read_to_string(&d.file).ok()));
+            cache.push((d.file.clone(), crate::scenario::source::read(&d.file).ok()));
         }
         let source = cache
             .iter()

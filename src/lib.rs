@@ -39,8 +39,15 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             let host = host_facts(portable);
             let mut diags = Vec::new();
             for file in &files {
+                // Every file is checked, whatever happens to the ones before it
+                // or to the reader of the output (`| head -1`).
                 match load_lab(file, &host) {
-                    Ok(lab) => writeln!(out, "{}: valid ({})", file.display(), summary(&lab))?,
+                    Ok(lab) => ignore_broken_pipe(writeln!(
+                        out,
+                        "{}: valid ({})",
+                        file.display(),
+                        summary(&lab)
+                    ))?,
                     Err(Error::Invalid(d)) => diags.extend(d),
                     Err(e) => return Err(e),
                 }
@@ -163,6 +170,14 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
     }
 }
 
+/// A reader that went away (`zlab validate … | head -1`) is not a failure.
+fn ignore_broken_pipe(written: std::io::Result<()>) -> std::io::Result<()> {
+    match written {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
+
 fn host_facts(portable: bool) -> HostFacts {
     if portable {
         HostFacts::unknown()
@@ -177,6 +192,10 @@ pub fn load_lab(file: &Path, host: &HostFacts) -> Result<Lab, Error> {
     let mut lab = validate::validate(&scenario, host).map_err(Error::Invalid)?;
     // A fill to a percentage counts files by what the planner says each costs.
     let report = capacity::report(&lab);
+    let empty = validate::fill_count::empty_fills(&scenario, &lab, &report);
+    if !empty.is_empty() {
+        return Err(Error::Invalid(empty));
+    }
     for fill in &mut lab.fills {
         if let FillDir::Dataset { name, pool } = &fill.target {
             fill.charge_per_file = report

@@ -12,6 +12,8 @@ fn main() -> ExitCode {
     let mut stdout = std::io::stdout().lock();
     match zlab::run(cli, &mut stdout) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader closed the pipe (`zlab plan … | head`): it has what it wanted.
+        Err(Error::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
         Err(err) => {
             match &err {
                 Error::Invalid(diags) => eprint!("{}", render_all(diags)),

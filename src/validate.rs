@@ -24,6 +24,12 @@ use crate::zfs::layout_name::LayoutName;
 use crate::zfs::properties;
 use crate::zfs::vdev::{ResolvedVdev, VdevKind};
 
+pub mod fill_count;
+mod names;
+mod paths;
+
+use paths::Role;
+
 const TIB: u64 = 1 << 40;
 /// GPT allows 128 entries by default; an MBR table four primary partitions.
 const MAX_GPT_PARTS: usize = 128;
@@ -100,6 +106,7 @@ impl Checker<'_> {
         let state_dir = match &s.state_dir {
             Some(dir) => {
                 self.absolute(dir, "state_dir");
+                self.safe_path(dir, "state_dir", Role::StateDir);
                 dir.value.clone()
             }
             None => Path::new("/var/lib/zlab").join(&s.lab.value),
@@ -169,6 +176,7 @@ impl Checker<'_> {
                 DeviceKind::Sparse(sp) => {
                     let kf = format!("{field}.sparse");
                     self.absolute(&sp.dir, &format!("{kf}.dir"));
+                    self.safe_path(&sp.dir, &format!("{kf}.dir"), Role::SparseDir);
                     let sector = sp.sector_size.as_ref().map_or(512, |s| s.value);
                     if let Some(ss) = &sp.sector_size {
                         if !ss.value.is_power_of_two() {
@@ -209,6 +217,7 @@ impl Checker<'_> {
                             continue;
                         }
                         let path = sp.dir.value.join(name);
+                        self.sparse_member(&path, sp.names.at, &format!("{kf}.names"));
                         if let Some(other) = self.files.insert(path.clone(), field.clone()) {
                             self.error(sp.names.at, &kf, format!("{} is declared twice (also by {other})", path.display()), "every backing file belongs to one group: change `dir` or the names".to_owned());
                         }
@@ -281,7 +290,10 @@ impl Checker<'_> {
                     let mut members = Vec::new();
                     for (i, p) in disk.paths.iter().enumerate() {
                         let pf = format!("{field}.disk.paths[{i}]");
-                        if self.absolute(p, &pf) && !p.value.starts_with("/dev/") {
+                        if self.absolute(p, &pf)
+                            && self.safe_path(p, &pf, Role::Disk)
+                            && !p.value.starts_with("/dev/")
+                        {
                             self.error(p.at, &pf, format!("{} is not a block device path", p.value.display()), "real disks live under /dev, e.g. /dev/disk/by-id/…; for files use a `sparse` group".to_owned());
                         }
                         if self.files.insert(p.value.clone(), field.clone()).is_some() {
@@ -499,7 +511,10 @@ impl Checker<'_> {
                     );
                 }
                 if let Some(m) = &p.mount {
-                    if self.absolute(m, &format!("{pf}.mount")) && !mounts.insert(m.value.clone()) {
+                    if self.absolute(m, &format!("{pf}.mount"))
+                        && self.safe_path(m, &format!("{pf}.mount"), Role::MountPoint)
+                        && !mounts.insert(m.value.clone())
+                    {
                         self.error(
                             m.at,
                             &format!("{pf}.mount"),
@@ -637,6 +652,12 @@ impl Checker<'_> {
             "dataset",
         );
         if let Some(mp) = &p.mountpoint
+            && mp.value.starts_with('/')
+        {
+            let path = Located::new(PathBuf::from(&mp.value), mp.at);
+            self.safe_path(&path, &format!("{field}.mountpoint"), Role::MountPoint);
+        }
+        if let Some(mp) = &p.mountpoint
             && let Err(hint) = properties::check_value("mountpoint", &mp.value)
         {
             self.error(
@@ -648,20 +669,15 @@ impl Checker<'_> {
         }
         if let Some(alt) = &p.altroot {
             self.absolute(alt, &format!("{field}.altroot"));
+            self.safe_path(alt, &format!("{field}.altroot"), Role::Altroot);
         }
         let name = self.pool_name(p, &data, field)?;
         let mut seen = HashSet::new();
         let mut datasets = Vec::new();
         for (i, d) in p.datasets.iter().enumerate() {
             let df = format!("{field}.datasets[{i}]");
-            let valid = !d.name.value.is_empty()
-                && d.name.value.split('/').all(|c| {
-                    !c.is_empty()
-                        && c.chars()
-                            .all(|ch| ch.is_ascii_alphanumeric() || "_-.:".contains(ch))
-                });
-            if !valid {
-                self.error(d.name.at, &format!("{df}.name"), format!("`{}` is not a dataset name", d.name.value), "name it below the pool without the pool's name: `Data` or `Data/sub`; letters, digits, `_-.:`".to_owned());
+            if let Some(why) = names::dataset_name_problem(&name, &d.name.value) {
+                self.error(d.name.at, &format!("{df}.name"), format!("`{}` is not a dataset name: {why}", d.name.value), "name it below the pool without the pool's name: `Data` or `Data/sub`; letters, digits, spaces and `_-.:`".to_owned());
             } else if !seen.insert(d.name.value.clone()) {
                 self.error(
                     d.name.at,
@@ -936,6 +952,7 @@ impl Checker<'_> {
             }
         } else if let Some(path) = &f.path {
             self.absolute(path, &format!("{field}.path"));
+            self.safe_path(path, &format!("{field}.path"), Role::FillDir);
             FillDir::Path(path.value.clone())
         } else {
             return None; // already reported by the decoder

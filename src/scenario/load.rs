@@ -3,14 +3,24 @@
 use std::path::Path;
 
 use super::model::Scenario;
+use super::node::Span;
 use crate::diag::Diagnostic;
 use crate::error::Error;
 
-/// Reads and decodes a scenario file.
+/// Reads and decodes a scenario file. A file that cannot be read as a scenario
+/// (absent, a device, UTF-16 …) is a diagnostic like any other, so that
+/// `zlab validate a.yaml b.yaml` reports every file.
 pub fn load(path: &Path) -> Result<Scenario, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
+    let text = super::source::read(path).map_err(|e| {
+        let at = Span {
+            line: 1,
+            column: 1,
+            len: 1,
+        };
+        let help = e.hint();
+        Error::Invalid(vec![
+            Diagnostic::new(path, at, "", e.to_string()).with_help(help),
+        ])
     })?;
     load_str(path, &text).map_err(Error::Invalid)
 }
@@ -18,5 +28,16 @@ pub fn load(path: &Path) -> Result<Scenario, Error> {
 /// Decodes scenario text; `path` is only used to name the file in diagnostics.
 pub fn load_str(path: &Path, text: &str) -> Result<Scenario, Vec<Diagnostic>> {
     let root = super::parse::parse_yaml(path, text).map_err(|d| vec![d])?;
-    super::decode::decode(path, &root)
+    let unsafe_text = super::text::check(path, &root);
+    match super::decode::decode(path, &root) {
+        Ok(mut s) => {
+            s.problems.extend(unsafe_text);
+            Ok(s)
+        }
+        Err(mut diags) => {
+            diags.extend(unsafe_text);
+            diags.sort_by_key(|d| (d.line, d.column));
+            Err(diags)
+        }
+    }
 }

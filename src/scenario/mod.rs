@@ -7,6 +7,8 @@ pub mod node;
 pub mod parse;
 pub mod selection;
 pub mod size;
+pub mod source;
+pub mod text;
 
 pub use load::{load, load_str};
 pub use model::Scenario;

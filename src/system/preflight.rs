@@ -19,6 +19,14 @@ pub fn preflight(command: &'static str, plan: &Plan) -> Result<(), Error> {
             });
         }
     }
+    // Building needs the kernel module; `down` and `status` must work without it.
+    let uses_zfs = plan.programs().iter().any(|p| p == "zpool" || p == "zfs");
+    if matches!(command, "up" | "fill") && uses_zfs && !Path::new("/sys/module/zfs").exists() {
+        return Err(Error::ModuleMissing {
+            module: "zfs",
+            hint: "load it with `modprobe zfs` (Debian: packages zfs-dkms and zfsutils-linux); `zlab rig` runs labs in a VM that has it",
+        });
+    }
     Ok(())
 }
 
