@@ -15,7 +15,7 @@ use crate::diag::Diagnostic;
 
 /// Parses YAML text into a located tree, or the one syntax error that stops it.
 pub fn parse_yaml(file: &Path, text: &str) -> Result<Located<Node>, Diagnostic> {
-    match serde_saphyr::from_str::<Spanned<RawNode>>(text) {
+    match serde_saphyr::from_str_with_options::<Spanned<RawNode>>(text, options()) {
         Ok(root) => Ok(located(root)),
         Err(err) => {
             let at = err.location().map(span).unwrap_or(Span {
@@ -27,6 +27,19 @@ pub fn parse_yaml(file: &Path, text: &str) -> Result<Located<Node>, Diagnostic> 
             Err(Diagnostic::new(file, at, "", message).with_help(help))
         }
     }
+}
+
+/// Limits for a scenario, far below the crate's defaults (250 000 values): the
+/// largest shipped scenario has a few hundred, and an alias bomb that expands to
+/// the default limit takes seconds to refuse.
+fn options() -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = 20_000;
+    budget.max_aliases = 1_000;
+    budget.max_depth = 32;
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options
 }
 
 /// The parser's error in zlab's words: the crate's own wording names its
@@ -49,12 +62,19 @@ fn explain(err: &serde_saphyr::Error) -> (String, String) {
             },
             "each key appears once: remove or rename the second one".to_owned(),
         ),
+        E::MultipleDocuments { .. } => (
+            "the file holds more than one YAML document (a `---` line starts the next)".to_owned(),
+            "a scenario is one document: remove the `---` line and what follows, or put each lab in its own file".to_owned(),
+        ),
+        E::Budget {
+            breach: B::Depth { depth },
+            ..
+        } => (
+            format!("the YAML is nested more than {} levels deep", depth.saturating_sub(1)),
+            "a scenario nests a few levels (pools → vdevs → devices): remove the extra brackets".to_owned(),
+        ),
         E::Budget { breach, .. } => {
             let what = match breach {
-                B::Depth { depth } => format!(
-                    "the YAML is nested more than {} levels deep",
-                    depth.saturating_sub(1)
-                ),
                 B::Nodes { nodes } => format!(
                     "the YAML expands to more than {} values",
                     nodes.saturating_sub(1)

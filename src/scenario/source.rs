@@ -30,17 +30,25 @@ pub enum SourceError {
 
 impl SourceError {
     /// What to do about it.
-    pub fn hint(&self) -> &'static str {
-        match self {
+    pub fn hint(&self) -> String {
+        let text = match self {
             SourceError::Io(_) => "check the path and its permissions",
             SourceError::NotAFile(_) => "give the path of a YAML file",
             SourceError::TooLarge => "a lab's scenario fits in a few KiB: is this the right file?",
             SourceError::Empty => "start from one of the files in scenarios/",
-            SourceError::Encoding(_) => {
-                "convert it: `iconv -f UTF-16 -t UTF-8 lab.yaml > lab.utf8.yaml`, or save it as UTF-8 in the editor"
+            SourceError::Encoding(e) => {
+                let from = if e.starts_with("UTF-32") {
+                    "UTF-32"
+                } else {
+                    "UTF-16"
+                };
+                return format!(
+                    "convert it: `iconv -f {from} -t UTF-8 lab.yaml > lab.utf8.yaml`, or save it as UTF-8 in the editor"
+                );
             }
             SourceError::NotUtf8 { .. } => "give the path of a YAML file, saved as UTF-8",
-        }
+        };
+        text.to_owned()
     }
 }
 

@@ -31,9 +31,9 @@ pub(super) fn dataset_name_problem(pool: &str, name: &str) -> Option<String> {
         match component {
             "" => return Some("it has an empty component (`//`)".to_owned()),
             "." => {
-                return Some("`.` is not a dataset name (it means the dataset itself)".to_owned());
+                return Some("a component `.` means the dataset itself".to_owned());
             }
-            ".." => return Some("`..` is not a dataset name (it means the parent)".to_owned()),
+            ".." => return Some("a component `..` means the parent dataset".to_owned()),
             _ => {}
         }
         // `%` is valid only in names ZFS makes for itself (temporary clones).

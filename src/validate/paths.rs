@@ -59,10 +59,10 @@ impl Role {
         match self {
             Role::SparseDir => "backing files",
             Role::FillDir => "fill files",
-            Role::MountPoint => "a mount point",
+            Role::MountPoint => "mount points",
             Role::StateDir => "the state directory",
             Role::Altroot => "the pool's altroot",
-            Role::Disk => "a disk",
+            Role::Disk => "disks",
         }
     }
 }
@@ -87,13 +87,13 @@ impl Checker<'_> {
             self.error(
                 p.at,
                 field,
-                format!("{} cannot be `/` itself", role.words()),
+                format!("{} cannot be in `/` itself", role.words()),
                 "use a directory of its own, e.g. /var/tmp/zlab/lab".to_owned(),
             );
             return false;
         }
         if let Some(tree) = system_tree(path) {
-            self.error(p.at, field, format!("{} is under {tree}, where the kernel's devices and state live", path.display()), format!("{} go in an ordinary directory, e.g. /var/tmp/zlab/lab; real disks are declared in a `disk:` group", role.words()));
+            self.error(p.at, field, format!("{} is in {tree}, which belongs to the kernel's devices and state", path.display()), format!("put {} in an ordinary directory, e.g. /var/tmp/zlab/lab; real disks are declared in a `disk:` group", role.words()));
             return false;
         }
         if !self.host.look_at_paths {
@@ -102,16 +102,14 @@ impl Checker<'_> {
         // A symbolic link or mount can still lead there: judge where it really is.
         let real = real_path(path);
         if let Some(tree) = real.as_deref().and_then(system_tree) {
-            let real = real.as_deref().unwrap_or(path);
             self.error(
                 p.at,
                 field,
                 format!(
-                    "{} leads to {} (under {tree})",
-                    path.display(),
-                    real.display()
+                    "{} leads into {tree} through a symbolic link",
+                    path.display()
                 ),
-                format!("{} go in an ordinary directory", role.words()),
+                format!("put {} in an ordinary directory", role.words()),
             );
             return false;
         }
@@ -122,7 +120,7 @@ impl Checker<'_> {
                 p.at,
                 field,
                 format!("{} is on {fs}, which holds no files", path.display()),
-                format!("{} go in an ordinary directory", role.words()),
+                format!("put {} in an ordinary directory", role.words()),
             );
             return false;
         }
@@ -148,7 +146,8 @@ impl Checker<'_> {
     /// A sparse backing file about to be created by `truncate`: on this machine
     /// it must not already be a device, a directory or a FIFO.
     pub(super) fn sparse_member(&mut self, path: &Path, at: Span, field: &str) {
-        if !self.host.look_at_paths {
+        // Under a kernel tree `dir` is refused already, whatever is there.
+        if !self.host.look_at_paths || system_tree(path).is_some() {
             return;
         }
         if let Some(kind) = existing_kind(path)

@@ -4,3 +4,4 @@ mod capacity;
 mod cli;
 mod report;
 mod scenarios;
+mod shell_plan;
