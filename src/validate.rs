@@ -5,7 +5,7 @@
 //! vdev grammar in `zfs/vdev.rs`; this module applies them to resolved devices.
 
 mod devices;
-pub mod fill_count;
+pub(crate) mod fill_count;
 mod fills;
 mod names;
 mod partitions;
@@ -25,7 +25,7 @@ use crate::scenario::selection::{Selection, is_identifier};
 use crate::zfs::properties;
 
 /// Checks every rule; returns the resolved lab or all diagnostics.
-pub fn validate(scenario: &Scenario, host: &HostFacts) -> Result<Lab, Vec<Diagnostic>> {
+pub(crate) fn validate(scenario: &Scenario, host: &HostFacts) -> Result<Lab, Vec<Diagnostic>> {
     let mut c = Checker {
         file: &scenario.file,
         broken: &scenario.broken,

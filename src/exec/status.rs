@@ -14,7 +14,7 @@ use crate::plan::step::Step;
 use crate::scenario::size::Size;
 use crate::system::System;
 
-pub fn status(plan: &Plan, state_dir: &Path, sys: &dyn System) -> Result<String, Error> {
+pub(crate) fn status(plan: &Plan, state_dir: &Path, sys: &dyn System) -> Result<String, Error> {
     let path = journal_path(state_dir);
     let journal = Journal::load(sys, &path, &plan.lab).map_err(Error::Journal)?;
     let mut out = String::new();

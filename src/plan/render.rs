@@ -11,7 +11,7 @@ use crate::scenario::text::escape;
 
 /// Numbered steps with their exact commands, then the teardown; `notes` are
 /// extra lines under a step (its index in `plan.steps`), such as its capacity.
-pub fn text(plan: &Plan, notes: &[(usize, String)]) -> String {
+pub(crate) fn text(plan: &Plan, notes: &[(usize, String)]) -> String {
     let mut out = String::new();
     let n = plan.steps.len();
     let _ = writeln!(
@@ -51,7 +51,7 @@ pub fn text(plan: &Plan, notes: &[(usize, String)]) -> String {
 /// [`comment`], and validation refuses control characters in every string.
 /// Like `zlab up`, the script checks real disks before it touches anything, and
 /// does nothing without an explicit `up` or `down`.
-pub fn sh(plan: &Plan) -> String {
+pub(crate) fn sh(plan: &Plan) -> String {
     let file = plan.file.to_string_lossy();
     let mut out = String::new();
     let _ = writeln!(out, "#!/usr/bin/env bash");
@@ -176,7 +176,7 @@ check_disk() {
 "#;
 
 /// The plan for programs: steps with their commands, undos and bindings.
-pub fn json(plan: &Plan) -> String {
+pub(crate) fn json(plan: &Plan) -> String {
     let file = plan.file.to_string_lossy();
     let steps: Vec<_> = plan
         .steps

@@ -5,12 +5,19 @@ use std::path::Path;
 use super::model::Scenario;
 use super::node::Span;
 use crate::diag::Diagnostic;
-use crate::error::Error;
+
+/// Why a scenario file gave no scenario. A file that cannot be read as one
+/// (absent, a device, UTF-16 …) is located like any other problem.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("the scenario is invalid")]
+    Invalid(Vec<Diagnostic>),
+}
 
 /// Reads and decodes a scenario file. A file that cannot be read as a scenario
 /// (absent, a device, UTF-16 …) is a diagnostic like any other, so that
 /// `zlab validate a.yaml b.yaml` reports every file.
-pub fn load(path: &Path) -> Result<Scenario, Error> {
+pub(crate) fn load(path: &Path) -> Result<Scenario, LoadError> {
     let text = super::source::read(path).map_err(|e| {
         let at = Span {
             line: 1,
@@ -18,15 +25,15 @@ pub fn load(path: &Path) -> Result<Scenario, Error> {
             len: 1,
         };
         let help = e.hint();
-        Error::Invalid(vec![
+        LoadError::Invalid(vec![
             Diagnostic::new(path, at, "", e.to_string()).with_help(help),
         ])
     })?;
-    load_str(path, &text).map_err(Error::Invalid)
+    load_str(path, &text).map_err(LoadError::Invalid)
 }
 
 /// Decodes scenario text; `path` is only used to name the file in diagnostics.
-pub fn load_str(path: &Path, text: &str) -> Result<Scenario, Vec<Diagnostic>> {
+pub(crate) fn load_str(path: &Path, text: &str) -> Result<Scenario, Vec<Diagnostic>> {
     let root = super::parse::parse_yaml(path, text).map_err(|d| vec![d])?;
     let unsafe_text = super::text::check(path, &root);
     match super::decode::decode(path, &root) {

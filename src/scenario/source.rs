@@ -10,10 +10,10 @@ use std::path::Path;
 
 /// Larger than any scenario a person writes (the shipped ones are under 4 KiB),
 /// small enough that a wrong path costs nothing.
-pub const MAX_BYTES: u64 = 1 << 20;
+pub(crate) const MAX_BYTES: u64 = 1 << 20;
 
 #[derive(Debug, thiserror::Error)]
-pub enum SourceError {
+pub(crate) enum SourceError {
     #[error("cannot read the scenario: {0}")]
     Io(#[from] std::io::Error),
     #[error("this is {0}, not a scenario file")]
@@ -30,7 +30,7 @@ pub enum SourceError {
 
 impl SourceError {
     /// What to do about it.
-    pub fn hint(&self) -> String {
+    pub(crate) fn hint(&self) -> String {
         let text = match self {
             SourceError::Io(_) => "check the path and its permissions",
             SourceError::NotAFile(_) => "give the path of a YAML file",
@@ -53,7 +53,7 @@ impl SourceError {
 }
 
 /// The file's text, if it is a regular file of at most [`MAX_BYTES`] of UTF-8.
-pub fn read(path: &Path) -> Result<String, SourceError> {
+pub(crate) fn read(path: &Path) -> Result<String, SourceError> {
     // Look before opening: opening a FIFO blocks until a writer appears.
     let kind = std::fs::metadata(path)?.file_type();
     if !kind.is_file() {

@@ -18,7 +18,7 @@ use crate::diag::Diagnostic;
 /// What is wrong with a character in a scenario string, if anything: C0 and C1
 /// controls (newline, CR, NUL, ESC, tab …), DEL, and the invisible characters
 /// that reorder or hide text (bidi overrides and isolates, zero-width marks, BOM).
-pub fn forbidden(c: char) -> Option<&'static str> {
+pub(crate) fn forbidden(c: char) -> Option<&'static str> {
     match c {
         '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => Some("a control character"),
         '\u{200b}'..='\u{200f}'
@@ -33,7 +33,7 @@ pub fn forbidden(c: char) -> Option<&'static str> {
 /// `s` with every [`forbidden`] character written as an escape (`\n`,
 /// `\u{202e}`), so it shows as what it is and cannot act on a terminal or a shell
 /// comment.
-pub fn escape(s: &str) -> Cow<'_, str> {
+pub(crate) fn escape(s: &str) -> Cow<'_, str> {
     if !s.chars().any(|c| forbidden(c).is_some()) {
         return Cow::Borrowed(s);
     }
@@ -55,7 +55,7 @@ pub fn escape(s: &str) -> Cow<'_, str> {
 /// One located error for every key or string value that holds a forbidden
 /// character, with its field path; plus one for the file's own name, which
 /// becomes the lab name and appears in the shell plan.
-pub fn check(file: &Path, root: &Located<Node>) -> Vec<Diagnostic> {
+pub(crate) fn check(file: &Path, root: &Located<Node>) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let name = file.to_string_lossy();
     if let Some((c, what)) = first_forbidden(&name) {

@@ -3,17 +3,33 @@
 
 use std::path::Path;
 
-use crate::error::Error;
 use crate::plan::Plan;
 
+/// An unmet precondition of acting on this machine.
+#[derive(Debug, thiserror::Error)]
+pub enum PreflightError {
+    #[error("`{program}` is not installed (it comes with the Debian package `{package}`)")]
+    MissingTool { program: String, package: String },
+
+    #[error(
+        "`zlab {command}` needs root: it creates loop devices, loads modules and creates pools"
+    )]
+    NotRoot { command: &'static str },
+
+    #[error(
+        "the `zfs` kernel module is not loaded: load it with `modprobe zfs` (Debian: packages zfs-dkms and zfsutils-linux), or run the lab in `zlab rig`"
+    )]
+    ZfsModule,
+}
+
 /// Fails with the first unmet precondition of running `plan`.
-pub fn preflight(command: &'static str, plan: &Plan) -> Result<(), Error> {
+pub(crate) fn preflight(command: &'static str, plan: &Plan) -> Result<(), PreflightError> {
     if !is_root() {
-        return Err(Error::NotRoot { command });
+        return Err(PreflightError::NotRoot { command });
     }
     for program in plan.programs() {
         if find_in_path(&program).is_none() {
-            return Err(Error::MissingTool {
+            return Err(PreflightError::MissingTool {
                 package: package_of(&program).to_owned(),
                 program,
             });
@@ -22,10 +38,7 @@ pub fn preflight(command: &'static str, plan: &Plan) -> Result<(), Error> {
     // Building needs the kernel module; `down` and `status` must work without it.
     let uses_zfs = plan.programs().iter().any(|p| p == "zpool" || p == "zfs");
     if matches!(command, "up" | "fill") && uses_zfs && !Path::new("/sys/module/zfs").exists() {
-        return Err(Error::ModuleMissing {
-            module: "zfs",
-            hint: "load it with `modprobe zfs` (Debian: packages zfs-dkms and zfsutils-linux); `zlab rig` runs labs in a VM that has it",
-        });
+        return Err(PreflightError::ZfsModule);
     }
     Ok(())
 }

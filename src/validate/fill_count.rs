@@ -9,7 +9,7 @@ use crate::scenario::model::FillTarget;
 
 /// One located error for every percentage fill of `lab` that amounts to 0 files.
 /// `lab` was validated from `scenario`, so their fills correspond one to one.
-pub fn empty_fills(scenario: &Scenario, lab: &Lab, report: &Report) -> Vec<Diagnostic> {
+pub(crate) fn empty_fills(scenario: &Scenario, lab: &Lab, report: &Report) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let mut seen: Vec<&str> = Vec::new();
     for (i, (fill, written)) in lab.fills.iter().zip(&scenario.fills).enumerate() {
