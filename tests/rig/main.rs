@@ -9,6 +9,7 @@
 mod capacity;
 mod executor;
 mod fill;
+mod hostile;
 mod real_disks;
 mod scripts;
 
