@@ -93,7 +93,7 @@ impl Checker<'_> {
             return false;
         }
         if let Some(tree) = system_tree(path) {
-            self.error(p.at, field, format!("{} is in {tree}, which belongs to the kernel's devices and state", path.display()), format!("put {} in an ordinary directory, e.g. /var/tmp/zlab/lab; real disks are declared in a `disk:` group", role.words()));
+            self.error(p.at, field, kernel_tree_message(path, tree), format!("put {} in an ordinary directory, e.g. /var/tmp/zlab/lab; real disks are declared in a `disk:` group", role.words()));
             return false;
         }
         if !self.host.look_at_paths {
@@ -174,6 +174,18 @@ fn system_tree(path: &Path) -> Option<&'static str> {
         .iter()
         .find(|tree| path.starts_with(tree))
         .copied()
+}
+
+/// "/dev is …" or "/dev/x is inside /dev, …".
+fn kernel_tree_message(path: &Path, tree: &str) -> String {
+    if path == Path::new(tree) {
+        format!("{tree} is the kernel's own tree of devices and state")
+    } else {
+        format!(
+            "{} is inside {tree}, the kernel's own tree of devices and state",
+            path.display()
+        )
+    }
 }
 
 /// `path` with every symbolic link resolved: its nearest existing ancestor
