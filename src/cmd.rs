@@ -79,7 +79,7 @@ pub fn exercise_scenario(text: &str) {
 fn prepare(command: &'static str, file: &Path) -> Result<(Lab, Plan), Error> {
     let lab = load_lab(file, &HostFacts::read())?;
     let plan = crate::plan::build(&lab);
-    system::preflight(command, &plan)?;
+    system::preflight(command, plan.programs())?;
     Ok((lab, plan))
 }
 

@@ -4,13 +4,20 @@
 //! vdev with too few devices — becomes a [`Diagnostic`] pointing at the offending
 //! value, so a user can jump to `file:line:column` and read how to fix it.
 
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
-use crate::scenario::node::Span;
-use crate::scenario::text::escape;
-
 /// One problem in a scenario file, with where it is and how to fix it.
+/// Where a value was written: 1-based line and column, and its width in characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Span {
+    pub line: u32,
+    pub column: u32,
+    pub len: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Diagnostic {
     pub file: PathBuf,
@@ -103,6 +110,61 @@ fn escape_keeping_tabs(line: &str) -> String {
         .join("\t")
 }
 
+/// What is wrong with a character in a scenario string, if anything: C0 and C1
+/// controls (newline, CR, NUL, ESC, tab …), DEL, and the invisible characters
+/// that reorder or hide text (bidi overrides and isolates, zero-width marks, BOM).
+pub(crate) fn forbidden(c: char) -> Option<&'static str> {
+    match c {
+        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => Some("a control character"),
+        '\u{200b}'..='\u{200f}'
+        | '\u{202a}'..='\u{202e}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{061c}'
+        | '\u{feff}' => Some("an invisible or text-direction character"),
+        _ => None,
+    }
+}
+
+/// `s` with every [`forbidden`] character written as an escape (`\n`,
+/// `\u{202e}`), so it shows as what it is and cannot act on a terminal or a shell
+/// comment.
+pub(crate) fn escape(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| forbidden(c).is_some()) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if forbidden(c).is_some() => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The text of the file a diagnostic points at, for its snippet: only a
+/// regular file, only its first MiB (the path may be `/dev/zero`), only text.
+fn snippet_source(path: &Path) -> Option<String> {
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(1 << 20)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    // Many NULs mean UTF-16: no line of it is worth showing.
+    String::from_utf8(bytes)
+        .ok()
+        .filter(|t| t.matches('\0').count() * 4 < t.len())
+}
+
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -123,7 +185,7 @@ pub fn render_all(diags: &[Diagnostic]) -> String {
     let mut out = String::new();
     for d in diags {
         if !cache.iter().any(|(p, _)| p == &d.file) {
-            cache.push((d.file.clone(), crate::scenario::source::read(&d.file).ok()));
+            cache.push((d.file.clone(), snippet_source(&d.file)));
         }
         let source = cache
             .iter()
@@ -177,6 +239,24 @@ mod tests {
             text,
             "error: pools[0].name: bad name\n  --> lab.yaml:2:9\n  |\n2 |   - name: t@nk\n  |         ^^^^\n  = help: use letters\n"
         );
+    }
+
+    #[test]
+    fn controls_and_direction_marks_are_forbidden() {
+        for c in [
+            '\n', '\r', '\0', '\u{1b}', '\t', '\u{7f}', '\u{85}', '\u{202e}',
+        ] {
+            assert!(forbidden(c).is_some(), "{c:?}");
+        }
+        for c in ['a', ' ', 'é', '/', '\'', '$'] {
+            assert!(forbidden(c).is_none(), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn escape_shows_what_is_there() {
+        assert_eq!(escape("plain"), "plain");
+        assert_eq!(escape("a\nb\u{1b}[2J\u{202e}"), "a\\nb\\u{1b}[2J\\u{202e}");
     }
 
     #[test]

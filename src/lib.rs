@@ -10,6 +10,7 @@
 pub(crate) mod capacity;
 pub(crate) mod cli;
 pub(crate) mod cmd;
+pub(crate) mod device;
 pub(crate) mod diag;
 pub(crate) mod error;
 pub(crate) mod exec;

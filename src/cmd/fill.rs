@@ -4,6 +4,7 @@ use std::path::Path;
 
 use super::{prepare, with_progress};
 use crate::error::Error;
+use crate::exec::event::Event;
 use crate::fill;
 use crate::system::real::RealSystem;
 
@@ -11,12 +12,14 @@ pub(crate) fn run(file: &Path) -> Result<(), Error> {
     let (lab, _) = prepare("fill", file)?;
     with_progress(|emit| {
         lab.fills.iter().try_for_each(|f| {
-            fill::run(f, &lab.state_dir, &RealSystem, emit)
-                .map(drop)
-                .map_err(|source| Error::Fill {
-                    target: f.target.to_string(),
-                    source,
-                })
+            fill::run(f, &lab.state_dir, &RealSystem, &mut |e| {
+                emit(&Event::Fill(e.clone()));
+            })
+            .map(drop)
+            .map_err(|source| Error::Fill {
+                target: f.target.to_string(),
+                source,
+            })
         })
     })
 }

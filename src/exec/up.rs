@@ -6,11 +6,12 @@ use std::time::Instant;
 
 use super::event::{Event, Outcome};
 use super::journal::{Journal, Resource};
-use super::{guard, probe, verify};
+use super::{guard, verify};
 use crate::error::Error;
 use crate::plan::Plan;
-use crate::plan::command::CommandLine;
 use crate::plan::step::Step;
+use crate::system::command::CommandLine;
+use crate::system::probe;
 use crate::system::{CommandError, System};
 
 const MIB: u64 = 1 << 20;
@@ -64,12 +65,14 @@ pub(crate) fn up(
         journal.set(&description, owned.clone(), false);
         journal.save(sys, &path).map_err(Error::Journal)?;
         let result = match step {
-            Step::Fill { fill } => crate::fill::run(fill, state_dir, sys, emit)
-                .map(|_| (Resource::Action, Outcome::Created))
-                .map_err(|source| Error::Fill {
-                    target: fill.target.to_string(),
-                    source,
-                }),
+            Step::Fill { fill } => crate::fill::run(fill, state_dir, sys, &mut |e| {
+                emit(&Event::Fill(e.clone()));
+            })
+            .map(|_| (Resource::Action, Outcome::Created))
+            .map_err(|source| Error::Fill {
+                target: fill.target.to_string(),
+                source,
+            }),
             _ => run_step(step, &journal, owned, resumed, sys, emit).map_err(|source| {
                 Error::StepFailed {
                     step: description.clone(),

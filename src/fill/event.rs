@@ -9,7 +9,7 @@ use crate::scenario::model::FillTarget;
 #[derive(Debug, Clone)]
 pub(crate) enum FillEvent {
     /// What this run will do, once the target is resolved.
-    Plan(Plan),
+    Start(Start),
     /// Bytes written since the last `Progress` (every write, for a live count).
     Progress {
         bytes: u64,
@@ -20,10 +20,13 @@ pub(crate) enum FillEvent {
         files_done: u64,
     },
     Summary(Summary),
+    /// A command about to run, as a shell would show it.
+    Command(String),
+    Note(String),
 }
 
 #[derive(Debug, Clone)]
-pub(crate) struct Plan {
+pub(crate) struct Start {
     /// The dataset or directory, as the scenario names it.
     pub target: String,
     pub dir: PathBuf,
@@ -39,7 +42,7 @@ pub(crate) struct Plan {
     pub log: PathBuf,
 }
 
-impl Plan {
+impl Start {
     pub(crate) fn bytes_total(&self) -> u64 {
         self.files_total.saturating_mul(self.file_size)
     }

@@ -6,9 +6,10 @@
 
 use std::path::Path;
 
-use crate::plan::command::CommandLine;
 use crate::scenario::model::FillTarget;
+use crate::system::command::CommandLine;
 use crate::system::{CommandError, System};
+use crate::zfs::output::{self, ParseError};
 
 /// Space on the filesystem or pool being filled, in bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -49,8 +50,16 @@ pub(crate) fn pool_capacity(sys: &dyn System, pool: &str) -> Result<Capacity, Co
         .args(["list", "-Hp", "-o", "used,avail"])
         .arg(pool);
     let out = sys.run(&cmd)?;
-    parse_pair(&out.stdout, '\t')
-        .ok_or_else(|| CommandError::unparsable(&cmd, &out.stdout, "expected two byte counts"))
+    let unparsable = |e| CommandError::unparsable(&cmd, &out.stdout, e);
+    let space = output::space(&out.stdout).map_err(unparsable)?;
+    Ok(Capacity {
+        size: space.used.checked_add(space.avail).ok_or_else(|| {
+            unparsable(ParseError {
+                expected: "byte counts that add up",
+            })
+        })?,
+        used: space.used,
+    })
 }
 
 /// A directory's filesystem: `df -B1 --output=used,avail DIR`.
@@ -62,16 +71,13 @@ pub(crate) fn fs_capacity(sys: &dyn System, dir: &Path) -> Result<Capacity, Comm
     out.stdout
         .lines()
         .nth(1)
-        .and_then(|l| parse_pair(l, ' '))
+        .and_then(parse_df)
         .ok_or_else(|| CommandError::unparsable(&cmd, &out.stdout, "expected two byte counts"))
 }
 
-fn parse_pair(text: &str, sep: char) -> Option<Capacity> {
-    let mut fields = text
-        .trim()
-        .split(sep)
-        .filter(|f| !f.is_empty())
-        .map(str::parse::<u64>);
+/// `df`'s used and available bytes, separated by spaces.
+fn parse_df(text: &str) -> Option<Capacity> {
+    let mut fields = text.split_whitespace().map(str::parse::<u64>);
     let used = fields.next()?.ok()?;
     let avail = fields.next()?.ok()?;
     Some(Capacity {

@@ -3,10 +3,11 @@
 
 use std::path::PathBuf;
 
-use super::command::CommandLine;
 use super::step::Step;
+use crate::device::loop_var;
 use crate::lab::{DevicePath, Lab, Source};
 use crate::scenario::model::WipeMode;
+use crate::system::command::CommandLine;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Plan {
@@ -59,7 +60,7 @@ pub(crate) fn build(lab: &Lab) -> Plan {
         {
             steps.extend(files.iter().enumerate().map(|(i, f)| Step::AttachLoop {
                 file: f.clone(),
-                var: format!("{}_{i}", g.name),
+                var: loop_var(&g.name, i),
                 sector_size: *sector_size,
                 partscan: *partscan,
             }));

@@ -6,8 +6,8 @@ use std::fmt::Write as _;
 use serde_json::json;
 
 use super::build::Plan;
-use super::command::quote;
-use crate::scenario::text::escape;
+use crate::diag::escape;
+use crate::system::command::quote;
 
 /// Numbered steps with their exact commands, then the teardown; `notes` are
 /// extra lines under a step (its index in `plan.steps`), such as its capacity.

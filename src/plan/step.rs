@@ -2,10 +2,10 @@
 
 use std::path::PathBuf;
 
-use super::command::{CommandLine, quote};
 use crate::lab::{DevicePath, FillDir, FillSpec, PartSpec, PoolSpec, VdevSpec};
 use crate::scenario::model::{FillTarget, FsKind, LabelKind};
 use crate::scenario::size::Size;
+use crate::system::command::{CommandLine, quote};
 
 #[derive(Debug, Clone)]
 pub(crate) enum Step {
@@ -450,7 +450,7 @@ fn fill_target(fill: &FillSpec) -> String {
 }
 
 fn shell_device(d: &DevicePath) -> String {
-    super::command::Arg::Dev(d.clone()).to_string()
+    crate::system::command::Arg::Dev(d.clone()).to_string()
 }
 
 fn path_str(p: &std::path::Path) -> String {

@@ -3,8 +3,8 @@
 use std::path::Path;
 
 use super::model::Scenario;
-use super::node::Span;
 use crate::diag::Diagnostic;
+use crate::diag::Span;
 
 /// Why a scenario file gave no scenario. A file that cannot be read as one
 /// (absent, a device, UTF-16 …) is located like any other problem.

@@ -6,51 +6,12 @@
 //! rewrites the terminal; a right-to-left override makes `vdb` read as `bdv`. So
 //! control and direction characters are refused in every key and value, and
 //! whatever text is shown anyway (a diagnostic quoting the bad value) goes
-//! through [`escape`].
+//! through [`escape`](crate::diag::escape).
 
-use std::borrow::Cow;
-use std::fmt::Write as _;
 use std::path::Path;
 
 use super::node::{Located, Node};
-use crate::diag::Diagnostic;
-
-/// What is wrong with a character in a scenario string, if anything: C0 and C1
-/// controls (newline, CR, NUL, ESC, tab …), DEL, and the invisible characters
-/// that reorder or hide text (bidi overrides and isolates, zero-width marks, BOM).
-pub(crate) fn forbidden(c: char) -> Option<&'static str> {
-    match c {
-        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => Some("a control character"),
-        '\u{200b}'..='\u{200f}'
-        | '\u{202a}'..='\u{202e}'
-        | '\u{2066}'..='\u{2069}'
-        | '\u{061c}'
-        | '\u{feff}' => Some("an invisible or text-direction character"),
-        _ => None,
-    }
-}
-
-/// `s` with every [`forbidden`] character written as an escape (`\n`,
-/// `\u{202e}`), so it shows as what it is and cannot act on a terminal or a shell
-/// comment.
-pub(crate) fn escape(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(|c| forbidden(c).is_some()) {
-        return Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    for c in s.chars() {
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if forbidden(c).is_some() => {
-                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    Cow::Owned(out)
-}
+use crate::diag::{Diagnostic, escape, forbidden};
 
 /// One located error for every key or string value that holds a forbidden
 /// character, with its field path; plus one for the file's own name, which
@@ -127,24 +88,6 @@ fn walk(file: &Path, node: &Located<Node>, path: &str, diags: &mut Vec<Diagnosti
 mod tests {
     use super::*;
     use crate::scenario::parse::parse_yaml;
-
-    #[test]
-    fn controls_and_direction_marks_are_forbidden() {
-        for c in [
-            '\n', '\r', '\0', '\u{1b}', '\t', '\u{7f}', '\u{85}', '\u{202e}',
-        ] {
-            assert!(forbidden(c).is_some(), "{c:?}");
-        }
-        for c in ['a', ' ', 'é', '/', '\'', '$'] {
-            assert!(forbidden(c).is_none(), "{c:?}");
-        }
-    }
-
-    #[test]
-    fn escape_shows_what_is_there() {
-        assert_eq!(escape("plain"), "plain");
-        assert_eq!(escape("a\nb\u{1b}[2J\u{202e}"), "a\\nb\\u{1b}[2J\\u{202e}");
-    }
 
     #[test]
     fn every_string_is_checked_with_its_field_path() {

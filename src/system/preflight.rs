@@ -3,8 +3,6 @@
 
 use std::path::Path;
 
-use crate::plan::Plan;
-
 /// An unmet precondition of acting on this machine.
 #[derive(Debug, thiserror::Error)]
 pub enum PreflightError {
@@ -22,12 +20,17 @@ pub enum PreflightError {
     ZfsModule,
 }
 
-/// Fails with the first unmet precondition of running `plan`.
-pub(crate) fn preflight(command: &'static str, plan: &Plan) -> Result<(), PreflightError> {
+/// Fails with the first unmet precondition of running `programs` as root.
+pub(crate) fn preflight(
+    command: &'static str,
+    programs: Vec<String>,
+) -> Result<(), PreflightError> {
     if !is_root() {
         return Err(PreflightError::NotRoot { command });
     }
-    for program in plan.programs() {
+    // Building needs the kernel module; `down` and `status` must work without it.
+    let uses_zfs = programs.iter().any(|p| p == "zpool" || p == "zfs");
+    for program in programs {
         if find_in_path(&program).is_none() {
             return Err(PreflightError::MissingTool {
                 package: package_of(&program).to_owned(),
@@ -35,8 +38,6 @@ pub(crate) fn preflight(command: &'static str, plan: &Plan) -> Result<(), Prefli
             });
         }
     }
-    // Building needs the kernel module; `down` and `status` must work without it.
-    let uses_zfs = plan.programs().iter().any(|p| p == "zpool" || p == "zfs");
     if matches!(command, "up" | "fill") && uses_zfs && !Path::new("/sys/module/zfs").exists() {
         return Err(PreflightError::ZfsModule);
     }

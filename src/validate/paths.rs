@@ -11,7 +11,8 @@
 use std::path::{Component, Path, PathBuf};
 
 use super::Checker;
-use crate::scenario::node::{Located, Span};
+use crate::diag::Span;
+use crate::scenario::node::Located;
 
 /// The kernel's trees: writing there talks to devices and the kernel, not files.
 const SYSTEM_TREES: &[&str] = &["/dev", "/proc", "/sys"];
