@@ -130,11 +130,6 @@ pub struct FillSpec {
     pub during: Vec<(String, String)>,
     /// `None`: restore the values found before the fill.
     pub after: Option<Vec<(String, String)>>,
-    /// Pool space one file is charged (parity, padding, deflation), when the
-    /// capacity planner knows the pool: a percentage target counts in it, so
-    /// the run stops where `zlab capacity` and the plan say it will.
-    #[serde(skip)]
-    pub charge_per_file: Option<u64>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]

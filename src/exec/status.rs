@@ -40,7 +40,7 @@ pub(crate) fn status(plan: &Plan, state_dir: &Path, sys: &dyn System) -> Result<
             Some(_) => ("started", String::new()),
             None => ("pending", String::new()),
         };
-        if let Step::Fill { fill } = step {
+        if let Step::Fill { fill, .. } = step {
             let (complete, more) = fill_detail(fill, state_dir, sys);
             if complete {
                 state = "done";

@@ -65,7 +65,10 @@ pub(crate) fn up(
         journal.set(&description, owned.clone(), false);
         journal.save(sys, &path).map_err(Error::Journal)?;
         let result = match step {
-            Step::Fill { fill } => crate::fill::run(fill, state_dir, sys, &mut |e| {
+            Step::Fill {
+                fill,
+                charge_per_file,
+            } => crate::fill::run(fill, *charge_per_file, state_dir, sys, &mut |e| {
                 emit(&Event::Fill(e.clone()));
             })
             .map(|_| (Resource::Action, Outcome::Created))
@@ -356,7 +359,7 @@ mod tests {
     fn plan() -> Plan {
         let scenario = crate::scenario::load_str(Path::new("t.yaml"), LAB).expect("decodes");
         let lab = crate::validate::validate(&scenario, &HostFacts::unknown()).expect("valid");
-        crate::plan::build(&lab)
+        crate::plan::build(&lab, &crate::capacity::of(&lab))
     }
 
     /// The refusal checks' answers: neither backing file is attached yet.

@@ -48,13 +48,14 @@ pub enum FillError {
 /// the process at once, leaving the properties for the next run or `down`).
 pub(crate) fn run(
     fill: &FillSpec,
+    charge_per_file: Option<u64>,
     state_dir: &Path,
     sys: &dyn System,
     emit: &mut dyn FnMut(&FillEvent),
 ) -> Result<Summary, FillError> {
     let stop = Arc::new(AtomicBool::new(false));
     let _signals = Signals::install(&stop).map_err(FillError::Signals)?;
-    run_until(fill, state_dir, sys, &stop, emit)
+    run_until(fill, charge_per_file, state_dir, sys, &stop, emit)
 }
 
 /// Removes what `down` ends: the properties still changed by a fill that was
@@ -90,6 +91,7 @@ pub(crate) fn release(
 /// [`run`] with the stop flag given: for tests, and for callers with their own.
 pub(crate) fn run_until(
     fill: &FillSpec,
+    charge_per_file: Option<u64>,
     state_dir: &Path,
     sys: &dyn System,
     stop: &AtomicBool,
@@ -119,7 +121,7 @@ pub(crate) fn run_until(
     // A share of capacity is counted in the space files are charged; sizes
     // and counts in what they hold.
     let per_file = match fill.until {
-        FillTarget::Percent(_) => fill.charge_per_file.unwrap_or(file_size),
+        FillTarget::Percent(_) => charge_per_file.unwrap_or(file_size),
         _ => file_size,
     };
     let mut state = match state {
@@ -420,7 +422,6 @@ mod tests {
             direct: false,
             during: vec![("sync".into(), "disabled".into())],
             after: None,
-            charge_per_file: None,
         }
     }
 
@@ -450,6 +451,7 @@ mod tests {
         sys.expect("zfs inherit sync quick/data", "");
         run_until(
             &spec(FillTarget::Percent(5000)),
+            None,
             state,
             sys,
             &AtomicBool::new(stopped),

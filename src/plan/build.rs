@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use super::step::Step;
+use crate::capacity::LabCapacity;
 use crate::device::loop_var;
 use crate::lab::{DevicePath, Lab, Source};
 use crate::scenario::model::WipeMode;
@@ -26,7 +27,7 @@ pub(crate) struct RealDisk {
     pub force: bool,
 }
 
-pub(crate) fn build(lab: &Lab) -> Plan {
+pub(crate) fn build(lab: &Lab, capacity: &LabCapacity) -> Plan {
     let mut steps = Vec::new();
     let mut dirs: Vec<&std::path::Path> = Vec::new();
     for g in &lab.groups {
@@ -118,7 +119,10 @@ pub(crate) fn build(lab: &Lab) -> Plan {
             properties: d.properties.clone(),
         }));
     }
-    steps.extend(lab.fills.iter().map(|f| Step::Fill { fill: f.clone() }));
+    steps.extend(lab.fills.iter().map(|f| Step::Fill {
+        fill: f.clone(),
+        charge_per_file: capacity.charge_per_file(f),
+    }));
     let disks = lab
         .groups
         .iter()

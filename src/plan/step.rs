@@ -62,6 +62,10 @@ pub(crate) enum Step {
     /// Done by zlab itself: `zlab fill`.
     Fill {
         fill: FillSpec,
+        /// What each file is charged in pool space, where the capacity model
+        /// knows the pool: a percentage target counts in it, so the run stops
+        /// where `zlab capacity` and the plan say it will.
+        charge_per_file: Option<u64>,
     },
 }
 
@@ -126,7 +130,7 @@ impl Step {
             Step::Mount { device, path } => format!("mount {device} on {}", path.display()),
             Step::CreatePool { pool } => format!("create pool {} ({})", pool.name, topology(pool)),
             Step::CreateDataset { name, .. } => format!("create dataset {name}"),
-            Step::Fill { fill } => {
+            Step::Fill { fill, .. } => {
                 let during: Vec<String> = fill
                     .during
                     .iter()

@@ -1,7 +1,7 @@
 //! A fill to a percentage that the capacity planner works out to no file at
 //! all: valid on its own terms, but it would write nothing and report success.
 
-use crate::capacity::Report;
+use crate::capacity::LabCapacity;
 use crate::diag::Diagnostic;
 use crate::lab::{FillDir, Lab};
 use crate::scenario::Scenario;
@@ -9,7 +9,7 @@ use crate::scenario::model::FillTarget;
 
 /// One located error for every percentage fill of `lab` that amounts to 0 files.
 /// `lab` was validated from `scenario`, so their fills correspond one to one.
-pub(crate) fn empty_fills(scenario: &Scenario, lab: &Lab, report: &Report) -> Vec<Diagnostic> {
+pub(crate) fn empty_fills(scenario: &Scenario, lab: &Lab, report: &LabCapacity) -> Vec<Diagnostic> {
     let mut diags = Vec::new();
     let mut seen: Vec<&str> = Vec::new();
     for (i, (fill, written)) in lab.fills.iter().zip(&scenario.fills).enumerate() {
