@@ -101,7 +101,7 @@ pub enum Command {
         #[arg(short, long, value_name = "OUT.svg")]
         output: Option<PathBuf>,
         /// Files in the rolling average, recomputed from the log.
-        #[arg(long, value_name = "N", default_value = "60")]
+        #[arg(long, value_name = "N", default_value = "60", value_parser = window)]
         window: NonZeroU32,
     },
     /// Predict each pool's size and usable space, every loss on the way, and what
@@ -243,4 +243,18 @@ pub enum Color {
     Auto,
     Always,
     Never,
+}
+
+/// `--window`: a count of files, read here so that `0` is explained in zlab's
+/// words rather than the standard library's ("number would be zero for
+/// non-zero type").
+fn window(text: &str) -> Result<NonZeroU32, String> {
+    match text.trim().parse::<u32>() {
+        Ok(n) => NonZeroU32::new(n).ok_or_else(|| {
+            "the rolling average needs at least 1 file: use e.g. `--window 60`".to_owned()
+        }),
+        Err(_) => Err(format!(
+            "`{text}` is not a number of files: use e.g. `--window 60`"
+        )),
+    }
 }

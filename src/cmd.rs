@@ -36,33 +36,21 @@ pub(crate) fn host_facts(portable: bool) -> HostFacts {
     }
 }
 
-/// The name diagnostics give a scenario read from standard input (`-`).
-pub(crate) const STDIN: &str = "<stdin>";
-
 /// Whether a path argument means standard input or output.
 pub(crate) fn is_std(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
-/// Reads and decodes a scenario file, or standard input for `-`.
-fn read_scenario(file: &Path) -> Result<scenario::Scenario, Error> {
-    if !is_std(file) {
-        return Ok(scenario::load(file)?);
-    }
-    let mut text = String::new();
-    std::io::Read::read_to_string(&mut std::io::stdin().lock(), &mut text).map_err(|source| {
-        scenario::LoadError::Read {
-            path: STDIN.into(),
-            source,
-        }
-    })?;
-    scenario::load_str(Path::new(STDIN), &text).map_err(Error::Invalid)
-}
-
 /// Reads, decodes and validates a scenario file (`-`: standard input).
 pub fn load_lab(file: &Path, host: &HostFacts) -> Result<Lab, Error> {
-    let scenario = read_scenario(file)?;
-    rules::validate(&scenario, host).map_err(Error::Invalid)
+    let scenario = scenario::load(file)?;
+    let lab = rules::validate(&scenario, host).map_err(Error::Invalid)?;
+    // A rule that needs the capacity planner: a percentage fill of 0 files.
+    let empty = rules::fill_count::empty_fills(&scenario, &lab, &crate::capacity::of(&lab));
+    if !empty.is_empty() {
+        return Err(Error::Invalid(empty));
+    }
+    Ok(lab)
 }
 
 /// Every stage a scenario's text goes through without a system: parse,

@@ -4,7 +4,9 @@
 //! vdev with too few devices — becomes a [`Diagnostic`] pointing at the offending
 //! value, so a user can jump to `file:line:column` and read how to fix it.
 
+use std::borrow::Cow;
 use std::fmt::{self, Write as _};
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use crate::output::Palette;
@@ -57,20 +59,26 @@ impl Diagnostic {
     }
 
     /// Renders the diagnostic like a compiler does: headline, location, the source
-    /// line with a caret under the value, then the hint.
+    /// line with a caret under the value, then the hint. Text from the scenario
+    /// is escaped, so a hostile value cannot act on the terminal.
     pub(crate) fn render(&self, source: Option<&str>, style: Palette) -> String {
         let mut out = String::new();
         let field = if self.field.is_empty() {
             String::new()
         } else {
-            format!("{}: ", self.field)
+            format!("{}: ", escape(&self.field))
         };
-        let _ = writeln!(out, "{} {field}{}", style.error("error:"), self.message);
+        let _ = writeln!(
+            out,
+            "{} {field}{}",
+            style.error("error:"),
+            escape(&self.message)
+        );
         let _ = writeln!(
             out,
             "  {} {}:{}:{}",
             style.help("-->"),
-            self.file.display(),
+            escape(&self.file.to_string_lossy()),
             self.line,
             self.column
         );
@@ -91,15 +99,79 @@ impl Diagnostic {
                 .map(|c| if c == '\t' { '\t' } else { ' ' })
                 .collect();
             let _ = writeln!(out, "{pad} |");
-            let _ = writeln!(out, "{number} | {text}");
+            let _ = writeln!(out, "{number} | {}", escape_keeping_tabs(text));
             let carets = style.warn(&"^".repeat(width));
             let _ = writeln!(out, "{pad} | {indent}{carets}");
         }
         if let Some(help) = &self.help {
-            let _ = writeln!(out, "  {} {help}", style.help("= help:"));
+            let _ = writeln!(out, "  {} {}", style.help("= help:"), escape(help));
         }
         out
     }
+}
+
+/// A source line as shown under a diagnostic: tabs stay (the caret line keeps
+/// them too), anything else unprintable is escaped.
+fn escape_keeping_tabs(line: &str) -> String {
+    line.split('\t')
+        .map(|part| escape(part).into_owned())
+        .collect::<Vec<_>>()
+        .join("\t")
+}
+
+/// What is wrong with a character in a scenario string, if anything: C0 and C1
+/// controls (newline, CR, NUL, ESC, tab …), DEL, and the invisible characters
+/// that reorder or hide text (bidi overrides and isolates, zero-width marks, BOM).
+pub(crate) fn forbidden(c: char) -> Option<&'static str> {
+    match c {
+        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => Some("a control character"),
+        '\u{200b}'..='\u{200f}'
+        | '\u{202a}'..='\u{202e}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{061c}'
+        | '\u{feff}' => Some("an invisible or text-direction character"),
+        _ => None,
+    }
+}
+
+/// `s` with every [`forbidden`] character written as an escape (`\n`,
+/// `\u{202e}`), so it shows as what it is and cannot act on a terminal or a shell
+/// comment.
+pub(crate) fn escape(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| forbidden(c).is_some()) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if forbidden(c).is_some() => {
+                let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The text of the file a diagnostic points at, for its snippet: only a
+/// regular file, only its first MiB (the path may be `/dev/zero`), only text.
+fn snippet_source(path: &Path) -> Option<String> {
+    if !std::fs::metadata(path).ok()?.is_file() {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .ok()?
+        .take(1 << 20)
+        .read_to_end(&mut bytes)
+        .ok()?;
+    // Many NULs mean UTF-16: no line of it is worth showing.
+    String::from_utf8(bytes)
+        .ok()
+        .filter(|t| t.matches('\0').count() * 4 < t.len())
 }
 
 impl fmt::Display for Diagnostic {
@@ -122,7 +194,7 @@ pub fn render_all(diags: &[Diagnostic], style: Palette) -> String {
     let mut out = String::new();
     for d in diags {
         if !cache.iter().any(|(p, _)| p == &d.file) {
-            cache.push((d.file.clone(), std::fs::read_to_string(&d.file).ok()));
+            cache.push((d.file.clone(), snippet_source(&d.file)));
         }
         let source = cache
             .iter()
@@ -176,6 +248,24 @@ mod tests {
             text,
             "error: pools[0].name: bad name\n  --> lab.yaml:2:9\n  |\n2 |   - name: t@nk\n  |         ^^^^\n  = help: use letters\n"
         );
+    }
+
+    #[test]
+    fn controls_and_direction_marks_are_forbidden() {
+        for c in [
+            '\n', '\r', '\0', '\u{1b}', '\t', '\u{7f}', '\u{85}', '\u{202e}',
+        ] {
+            assert!(forbidden(c).is_some(), "{c:?}");
+        }
+        for c in ['a', ' ', 'é', '/', '\'', '$'] {
+            assert!(forbidden(c).is_none(), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn escape_shows_what_is_there() {
+        assert_eq!(escape("plain"), "plain");
+        assert_eq!(escape("a\nb\u{1b}[2J\u{202e}"), "a\\nb\\u{1b}[2J\\u{202e}");
     }
 
     #[test]

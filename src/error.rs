@@ -13,9 +13,6 @@ use crate::diag::Diagnostic;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("{0}")]
-    Read(crate::scenario::LoadError),
-
     #[error("the scenario is invalid")]
     Invalid(Vec<Diagnostic>),
 
@@ -75,10 +72,8 @@ pub enum Error {
 impl From<crate::scenario::LoadError> for Error {
     /// An invalid scenario is reported as diagnostics, however it was found.
     fn from(e: crate::scenario::LoadError) -> Self {
-        match e {
-            crate::scenario::LoadError::Invalid(diags) => Error::Invalid(diags),
-            read => Error::Read(read),
-        }
+        let crate::scenario::LoadError::Invalid(diags) = e;
+        Error::Invalid(diags)
     }
 }
 

@@ -13,6 +13,9 @@ pub struct HostFacts {
     pub mem_available: Option<Size>,
     /// Mount points and their filesystem types, from `/proc/self/mounts`.
     pub mounts: Vec<(PathBuf, String)>,
+    /// Whether the scenario's paths may be looked at on this machine (what
+    /// exists there, where links lead); not with `--portable`.
+    pub look_at_paths: bool,
 }
 
 impl HostFacts {
@@ -32,6 +35,7 @@ impl HostFacts {
         HostFacts {
             mem_available,
             mounts,
+            look_at_paths: true,
         }
     }
 
@@ -108,6 +112,7 @@ mod tests {
         let facts = HostFacts {
             mem_available: None,
             mounts: parse_mounts("a / ext4 rw 0 0\nb /dev tmpfs rw 0 0\n"),
+            look_at_paths: false,
         };
         assert_eq!(facts.fstype(Path::new("/dev/null")), Some("tmpfs"));
         assert_eq!(facts.fstype(Path::new("/nonexistent/deeper")), Some("ext4"));

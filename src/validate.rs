@@ -5,8 +5,11 @@
 //! vdev grammar in `zfs/vdev.rs`; this module applies them to resolved devices.
 
 mod devices;
+pub(crate) mod fill_count;
 mod fills;
+mod names;
 mod partitions;
+mod paths;
 mod pools;
 
 use std::collections::HashMap;
@@ -82,17 +85,22 @@ impl Checker<'_> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
             || s.lab.value.is_empty()
+            // It names a directory under /var/lib/zlab: `..` would be /var/lib.
+            || s.lab.value == "."
+            || s.lab.value == ".."
+            || s.lab.value.len() > 64
         {
             self.error(
                 s.lab.at,
                 "lab",
                 format!("`{}` is not a usable lab name", s.lab.value),
-                "use letters, digits, `.`, `_` and `-`: it names the state directory".to_owned(),
+                "use up to 64 letters, digits, `.`, `_` and `-` (not `.` or `..` alone): it names the state directory".to_owned(),
             );
         }
         let state_dir = match &s.state_dir {
             Some(dir) => {
                 self.absolute(dir, "state_dir");
+                self.safe_path(dir, "state_dir", paths::Role::StateDir);
                 dir.value.clone()
             }
             None => Path::new("/var/lib/zlab").join(&s.lab.value),

@@ -47,7 +47,8 @@ pub(crate) fn run(
     let host = host_facts(portable);
     let mut reports = Vec::new();
     for file in files {
-        // Every file is checked, whatever the reader of the output does.
+        // Every file is checked, whatever happens to the ones before it or to
+        // the reader of the output (`| head -1`).
         let report = match load_lab(file, &host) {
             Ok(lab) => FileReport {
                 file: file.clone(),
@@ -67,7 +68,7 @@ pub(crate) fn run(
             && !say.quiet()
             && let Some(c) = &report.contents
         {
-            writeln!(out, "{}: valid ({})", file.display(), c.summary())?;
+            ignore_broken_pipe(writeln!(out, "{}: valid ({})", file.display(), c.summary()))?;
         }
         reports.push(report);
     }
@@ -118,5 +119,13 @@ impl Contents {
             self.pools.join(", "),
             output::count(self.fills, "fill"),
         )
+    }
+}
+
+/// A reader that went away (`zlab validate … | head -1`) is not a failure.
+fn ignore_broken_pipe(written: std::io::Result<()>) -> std::io::Result<()> {
+    match written {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
     }
 }

@@ -7,6 +7,8 @@ pub(crate) mod node;
 pub(crate) mod parse;
 pub(crate) mod selection;
 pub(crate) mod size;
+pub(crate) mod source;
+pub(crate) mod text;
 
 pub(crate) use load::{LoadError, load, load_str};
 pub(crate) use model::Scenario;

@@ -16,7 +16,7 @@ use crate::diag::Span;
 
 /// Parses YAML text into a located tree, or the one syntax error that stops it.
 pub(crate) fn parse_yaml(file: &Path, text: &str) -> Result<Located<Node>, Diagnostic> {
-    match serde_saphyr::from_str::<Spanned<RawNode>>(text) {
+    match serde_saphyr::from_str_with_options::<Spanned<RawNode>>(text, options()) {
         Ok(root) => Ok(located(root)),
         Err(err) => {
             let at = err.location().map(span).unwrap_or(Span {
@@ -24,9 +24,77 @@ pub(crate) fn parse_yaml(file: &Path, text: &str) -> Result<Located<Node>, Diagn
                 column: 1,
                 len: 1,
             });
-            Err(Diagnostic::new(file, at, "", syntax_message(&err.to_string()))
-                .with_help("fix the YAML syntax; `zlab validate` reports the remaining problems after that"))
+            let (message, help) = explain(&err);
+            Err(Diagnostic::new(file, at, "", message).with_help(help))
         }
+    }
+}
+
+/// Limits for a scenario, far below the crate's defaults (250 000 values): the
+/// largest shipped scenario has a few hundred, and an alias bomb that expands to
+/// the default limit takes seconds to refuse.
+fn options() -> serde_saphyr::Options {
+    let mut budget = serde_saphyr::Budget::default();
+    budget.max_nodes = 20_000;
+    budget.max_aliases = 1_000;
+    budget.max_depth = 32;
+    let mut options = serde_saphyr::Options::default();
+    options.budget = Some(budget);
+    options
+}
+
+/// The parser's error in zlab's words: the crate's own wording names its
+/// options (`DuplicateKeyPolicy`) and internals (`budget breached: Nodes {…}`),
+/// which mean nothing to someone writing a scenario.
+fn explain(err: &serde_saphyr::Error) -> (String, String) {
+    use serde_saphyr::Error as E;
+    use serde_saphyr::budget::BudgetBreach as B;
+    let mut inner = err.without_snippet();
+    while let E::AliasError { error, .. } = inner {
+        inner = error.without_snippet();
+    }
+    let syntax_help =
+        "fix the YAML syntax; `zlab validate` reports the remaining problems after that";
+    match inner {
+        E::DuplicateMappingKey { key, .. } => (
+            match key {
+                Some(k) => format!("the key `{k}` appears twice in this map"),
+                None => "a key appears twice in this map".to_owned(),
+            },
+            "each key appears once: remove or rename the second one".to_owned(),
+        ),
+        E::MultipleDocuments { .. } => (
+            "the file holds more than one YAML document (a `---` line starts the next)".to_owned(),
+            "a scenario is one document: remove the `---` line and what follows, or put each lab in its own file".to_owned(),
+        ),
+        E::Budget {
+            breach: B::Depth { depth },
+            ..
+        } => (
+            format!("the YAML is nested more than {} levels deep", depth.saturating_sub(1)),
+            "a scenario nests a few levels (pools → vdevs → devices): remove the extra brackets".to_owned(),
+        ),
+        E::Budget { breach, .. } => {
+            let what = match breach {
+                B::Nodes { nodes } => format!(
+                    "the YAML expands to more than {} values",
+                    nodes.saturating_sub(1)
+                ),
+                B::Aliases { aliases } => format!(
+                    "the YAML uses more than {} aliases",
+                    aliases.saturating_sub(1)
+                ),
+                B::AliasAnchorRatio { aliases, anchors } => {
+                    format!("the YAML repeats its {anchors} anchors through {aliases} aliases")
+                }
+                _ => "the YAML is larger than a scenario can be".to_owned(),
+            };
+            (
+                what,
+                "a scenario is a few dozen values; write them out instead of nesting aliases (`*name`)".to_owned(),
+            )
+        }
+        _ => (syntax_message(&err.to_string()), syntax_help.to_owned()),
     }
 }
 
@@ -185,7 +253,22 @@ mod tests {
     fn duplicate_keys_are_rejected() {
         let err = parse_yaml(Path::new("t.yaml"), "a: 1\na: 2\n").expect_err("dup");
         assert_eq!(err.line, 2);
-        assert!(err.message.contains("duplicate"), "{}", err.message);
+        assert_eq!(err.message, "the key `a` appears twice in this map");
+    }
+
+    #[test]
+    fn alias_bombs_are_refused_in_plain_words() {
+        let mut text = String::from("a: &a [1,1,1,1,1,1,1,1,1,1]\n");
+        for (name, prev) in ["b", "c", "d", "e", "f", "g"]
+            .iter()
+            .zip(["a", "b", "c", "d", "e", "f"])
+        {
+            let refs = vec![format!("*{prev}"); 10].join(",");
+            text.push_str(&format!("{name}: &{name} [{refs}]\n"));
+        }
+        let err = parse_yaml(Path::new("t.yaml"), &text).expect_err("bomb");
+        assert!(!err.message.contains("budget"), "{}", err.message);
+        assert!(err.message.starts_with("the YAML "), "{}", err.message);
     }
 
     #[test]

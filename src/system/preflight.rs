@@ -13,6 +13,11 @@ pub enum PreflightError {
         "`zlab {command}` needs root: it creates loop devices, loads modules and creates pools"
     )]
     NotRoot { command: &'static str },
+
+    #[error(
+        "the `zfs` kernel module is not loaded: load it with `modprobe zfs` (Debian: packages zfs-dkms and zfsutils-linux), or run the lab in `zlab rig`"
+    )]
+    ZfsModule,
 }
 
 /// Fails with the first unmet precondition of running `programs` as root.
@@ -23,6 +28,8 @@ pub(crate) fn preflight(
     if !is_root() {
         return Err(PreflightError::NotRoot { command });
     }
+    // Building needs the kernel module; `down` and `status` must work without it.
+    let uses_zfs = programs.iter().any(|p| p == "zpool" || p == "zfs");
     for program in programs {
         if find_in_path(&program).is_none() {
             return Err(PreflightError::MissingTool {
@@ -30,6 +37,9 @@ pub(crate) fn preflight(
                 program,
             });
         }
+    }
+    if matches!(command, "up" | "fill") && uses_zfs && !Path::new("/sys/module/zfs").exists() {
+        return Err(PreflightError::ZfsModule);
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ use crate::scenario::Scenario;
 use crate::scenario::model::DeviceKind;
 
 use super::Checker;
+use super::paths::Role;
 
 impl Checker<'_> {
     pub(super) fn groups(&mut self, s: &Scenario) -> Vec<Group> {
@@ -20,6 +21,7 @@ impl Checker<'_> {
                 DeviceKind::Sparse(sp) => {
                     let kf = format!("{field}.sparse");
                     self.absolute(&sp.dir, &format!("{kf}.dir"));
+                    self.safe_path(&sp.dir, &format!("{kf}.dir"), Role::SparseDir);
                     let sector = sp.sector_size.as_ref().map_or(512, |s| s.value);
                     if let Some(ss) = &sp.sector_size {
                         if !ss.value.is_power_of_two() {
@@ -60,6 +62,7 @@ impl Checker<'_> {
                             continue;
                         }
                         let path = sp.dir.value.join(name);
+                        self.sparse_member(&path, sp.names.at, &format!("{kf}.names"));
                         if let Some(other) = self.files.insert(path.clone(), field.clone()) {
                             self.error(sp.names.at, &kf, format!("{} is declared twice (also by {other})", path.display()), "every backing file belongs to one group: change `dir` or the names".to_owned());
                         }
@@ -132,7 +135,10 @@ impl Checker<'_> {
                     let mut members = Vec::new();
                     for (i, p) in disk.paths.iter().enumerate() {
                         let pf = format!("{field}.disk.paths[{i}]");
-                        if self.absolute(p, &pf) && !p.value.starts_with("/dev/") {
+                        if self.absolute(p, &pf)
+                            && self.safe_path(p, &pf, Role::Disk)
+                            && !p.value.starts_with("/dev/")
+                        {
                             self.error(p.at, &pf, format!("{} is not a block device path", p.value.display()), "real disks live under /dev, e.g. /dev/disk/by-id/…; for files use a `sparse` group".to_owned());
                         }
                         if self.files.insert(p.value.clone(), field.clone()).is_some() {

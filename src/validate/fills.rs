@@ -6,6 +6,7 @@ use crate::scenario::model::{After, Fill, FillTarget};
 use crate::scenario::size::Size;
 use crate::zfs::properties;
 
+use super::paths::Role;
 use super::{Checker, pairs};
 
 impl Checker<'_> {
@@ -48,6 +49,7 @@ impl Checker<'_> {
             }
         } else if let Some(path) = &f.path {
             self.absolute(path, &format!("{field}.path"));
+            self.safe_path(path, &format!("{field}.path"), Role::FillDir);
             FillDir::Path(path.value.clone())
         } else {
             return None; // already reported by the decoder

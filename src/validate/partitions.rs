@@ -9,6 +9,7 @@ use crate::scenario::model::{Bound, LabelKind};
 use crate::scenario::size::Size;
 
 use super::Checker;
+use super::paths::Role;
 
 const TIB: u64 = 1 << 40;
 /// GPT allows 128 entries by default; an MBR table four primary partitions.
@@ -129,7 +130,10 @@ impl Checker<'_> {
                     );
                 }
                 if let Some(m) = &p.mount {
-                    if self.absolute(m, &format!("{pf}.mount")) && !mounts.insert(m.value.clone()) {
+                    if self.absolute(m, &format!("{pf}.mount"))
+                        && self.safe_path(m, &format!("{pf}.mount"), Role::MountPoint)
+                        && !mounts.insert(m.value.clone())
+                    {
                         self.error(
                             m.at,
                             &format!("{pf}.mount"),

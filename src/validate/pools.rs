@@ -12,7 +12,8 @@ use crate::zfs::layout_name::LayoutName;
 use crate::zfs::properties;
 use crate::zfs::vdev::{ResolvedVdev, VdevKind};
 
-use super::{Checker, pairs};
+use super::paths::Role;
+use super::{Checker, names, pairs};
 
 impl Checker<'_> {
     pub(super) fn pools(&mut self, s: &Scenario) -> Vec<PoolSpec> {
@@ -94,6 +95,12 @@ impl Checker<'_> {
             "dataset",
         );
         if let Some(mp) = &p.mountpoint
+            && mp.value.starts_with('/')
+        {
+            let path = Located::new(std::path::PathBuf::from(&mp.value), mp.at);
+            self.safe_path(&path, &format!("{field}.mountpoint"), Role::MountPoint);
+        }
+        if let Some(mp) = &p.mountpoint
             && let Err(hint) = properties::check_value("mountpoint", &mp.value)
         {
             self.error(
@@ -105,20 +112,15 @@ impl Checker<'_> {
         }
         if let Some(alt) = &p.altroot {
             self.absolute(alt, &format!("{field}.altroot"));
+            self.safe_path(alt, &format!("{field}.altroot"), Role::Altroot);
         }
         let name = self.pool_name(p, &data, field)?;
         let mut seen = HashSet::new();
         let mut datasets = Vec::new();
         for (i, d) in p.datasets.iter().enumerate() {
             let df = format!("{field}.datasets[{i}]");
-            let valid = !d.name.value.is_empty()
-                && d.name.value.split('/').all(|c| {
-                    !c.is_empty()
-                        && c.chars()
-                            .all(|ch| ch.is_ascii_alphanumeric() || "_-.:".contains(ch))
-                });
-            if !valid {
-                self.error(d.name.at, &format!("{df}.name"), format!("`{}` is not a dataset name", d.name.value), "name it below the pool without the pool's name: `Data` or `Data/sub`; letters, digits, `_-.:`".to_owned());
+            if let Some(why) = names::dataset_name_problem(&name, &d.name.value) {
+                self.error(d.name.at, &format!("{df}.name"), format!("`{}` is not a dataset name: {why}", d.name.value), "name it below the pool without the pool's name: `Data` or `Data/sub`; letters, digits, spaces and `_-.:`".to_owned());
             } else if !seen.insert(d.name.value.clone()) {
                 self.error(
                     d.name.at,

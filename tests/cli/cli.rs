@@ -49,7 +49,11 @@ fn missing_file_exits_1_naming_it() {
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("read no/such.yaml"), "{stderr}");
+    assert!(
+        stderr.contains("cannot read the scenario: No such file or directory")
+            && stderr.contains("--> no/such.yaml:1:1"),
+        "{stderr}"
+    );
 }
 
 #[test]

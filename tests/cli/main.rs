@@ -7,3 +7,4 @@ mod json;
 mod readme;
 mod report;
 mod scenarios;
+mod shell_plan;

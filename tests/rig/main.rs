@@ -10,6 +10,7 @@ mod capacity;
 mod cli;
 mod executor;
 mod fill;
+mod hostile;
 mod real_disks;
 mod scripts;
 
