@@ -80,6 +80,15 @@ fn json_events_status_list_and_the_difference_before_a_plan() {
     assert!(plan.contains("exists   create pool quick"), "{plan}");
     let list = text(&zlab(&["list"]));
     assert!(list.contains("drifted"), "{list}");
+    // Shown in the log: the README quotes them.
+    let against: String = plan
+        .lines()
+        .take_while(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
+    println!(
+        "$ zlab plan {FILE}   # the 'Against this machine' part\n{against}\n$ zlab list\n{list}"
+    );
 
     let down = events(&["down", "--format", "json", FILE]);
     assert!(down.iter().any(|e| e["kind"] == "command"));
