@@ -16,6 +16,7 @@ use super::resume::{self, Pending, Scan};
 use super::state::{Paths, State};
 use super::stats::{Rolling, mb_s};
 use super::target;
+use crate::capacity::model::files_for;
 use crate::lab::{FillDir, FillSpec};
 use crate::scenario::model::FillTarget;
 use crate::system::command::CommandLine;
@@ -118,12 +119,6 @@ pub(crate) fn run_until(
         source,
     })?;
     let file_size = fill.file_size.bytes();
-    // A share of capacity is counted in the space files are charged; sizes
-    // and counts in what they hold.
-    let per_file = match fill.until {
-        FillTarget::Percent(_) => charge_per_file.unwrap_or(file_size),
-        _ => file_size,
-    };
     let mut state = match state {
         Some(s) => s,
         None => {
@@ -137,7 +132,8 @@ pub(crate) fn run_until(
             let fresh = State {
                 dataset: dataset.clone(),
                 guid,
-                files_total: target::files_for(fill.until, per_file, capacity).unwrap_or(0),
+                files_total: files_for(fill.until, file_size, charge_per_file, capacity)
+                    .unwrap_or(0),
                 file_size,
                 capacity,
                 saved: None,
