@@ -34,8 +34,8 @@ pub enum Command {
         /// Skip the checks against this machine (free memory, filesystem limits).
         #[arg(long)]
         portable: bool,
-        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-        format: ReportFormat,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
     },
     /// Print the ordered steps and exact commands a scenario would run, and its teardown.
     Plan {
@@ -58,15 +58,15 @@ pub enum Command {
         #[arg(long)]
         no_fill: bool,
         /// `json`: progress as JSON lines on standard output.
-        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-        format: ReportFormat,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
     },
     /// Show what exists of a scenario's lab.
     Status {
         /// Scenario file (`-` reads standard input).
         file: PathBuf,
-        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-        format: ReportFormat,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
     },
     /// Tear down what zlab created for a scenario, in reverse order.
     Down {
@@ -76,21 +76,21 @@ pub enum Command {
         #[arg(long)]
         keep_files: bool,
         /// `json`: progress as JSON lines on standard output.
-        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-        format: ReportFormat,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
     },
     /// Run a scenario's fills.
     Fill {
         /// Scenario file (`-` reads standard input).
         file: PathBuf,
         /// `json`: progress as JSON lines on standard output.
-        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-        format: ReportFormat,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
     },
     /// Every lab this machine has state for, and how it stands.
     List {
-        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-        format: ReportFormat,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
     },
     /// Summarise a fill's JSON-lines log and plot its throughput over time as SVG.
     Report {
@@ -111,8 +111,8 @@ pub enum Command {
         /// Scenario file (`-` reads standard input).
         #[arg(required_unless_present = "layouts", conflicts_with = "layouts")]
         file: Option<PathBuf>,
-        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-        format: ReportFormat,
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
         /// Skip the checks against this machine (free memory, filesystem limits).
         #[arg(long)]
         portable: bool,
@@ -151,7 +151,7 @@ pub enum Command {
 
 /// Output of the commands that report: text, or JSON (`docs/json.md`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
+pub enum OutputFormat {
     /// Tables for people.
     Text,
     /// Machine-readable.
@@ -234,15 +234,8 @@ pub struct Global {
     #[arg(short, long, global = true)]
     pub verbose: bool,
     /// Colour diagnostics and progress: `auto` on a terminal unless NO_COLOR is set.
-    #[arg(long, global = true, value_enum, default_value_t = Color::Auto, value_name = "WHEN")]
-    pub color: Color,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Color {
-    Auto,
-    Always,
-    Never,
+    #[arg(long, global = true, value_enum, default_value_t = crate::output::Color::Auto, value_name = "WHEN")]
+    pub color: crate::output::Color,
 }
 
 /// `--window`: a count of files, read here so that `0` is explained in zlab's

@@ -18,7 +18,7 @@ pub(crate) mod validate;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
-use crate::cli::ReportFormat;
+use crate::cli::OutputFormat;
 use crate::error::Error;
 use crate::exec::event::Event;
 use crate::host::HostFacts;
@@ -89,9 +89,9 @@ pub(crate) struct Progress<'a> {
 }
 
 impl<'a> Progress<'a> {
-    pub(crate) fn new(format: ReportFormat, say: Output, out: &'a mut dyn Write) -> Self {
+    pub(crate) fn new(format: OutputFormat, say: Output, out: &'a mut dyn Write) -> Self {
         Progress {
-            json: format == ReportFormat::Json,
+            json: format == OutputFormat::Json,
             say,
             out,
         }

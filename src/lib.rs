@@ -5,8 +5,6 @@
 //! each with its exact command) → execute (through [`system::System`]) → teardown.
 //! ARCHITECTURE.md draws the modules and who may import whom.
 
-#![warn(unreachable_pub)]
-
 pub(crate) mod capacity;
 pub(crate) mod cli;
 pub(crate) mod cmd;
@@ -49,7 +47,7 @@ use cli::{Command, Format};
 
 /// Runs one command line; output goes to `out`, problems come back as [`Error`].
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
-    let say = Output::from_args(&cli.global);
+    let say = Output::new(cli.global.quiet, cli.global.verbose, cli.global.color);
     match cli.command {
         Command::Validate {
             files,

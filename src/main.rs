@@ -10,7 +10,7 @@ use zlab::render_all;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let style = Output::from_args(&cli.global).palette();
+    let style = Output::new(cli.global.quiet, cli.global.verbose, cli.global.color).palette();
     let mut stdout = std::io::stdout().lock();
     match zlab::run(cli, &mut stdout) {
         Ok(()) => ExitCode::SUCCESS,

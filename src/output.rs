@@ -7,8 +7,6 @@ use std::io::IsTerminal;
 use anstyle::{AnsiColor, Style};
 use serde::Serialize;
 
-use crate::cli::{Color, Global};
-
 /// The version of every JSON document and event zlab prints. Adding a field
 /// keeps it; removing or changing one bumps it.
 pub(crate) const SCHEMA_VERSION: u32 = 1;
@@ -44,6 +42,14 @@ pub(crate) fn line<T: Serialize>(kind: &'static str, body: &T) -> String {
     serde_json::to_string(&doc).unwrap_or_default()
 }
 
+/// `--color`: when to colour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Color {
+    Auto,
+    Always,
+    Never,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum Verbosity {
     Quiet,
@@ -60,18 +66,19 @@ pub struct Output {
 }
 
 impl Output {
-    /// From the global options and this process's standard error and environment.
-    pub fn from_args(global: &Global) -> Output {
+    /// From the global options (`-q`, `-v`, `--color`) and this process's
+    /// standard error and environment.
+    pub fn new(quiet: bool, verbose: bool, color: Color) -> Output {
         let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
         Output {
-            verbosity: if global.quiet {
+            verbosity: if quiet {
                 Verbosity::Quiet
-            } else if global.verbose {
+            } else if verbose {
                 Verbosity::Verbose
             } else {
                 Verbosity::Normal
             },
-            color: match global.color {
+            color: match color {
                 Color::Always => true,
                 Color::Never => false,
                 Color::Auto => !no_color && std::io::stderr().is_terminal(),

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::load_lab;
-use crate::cli::ReportFormat;
+use crate::cli::OutputFormat;
 use crate::error::Error;
 use crate::exec::status::{self, Status};
 use crate::host::HostFacts;
@@ -41,18 +41,18 @@ struct Row {
     error: Option<String>,
 }
 
-pub(crate) fn run(format: ReportFormat, out: &mut dyn Write) -> Result<(), Error> {
+pub(crate) fn run(format: OutputFormat, out: &mut dyn Write) -> Result<(), Error> {
     let dir = registry::dir();
     let labs: Vec<Row> = registry::entries(&dir)?.into_iter().map(row).collect();
     let text = match format {
-        ReportFormat::Json => output::document(
+        OutputFormat::Json => output::document(
             "list",
             &List {
                 registry: dir,
                 labs,
             },
         ),
-        ReportFormat::Text => text(&dir, &labs),
+        OutputFormat::Text => text(&dir, &labs),
     };
     out.write_all(text.as_bytes())?;
     Ok(())

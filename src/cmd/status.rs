@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 
 use super::prepare;
-use crate::cli::ReportFormat;
+use crate::cli::OutputFormat;
 use crate::error::Error;
 use crate::exec;
 use crate::output::{self, Output};
@@ -12,15 +12,15 @@ use crate::system::real::RealSystem;
 
 pub(crate) fn run(
     file: &Path,
-    format: ReportFormat,
+    format: OutputFormat,
     say: Output,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let (lab, plan) = prepare("status", file)?;
     let status = exec::status::status(&plan, &lab.state_dir, &RealSystem)?;
     let text = match format {
-        ReportFormat::Text => exec::status::text(&status, say.palette()),
-        ReportFormat::Json => output::document("status", &status),
+        OutputFormat::Text => exec::status::text(&status, say.palette()),
+        OutputFormat::Json => output::document("status", &status),
     };
     out.write_all(text.as_bytes())?;
     Ok(())

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use super::{host_facts, load_lab};
-use crate::cli::ReportFormat;
+use crate::cli::OutputFormat;
 use crate::diag::Diagnostic;
 use crate::error::Error;
 use crate::lab::Lab;
@@ -40,7 +40,7 @@ struct Contents {
 pub(crate) fn run(
     files: &[PathBuf],
     portable: bool,
-    format: ReportFormat,
+    format: OutputFormat,
     say: Output,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
@@ -64,7 +64,7 @@ pub(crate) fn run(
             },
             Err(e) => return Err(e),
         };
-        if format == ReportFormat::Text
+        if format == OutputFormat::Text
             && !say.quiet()
             && let Some(c) = &report.contents
         {
@@ -73,7 +73,7 @@ pub(crate) fn run(
         reports.push(report);
     }
     let valid = reports.iter().all(|r| r.valid);
-    if format == ReportFormat::Json {
+    if format == OutputFormat::Json {
         let report = Report {
             valid,
             files: reports,

@@ -29,7 +29,7 @@ pub(crate) fn line(event: &Event) -> Option<String> {
             elapsed,
         } => {
             let (outcome, reason) = match outcome {
-                Outcome::Created => ("created", None),
+                Outcome::Done => ("done", None),
                 Outcome::AlreadyPresent => ("already_present", None),
                 Outcome::Skipped(why) => ("skipped", Some(why)),
             };

@@ -50,7 +50,7 @@ fn json_events_status_list_and_the_difference_before_a_plan() {
     let up = events(&["up", "--no-fill", "--format", "json", FILE]);
     assert!(
         up.iter()
-            .any(|e| e["kind"] == "step_finished" && e["outcome"] == "created")
+            .any(|e| e["kind"] == "step_finished" && e["outcome"] == "done")
     );
 
     let status = document(&["status", "--format", "json", FILE]);
