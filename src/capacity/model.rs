@@ -93,6 +93,16 @@ impl LabCapacity {
     /// What each file of a fill into a dataset is charged, where the pool's
     /// space is known.
     pub(crate) fn charge_per_file(&self, fill: &FillSpec) -> Option<u64> {
+        self.fill(fill).map(|f| f.cost.charged)
+    }
+
+    /// How many files a fill into a dataset writes, where the pool's space is
+    /// known (a percentage of a small pool can come to none).
+    pub(crate) fn files_of(&self, fill: &FillSpec) -> Option<u64> {
+        self.fill(fill).map(|f| f.files)
+    }
+
+    fn fill(&self, fill: &FillSpec) -> Option<&FillCapacity> {
         let FillDir::Dataset { name, pool } = &fill.target else {
             return None;
         };
@@ -101,7 +111,6 @@ impl LabCapacity {
             .filter(|p| &p.name == pool)
             .flat_map(|p| &p.fills)
             .find(|f| &f.dataset == name && f.until == fill.until)
-            .map(|f| f.cost.charged)
     }
 }
 
@@ -202,27 +211,20 @@ fn pool(spec: &PoolSpec, sectors: &HashMap<DevicePath, u32>) -> PoolCapacity {
     report
 }
 
-/// A stripe of n devices is n top-level vdevs.
 fn top_vdevs(vdevs: &[VdevSpec]) -> Vec<TopVdev> {
     let size = |d: &Device| d.size.map_or(0, Size::bytes);
     let mut out = Vec::new();
     for v in vdevs {
         let shape = match v.kind {
-            ResolvedVdev::Stripe => {
-                out.extend(v.devices.iter().map(|d| TopVdev {
-                    shape: Shape::Disk,
-                    sizes: vec![size(d)],
-                }));
-                continue;
-            }
+            ResolvedVdev::Stripe => Shape::Disk,
             ResolvedVdev::Mirror => Shape::Mirror,
             ResolvedVdev::Raidz { parity } => Shape::Raidz { parity },
             ResolvedVdev::Draid(l) => Shape::Draid(l),
         };
-        out.push(TopVdev {
+        out.extend(v.top_level().into_iter().map(|devices| TopVdev {
             shape,
-            sizes: v.devices.iter().map(size).collect(),
-        });
+            sizes: devices.iter().map(size).collect(),
+        }));
     }
     out
 }
@@ -286,14 +288,12 @@ fn fill_capacity(fill: &FillSpec, pool: &PoolSpec, space: &PoolSpace) -> FillCap
     let copies = setting("copies").and_then(|c| c.parse().ok()).unwrap_or(1);
     let file_size = fill.file_size.bytes();
     let cost = file_cost(space, file_size, recordsize, copies);
-    let files = match fill.until {
-        FillTarget::Percent(h) => {
-            let goal = u128::from(space.usable) * u128::from(h) / 10_000;
-            cost.files_within(u64::try_from(goal).unwrap_or(u64::MAX))
-        }
-        FillTarget::Bytes(b) => b.bytes().div_ceil(file_size.max(1)),
-        FillTarget::Files(n) => n,
+    // Before the run nothing is used yet: the pool's usable space is the room.
+    let room = Room {
+        size: space.usable,
+        used: 0,
     };
+    let files = files_for(fill.until, file_size, Some(cost.charged), Some(room)).unwrap_or(0);
     let charged = cost.charge_of(files);
     FillCapacity {
         dataset,
@@ -315,9 +315,94 @@ pub(super) fn hundredths(part: u64, whole: u64) -> u64 {
     u64::try_from(u128::from(part) * 10_000 / u128::from(whole)).unwrap_or(u64::MAX)
 }
 
+/// Space on the filesystem or pool being filled, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Room {
+    /// Usable size: USED + AVAIL.
+    pub size: u64,
+    /// In use before the fill starts.
+    pub used: u64,
+}
+
+/// The number of files that reach `until`:
+/// - a percentage: the files that fit between what is used and that share of
+///   `room`, rounded down — a capacity target is a ceiling — counted by what
+///   each file is charged in pool space where that is known, else its size;
+/// - a size: enough files to write at least that much, rounded up;
+/// - a count: itself.
+///
+/// The one rule: `zlab capacity`, the plan and the fill itself all count so.
+pub(crate) fn files_for(
+    until: FillTarget,
+    file_size: u64,
+    charge_per_file: Option<u64>,
+    room: Option<Room>,
+) -> Option<u64> {
+    let file_size = file_size.max(1);
+    match until {
+        FillTarget::Files(n) => Some(n),
+        FillTarget::Bytes(size) => Some(size.bytes().div_ceil(file_size)),
+        FillTarget::Percent(hundredths) => {
+            let c = room?;
+            let target = u128::from(c.size) * u128::from(hundredths) / 10_000;
+            let left = target.saturating_sub(u128::from(c.used));
+            let per_file = charge_per_file.unwrap_or(file_size).max(1);
+            u64::try_from(left / u128::from(per_file)).ok()
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const GIB: u64 = 1 << 30;
+    const TIB: u64 = 1 << 40;
+
+    #[test]
+    fn the_recipes_453120_files_are_75_percent_of_590_tib() {
+        // The recipe: "75% of 14TB, 3x(16+3)+1 [ZFS sees 590 TiB], use 453120".
+        let c = Room {
+            size: 590 * TIB,
+            used: 0,
+        };
+        assert_eq!(
+            files_for(FillTarget::Percent(7500), GIB, None, Some(c)),
+            Some(453_120)
+        );
+    }
+
+    #[test]
+    fn a_percentage_counts_what_is_already_used() {
+        let c = Room {
+            size: 100 * GIB,
+            used: 10 * GIB,
+        };
+        assert_eq!(
+            files_for(FillTarget::Percent(5000), GIB, None, Some(c)),
+            Some(40)
+        );
+        let full = Room {
+            size: 100 * GIB,
+            used: 90 * GIB,
+        };
+        assert_eq!(
+            files_for(FillTarget::Percent(5000), GIB, None, Some(full)),
+            Some(0)
+        );
+        assert_eq!(files_for(FillTarget::Percent(5000), GIB, None, None), None);
+    }
+
+    #[test]
+    fn a_size_is_reached_and_a_count_is_exact() {
+        let ten_tb = FillTarget::Bytes(Size::from_bytes(10_000_000_000_000));
+        assert_eq!(files_for(ten_tb, GIB, None, None), Some(9314));
+        assert_eq!(
+            files_for(FillTarget::Files(453_120), GIB, None, None),
+            Some(453_120)
+        );
+    }
+
     use crate::host::HostFacts;
     use std::path::Path;
 

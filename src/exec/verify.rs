@@ -10,7 +10,6 @@ use crate::scenario::size::Size;
 use crate::system::command::CommandLine;
 use crate::system::{CommandError, System};
 use crate::zfs::output::{self, Property};
-use crate::zfs::vdev::ResolvedVdev;
 
 /// A top-level vdev as `zpool status` names it: `mirror`, `raidz2`,
 /// `draid2:4d:8c:1s`, or `stripe` for a lone device; with its leaf paths.
@@ -36,18 +35,11 @@ pub(crate) fn expected(pool: &PoolSpec, resolve: &dyn Fn(&Device) -> String) -> 
     let class = |vdevs: &[VdevSpec]| {
         let mut out = Vec::new();
         for v in vdevs {
-            let devices: Vec<String> = v.devices.iter().map(resolve).collect();
-            match &v.kind {
-                // A stripe is one top-level vdev per device.
-                ResolvedVdev::Stripe => out.extend(devices.into_iter().map(|d| Vdev {
-                    kind: "stripe".to_owned(),
-                    devices: vec![d],
-                })),
-                kind => out.push(Vdev {
-                    kind: kind.token().unwrap_or_default(),
-                    devices,
-                }),
-            }
+            let kind = v.kind.token().unwrap_or_else(|| "stripe".to_owned());
+            out.extend(v.top_level().into_iter().map(|devices| Vdev {
+                kind: kind.clone(),
+                devices: devices.iter().map(resolve).collect(),
+            }));
         }
         out
     };

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use super::log::{FileRecord, Summary};
-use super::target::Capacity;
+use crate::capacity::model::Room;
 use crate::scenario::model::FillTarget;
 
 #[derive(Debug, Clone)]
@@ -32,7 +32,7 @@ pub(crate) struct Start {
     pub dir: PathBuf,
     pub until: FillTarget,
     /// What a percentage is of.
-    pub capacity: Option<Capacity>,
+    pub capacity: Option<Room>,
     pub files_total: u64,
     /// Complete before this run (a resumed fill).
     pub files_done: u64,

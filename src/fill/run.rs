@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::engine::{self, Job, Report, WriteError};
+use super::engine::{self, Job, Update, WriteError};
 use super::event::{FillEvent, Start};
 use super::log::{self, FileRecord, Line, Summary, round3};
 use super::props;
@@ -16,6 +16,7 @@ use super::resume::{self, Pending, Scan};
 use super::state::{Paths, State};
 use super::stats::{Rolling, mb_s};
 use super::target;
+use crate::capacity::model::files_for;
 use crate::lab::{FillDir, FillSpec};
 use crate::scenario::model::FillTarget;
 use crate::system::command::CommandLine;
@@ -118,12 +119,6 @@ pub(crate) fn run_until(
         source,
     })?;
     let file_size = fill.file_size.bytes();
-    // A share of capacity is counted in the space files are charged; sizes
-    // and counts in what they hold.
-    let per_file = match fill.until {
-        FillTarget::Percent(_) => charge_per_file.unwrap_or(file_size),
-        _ => file_size,
-    };
     let mut state = match state {
         Some(s) => s,
         None => {
@@ -137,7 +132,8 @@ pub(crate) fn run_until(
             let fresh = State {
                 dataset: dataset.clone(),
                 guid,
-                files_total: target::files_for(fill.until, per_file, capacity).unwrap_or(0),
+                files_total: files_for(fill.until, file_size, charge_per_file, capacity)
+                    .unwrap_or(0),
                 file_size,
                 capacity,
                 saved: None,
@@ -282,8 +278,8 @@ fn write(
     let pending = Pending::new(scan.done.clone(), state.files_total);
     engine::write_files::<FillError>(job, pending, stop, |report| {
         match report {
-            Report::Wrote { bytes } => emit(&FillEvent::Progress { bytes }),
-            Report::Finished {
+            Update::Wrote { bytes } => emit(&FillEvent::Progress { bytes }),
+            Update::Finished {
                 index,
                 bytes,
                 start,
