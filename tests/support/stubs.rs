@@ -11,7 +11,7 @@ use std::process::Output;
 use assert_cmd::Command;
 
 /// Every program a zlab plan or its disk checks may run.
-pub const PROGRAMS: &[&str] = &[
+pub(crate) const PROGRAMS: &[&str] = &[
     "mkdir",
     "truncate",
     "losetup",
@@ -40,14 +40,14 @@ pub const PROGRAMS: &[&str] = &[
     "sleep",
 ];
 
-pub struct Stubs {
-    pub dir: tempfile::TempDir,
+pub(crate) struct Stubs {
+    pub(crate) dir: tempfile::TempDir,
 }
 
 impl Stubs {
     /// Stubs in a fresh directory; `answers` are extra `case` arms for the
     /// stub's output (`"zpool) exit 1 ;;"`).
-    pub fn new(answers: &str) -> Stubs {
+    pub(crate) fn new(answers: &str) -> Stubs {
         let dir = tempfile::tempdir().expect("tempdir");
         let bin = dir.path().join("bin");
         std::fs::create_dir(&bin).expect("bin");
@@ -75,13 +75,13 @@ exit 0
         Stubs { dir }
     }
 
-    pub fn log(&self) -> PathBuf {
+    pub(crate) fn log(&self) -> PathBuf {
         self.dir.path().join("log")
     }
 
     /// `bash SCRIPT ARGS…` with the stubs; `bash_env` is sourced first (after
     /// the not-found handler), e.g. to pretend a path is a block device.
-    pub fn run(&self, script: &str, args: &[&str], bash_env: &str) -> Output {
+    pub(crate) fn run(&self, script: &str, args: &[&str], bash_env: &str) -> Output {
         let script_path = self.dir.path().join("lab.sh");
         std::fs::write(&script_path, script).expect("script");
         let env_file = self.dir.path().join("env.sh");
@@ -108,12 +108,12 @@ exit 0
     }
 
     /// What the stubs were asked to run, one line per call.
-    pub fn calls(&self) -> String {
+    pub(crate) fn calls(&self) -> String {
         std::fs::read_to_string(self.log()).unwrap_or_default()
     }
 
     /// Files a successful injection would have made.
-    pub fn pwned(&self) -> Vec<PathBuf> {
+    pub(crate) fn pwned(&self) -> Vec<PathBuf> {
         let mut found: Vec<PathBuf> = ["/tmp/PWNED", "/tmp/zlab-PWNED"]
             .iter()
             .map(PathBuf::from)
@@ -127,7 +127,7 @@ exit 0
 }
 
 /// `bash -n`: the script parses.
-pub fn parses(script: &str) -> bool {
+pub(crate) fn parses(script: &str) -> bool {
     let dir = tempfile::tempdir().expect("tempdir");
     let path: &Path = &dir.path().join("lab.sh");
     std::fs::write(path, script).expect("script");
