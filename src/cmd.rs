@@ -46,7 +46,9 @@ pub fn load_lab(file: &Path, host: &HostFacts) -> Result<Lab, Error> {
     let scenario = scenario::load(file)?;
     let lab = rules::validate(&scenario, host).map_err(Error::Invalid)?;
     // A rule that needs the capacity planner: a percentage fill of 0 files.
-    let empty = rules::fill_count::empty_fills(&scenario, &lab, &crate::capacity::of(&lab));
+    let capacity = crate::capacity::of(&lab);
+    let files: Vec<_> = lab.fills.iter().map(|f| capacity.files_of(f)).collect();
+    let empty = rules::fill_count::empty_fills(&scenario, &lab, &files);
     if !empty.is_empty() {
         return Err(Error::Invalid(empty));
     }

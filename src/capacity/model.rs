@@ -92,6 +92,16 @@ impl LabCapacity {
     /// What each file of a fill into a dataset is charged, where the pool's
     /// space is known.
     pub(crate) fn charge_per_file(&self, fill: &FillSpec) -> Option<u64> {
+        self.fill(fill).map(|f| f.cost.charged)
+    }
+
+    /// How many files a fill into a dataset writes, where the pool's space is
+    /// known (a percentage of a small pool can come to none).
+    pub(crate) fn files_of(&self, fill: &FillSpec) -> Option<u64> {
+        self.fill(fill).map(|f| f.files)
+    }
+
+    fn fill(&self, fill: &FillSpec) -> Option<&FillCapacity> {
         let FillDir::Dataset { name, pool } = &fill.target else {
             return None;
         };
@@ -100,7 +110,6 @@ impl LabCapacity {
             .filter(|p| &p.name == pool)
             .flat_map(|p| &p.fills)
             .find(|f| &f.dataset == name && f.until == fill.until)
-            .map(|f| f.cost.charged)
     }
 }
 

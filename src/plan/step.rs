@@ -89,29 +89,32 @@ impl Step {
         }
     }
 
-    /// One line for people.
+    /// One line for people; every name and path in it is shell-quoted where
+    /// it needs to be, as it is in the commands (the sh plan shows it in a comment).
     pub(crate) fn describe(&self) -> String {
         match self {
-            Step::CreateDir { path } => format!("create directory {}", path.display()),
+            Step::CreateDir { path } => format!("create directory {}", quote(&path_str(path))),
             Step::CreateFile { path, size } => format!(
                 "create sparse file {} ({})",
-                path.display(),
+                quote(&path_str(path)),
                 size_words(*size)
             ),
             Step::AttachLoop { file, var, .. } => format!(
                 "attach {} to a free loop device → ${{{var}}}",
-                file.display()
+                quote(&path_str(file))
             ),
             Step::LoadBrd { count, size, .. } => format!(
                 "load brd: {count} RAM disk{} of {}",
                 plural(*count),
                 size.human()
             ),
-            Step::WipeLabels { device } => format!("clear ZFS labels and signatures on {device}"),
-            Step::WipeEnds { device, mib } => {
-                format!("zero the first and last {mib} MiB of {device}")
+            Step::WipeLabels { device } => {
+                format!("clear ZFS labels and signatures on {}", shown(device))
             }
-            Step::WipeZero { device } => format!("zero all of {device}"),
+            Step::WipeEnds { device, mib } => {
+                format!("zero the first and last {mib} MiB of {}", shown(device))
+            }
+            Step::WipeZero { device } => format!("zero all of {}", shown(device)),
             Step::Partition {
                 device,
                 label,
@@ -119,17 +122,24 @@ impl Step {
             } => {
                 let names: Vec<&str> = parts.iter().map(|p| p.device.label.as_str()).collect();
                 format!(
-                    "write a {} label on {device} with {} partition{} ({})",
+                    "write a {} label on {} with {} partition{} ({})",
                     label_word(*label),
+                    shown(device),
                     parts.len(),
                     plural(parts.len()),
                     names.join(", ")
                 )
             }
-            Step::Mkfs { device, fs } => format!("make an {} filesystem on {device}", fs_word(*fs)),
-            Step::Mount { device, path } => format!("mount {device} on {}", path.display()),
-            Step::CreatePool { pool } => format!("create pool {} ({})", pool.name, topology(pool)),
-            Step::CreateDataset { name, .. } => format!("create dataset {name}"),
+            Step::Mkfs { device, fs } => {
+                format!("make an {} filesystem on {}", fs_word(*fs), shown(device))
+            }
+            Step::Mount { device, path } => {
+                format!("mount {} on {}", shown(device), quote(&path_str(path)))
+            }
+            Step::CreatePool { pool } => {
+                format!("create pool {} ({})", quote(&pool.name), topology(pool))
+            }
+            Step::CreateDataset { name, .. } => format!("create dataset {}", quote(name)),
             Step::Fill { fill, .. } => {
                 let during: Vec<String> = fill
                     .during
@@ -448,8 +458,18 @@ fn size_words(size: Size) -> String {
 
 fn fill_target(fill: &FillSpec) -> String {
     match &fill.target {
-        FillDir::Dataset { name, .. } => name.clone(),
-        FillDir::Path(p) => p.display().to_string(),
+        FillDir::Dataset { name, .. } => quote(name),
+        FillDir::Path(p) => quote(&path_str(p)),
+    }
+}
+
+/// A device for people: a known path quoted like a word of the script, a
+/// run-time one as its variable.
+fn shown(d: &DevicePath) -> String {
+    if d.is_runtime() {
+        d.to_string()
+    } else {
+        quote(&d.to_string())
     }
 }
 

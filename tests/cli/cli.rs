@@ -149,3 +149,22 @@ fn plan_json_is_json() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert!(v["steps"].as_array().is_some_and(|s| !s.is_empty()));
 }
+
+/// The reader is gone before zlab writes a byte: every write meets EPIPE.
+#[test]
+fn a_reader_that_stops_early_is_not_an_error() {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "assert_cmd cannot hand the child a closed pipe as stdout"
+    )]
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("zlab"))
+        .args(["validate", "--portable", "scenarios/quickstart.yaml"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(writer)
+        .output()
+        .expect("zlab");
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
