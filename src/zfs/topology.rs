@@ -1,0 +1,389 @@
+//! A pool's vdev tree as `zpool status` reports it — classes, vdev types,
+//! paths, states, interior `replacing`/`spare` vdevs, scans — in one type,
+//! read on every OpenZFS release: from `zpool status -jP --json-int` where it
+//! exists (2.3+, [`json`]) and from `zpool status -P` text where it does not
+//! ([`text`]). `exec/verify.rs` and `exec/status.rs` use it.
+
+pub mod json;
+pub mod text;
+
+use std::fmt;
+
+use crate::plan::command::CommandLine;
+use crate::system::{CommandError, System};
+use crate::zfs::scan::Scan;
+use crate::zfs::vdev::{DraidLayout, ResolvedVdev, VdevKind};
+use crate::zfs::version::ZfsVersion;
+
+/// One pool.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Topology {
+    pub pool: String,
+    pub state: State,
+    pub data: Vec<Vdev>,
+    pub log: Vec<Vdev>,
+    pub special: Vec<Vdev>,
+    pub dedup: Vec<Vdev>,
+    pub cache: Vec<Vdev>,
+    /// Hot spares and dRAID's distributed spares (`draid2-0-0`).
+    pub spares: Vec<Vdev>,
+    pub scans: Vec<Scan>,
+}
+
+/// A vdev: top-level, interior or leaf.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Vdev {
+    /// As zpool names it: `draid2:8d:60c:2s-0`, `mirror-1`, `/dev/loop3`, or a
+    /// GUID for a device that is not present.
+    pub name: String,
+    pub kind: VdevType,
+    pub state: State,
+    /// A leaf's device path (for a missing device: the path it `was`).
+    pub path: Option<String>,
+    /// zpool's note beside the state: `cannot open`, `was /dev/…`,
+    /// `(resilvering)`; empty when there is none.
+    pub note: String,
+    pub children: Vec<Vdev>,
+}
+
+/// What a vdev is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VdevType {
+    /// A disk, partition or file.
+    Leaf,
+    Mirror,
+    Raidz {
+        parity: u8,
+    },
+    Draid(DraidLayout),
+    /// `zpool replace` in progress: the old and the new device.
+    Replacing,
+    /// A hot spare in use: the failed device and the spare.
+    Spare,
+    /// One of dRAID's distributed spares (`draid2-0-0`).
+    DistributedSpare,
+    /// Anything else zpool prints (`indirect`, a future type): kept by name.
+    Other(String),
+}
+
+/// A vdev's or pool's state, as `zpool status` spells it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum State {
+    #[default]
+    Online,
+    Degraded,
+    Faulted,
+    Offline,
+    Unavail,
+    Removed,
+    /// A hot spare ready for use.
+    Avail,
+    /// A hot spare replacing a device.
+    Inuse,
+    Other(String),
+}
+
+impl State {
+    /// The state word, if `word` is one (`zpool_state_to_name` and the spares' two).
+    pub fn from_word(word: &str) -> Option<State> {
+        Some(match word {
+            "ONLINE" => State::Online,
+            "DEGRADED" => State::Degraded,
+            "FAULTED" => State::Faulted,
+            "OFFLINE" => State::Offline,
+            "UNAVAIL" => State::Unavail,
+            "REMOVED" => State::Removed,
+            "AVAIL" => State::Avail,
+            "INUSE" => State::Inuse,
+            "UNKNOWN" | "SPLIT" => State::Other(word.to_owned()),
+            _ => return None,
+        })
+    }
+
+    fn from_json(word: Option<&str>) -> State {
+        let word = word.unwrap_or("UNKNOWN");
+        State::from_word(word).unwrap_or_else(|| State::Other(word.to_owned()))
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            State::Online => "ONLINE",
+            State::Degraded => "DEGRADED",
+            State::Faulted => "FAULTED",
+            State::Offline => "OFFLINE",
+            State::Unavail => "UNAVAIL",
+            State::Removed => "REMOVED",
+            State::Avail => "AVAIL",
+            State::Inuse => "INUSE",
+            State::Other(s) => s,
+        })
+    }
+}
+
+impl VdevType {
+    /// From the name zpool prints (`zpool_vdev_name` with `VDEV_NAME_TYPE_ID`):
+    /// interior vdevs are `<type>-<id>`, leaves are paths.
+    pub fn from_name(name: &str, has_children: bool) -> VdevType {
+        if !has_children {
+            return if is_distributed_spare(name) {
+                VdevType::DistributedSpare
+            } else {
+                VdevType::Leaf
+            };
+        }
+        let kind = name
+            .rsplit_once('-')
+            .filter(|(_, id)| !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()))
+            .map_or(name, |(k, _)| k);
+        match kind {
+            "mirror" => VdevType::Mirror,
+            "replacing" => VdevType::Replacing,
+            "spare" => VdevType::Spare,
+            _ => match kind.parse::<VdevKind>() {
+                Ok(VdevKind::Raidz { parity }) => VdevType::Raidz { parity },
+                Ok(VdevKind::Draid(spec)) => match (spec.data, spec.children, spec.spares) {
+                    (Some(data), Some(children), Some(spares)) => VdevType::Draid(DraidLayout {
+                        parity: spec.parity,
+                        data,
+                        children,
+                        spares,
+                    }),
+                    _ => VdevType::Other(kind.to_owned()),
+                },
+                _ => VdevType::Other(kind.to_owned()),
+            },
+        }
+    }
+
+    /// The word `zpool create` takes for this type, as the scenario compares it:
+    /// `stripe` for a lone leaf.
+    pub fn token(&self) -> String {
+        match self {
+            VdevType::Leaf => "stripe".to_owned(),
+            VdevType::Mirror => "mirror".to_owned(),
+            VdevType::Raidz { parity } => ResolvedVdev::Raidz { parity: *parity }
+                .token()
+                .unwrap_or_default(),
+            VdevType::Draid(l) => l.to_string(),
+            VdevType::Replacing => "replacing".to_owned(),
+            VdevType::Spare => "spare".to_owned(),
+            VdevType::DistributedSpare => "dspare".to_owned(),
+            VdevType::Other(s) => s.clone(),
+        }
+    }
+}
+
+/// `draid<parity>-<top-level id>-<spare id>`.
+fn is_distributed_spare(name: &str) -> bool {
+    let mut parts = name.split('-');
+    parts.next().is_some_and(|p| {
+        p.strip_prefix("draid")
+            .is_some_and(|n| n.len() == 1 && n.chars().all(|c| c.is_ascii_digit()))
+    }) && parts.clone().count() == 2
+        && parts.all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+}
+
+impl Vdev {
+    /// The device paths below this vdev, in order. Under a `replacing` or
+    /// `spare` vdev only the first child (the original device) counts, so a
+    /// pool mid-replacement still reads as the layout it was built as.
+    pub fn devices(&self) -> Vec<String> {
+        match self.kind {
+            VdevType::Leaf | VdevType::DistributedSpare => {
+                vec![self.path.clone().unwrap_or_else(|| self.name.clone())]
+            }
+            VdevType::Replacing | VdevType::Spare => {
+                self.children.first().map(Vdev::devices).unwrap_or_default()
+            }
+            _ => self.children.iter().flat_map(Vdev::devices).collect(),
+        }
+    }
+
+    /// This vdev and every vdev below it.
+    pub fn walk(&self) -> Box<dyn Iterator<Item = &Vdev> + '_> {
+        Box::new(std::iter::once(self).chain(self.children.iter().flat_map(Vdev::walk)))
+    }
+}
+
+impl Topology {
+    /// Every vdev with the class it sits in.
+    pub fn classes(&self) -> [(&'static str, &[Vdev]); 6] {
+        [
+            ("data", &self.data),
+            ("log", &self.log),
+            ("special", &self.special),
+            ("dedup", &self.dedup),
+            ("cache", &self.cache),
+            ("spare", &self.spares),
+        ]
+    }
+
+    /// Vdevs that are not ONLINE (spares: neither AVAIL nor INUSE), with their
+    /// state and note: what `zlab status` points out.
+    pub fn unhealthy(&self) -> Vec<&Vdev> {
+        self.classes()
+            .into_iter()
+            .flat_map(|(_, vdevs)| vdevs.iter())
+            .flat_map(Vdev::walk)
+            .filter(|v| !matches!(v.state, State::Online | State::Avail | State::Inuse))
+            .collect()
+    }
+}
+
+/// Which reader a release needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// `zpool status -jP --json-int` (2.3+).
+    Json,
+    /// `zpool status -P` (every release).
+    Text,
+}
+
+impl Reader {
+    /// JSON from 2.3 on; text before; unknown: try JSON, then text.
+    pub fn for_version(userland: Option<&ZfsVersion>) -> Option<Reader> {
+        userland.map(|v| {
+            if v.release() >= (2, 3) {
+                Reader::Json
+            } else {
+                Reader::Text
+            }
+        })
+    }
+}
+
+/// Reads one pool's topology with the reader its release needs (`userland`:
+/// the tools' version, if known). Without a known version it tries JSON and
+/// falls back to text only when zpool says it does not know the option; any
+/// other failure is an error, never an empty pool.
+pub fn read(
+    sys: &dyn System,
+    pool: &str,
+    userland: Option<&ZfsVersion>,
+    now: u64,
+) -> Result<Topology, CommandError> {
+    let json = || {
+        let cmd = CommandLine::new("zpool")
+            .args(["status", "-jP", "--json-int"])
+            .arg(pool);
+        let out = sys.run(&cmd)?;
+        json::parse(&out.stdout, pool, now)
+            .map_err(|e| CommandError::unparsable(&cmd, &out.stdout, e))
+    };
+    let text = || {
+        let cmd = CommandLine::new("zpool").args(["status", "-P"]).arg(pool);
+        let out = sys.run(&cmd)?;
+        text::parse(&out.stdout, pool).map_err(|e| CommandError::unparsable(&cmd, &out.stdout, e))
+    };
+    match Reader::for_version(userland) {
+        Some(Reader::Json) => json(),
+        Some(Reader::Text) => text(),
+        None => match json() {
+            Err(CommandError::Failed { stderr, .. }) if is_unknown_option(&stderr) => text(),
+            other => other,
+        },
+    }
+}
+
+/// How zpool before 2.3 refuses `-j` / `--json-int`.
+fn is_unknown_option(stderr: &str) -> bool {
+    stderr.contains("invalid option") || stderr.contains("unrecognized option")
+}
+
+/// Why output did not read as a topology.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("no pool `{0}` in the output")]
+    NoPool(String),
+    #[error("not JSON: {0}")]
+    Json(String),
+    #[error("line {line}: {reason}")]
+    Line { line: usize, reason: String },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::system::fake::FakeSystem;
+
+    #[test]
+    fn types_come_from_names() {
+        assert_eq!(VdevType::from_name("mirror-1", true), VdevType::Mirror);
+        assert_eq!(
+            VdevType::from_name("raidz2-0", true),
+            VdevType::Raidz { parity: 2 }
+        );
+        assert_eq!(
+            VdevType::from_name("draid2:8d:60c:2s-0", true),
+            VdevType::Draid(DraidLayout {
+                parity: 2,
+                data: 8,
+                children: 60,
+                spares: 2
+            })
+        );
+        assert_eq!(
+            VdevType::from_name("replacing-0", true),
+            VdevType::Replacing
+        );
+        assert_eq!(VdevType::from_name("spare-3", true), VdevType::Spare);
+        assert_eq!(
+            VdevType::from_name("draid2-0-1", false),
+            VdevType::DistributedSpare
+        );
+        assert_eq!(VdevType::from_name("/dev/loop0", false), VdevType::Leaf);
+        assert_eq!(
+            VdevType::from_name("/tmp/draid2-0-1", false),
+            VdevType::Leaf
+        );
+        assert_eq!(
+            VdevType::from_name("indirect-2", true),
+            VdevType::Other("indirect".to_owned())
+        );
+    }
+
+    #[test]
+    fn version_picks_the_reader() {
+        let v = |s: &str| s.parse::<ZfsVersion>().expect(s);
+        assert_eq!(Reader::for_version(Some(&v("2.1.11"))), Some(Reader::Text));
+        assert_eq!(Reader::for_version(Some(&v("2.2.7"))), Some(Reader::Text));
+        assert_eq!(Reader::for_version(Some(&v("2.3.2"))), Some(Reader::Json));
+        assert_eq!(Reader::for_version(None), None);
+    }
+
+    const TEXT: &str = "  pool: t\n state: ONLINE\nconfig:\n\n\tNAME          STATE     READ WRITE CKSUM\n\tt             ONLINE       0     0     0\n\t  /dev/loop0  ONLINE       0     0     0\n\nerrors: No known data errors\n";
+
+    #[test]
+    fn unknown_version_falls_back_to_text_when_json_is_refused() {
+        let sys = FakeSystem::new();
+        sys.expect_failure(
+            "zpool status -jP --json-int t",
+            "invalid option 'j'\nusage:\n",
+        );
+        sys.expect("zpool status -P t", TEXT);
+        let t = read(&sys, "t", None, 0).expect("read");
+        sys.assert_done();
+        assert_eq!(t.data[0].devices(), ["/dev/loop0"]);
+    }
+
+    #[test]
+    fn a_failing_probe_is_an_error_not_an_empty_pool() {
+        let sys = FakeSystem::new();
+        sys.expect_failure(
+            "zpool status -jP --json-int t",
+            "cannot open 't': no such pool",
+        );
+        assert!(read(&sys, "t", None, 0).is_err());
+        let sys = FakeSystem::new();
+        sys.expect("zpool status -P t", "no pools available\n");
+        let old = "2.1.11".parse::<ZfsVersion>().expect("version");
+        assert!(matches!(
+            read(&sys, "t", Some(&old), 0),
+            Err(CommandError::Unparsable { .. })
+        ));
+    }
+}
