@@ -1,11 +1,14 @@
 //! Facts about this machine that some scenario rules depend on.
 //!
 //! Read once, up front, read-only: free memory (for RAM disks and fill buffers)
-//! and which filesystem a directory is on (for the largest sparse file it takes).
+//! and which filesystem a directory is on (for the largest sparse file it takes),
+//! and the OpenZFS release (for what a scenario may ask of it).
 
 use std::path::{Path, PathBuf};
 
 use crate::scenario::size::Size;
+use crate::system::real::RealSystem;
+use crate::zfs::version::{Installed, ZfsVersion};
 
 #[derive(Debug, Clone, Default)]
 pub struct HostFacts {
@@ -13,6 +16,9 @@ pub struct HostFacts {
     pub mem_available: Option<Size>,
     /// Mount points and their filesystem types, from `/proc/self/mounts`.
     pub mounts: Vec<(PathBuf, String)>,
+    /// The OpenZFS release the scenario is checked against: the installed one
+    /// (the older of tools and module), or `--zfs-version`; none when unknown.
+    pub zfs: Option<ZfsVersion>,
 }
 
 impl HostFacts {
@@ -29,10 +35,20 @@ impl HostFacts {
         let mounts = std::fs::read_to_string("/proc/self/mounts")
             .map(|t| parse_mounts(&t))
             .unwrap_or_default();
+        let zfs = Installed::read(&RealSystem).effective().cloned();
         HostFacts {
             mem_available,
             mounts,
+            zfs,
         }
+    }
+
+    /// Checks against `version` instead of the installed release, if given.
+    pub fn with_zfs_version(mut self, version: Option<ZfsVersion>) -> Self {
+        if version.is_some() {
+            self.zfs = version;
+        }
+        self
     }
 
     /// The filesystem type holding `dir` (or its nearest existing ancestor).
@@ -106,8 +122,8 @@ mod tests {
     #[test]
     fn longest_mount_point_wins() {
         let facts = HostFacts {
-            mem_available: None,
             mounts: parse_mounts("a / ext4 rw 0 0\nb /dev tmpfs rw 0 0\n"),
+            ..HostFacts::default()
         };
         assert_eq!(facts.fstype(Path::new("/dev/null")), Some("tmpfs"));
         assert_eq!(facts.fstype(Path::new("/nonexistent/deeper")), Some("ext4"));

@@ -35,8 +35,12 @@ use system::real::RealSystem;
 /// Runs one command line; output goes to `out`, problems come back as [`Error`].
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
     match cli.command {
-        Command::Validate { files, portable } => {
-            let host = host_facts(portable);
+        Command::Validate {
+            files,
+            portable,
+            zfs_version,
+        } => {
+            let host = host_facts(portable).with_zfs_version(zfs_version);
             let mut diags = Vec::new();
             for file in &files {
                 match load_lab(file, &host) {
@@ -55,14 +59,31 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             file,
             format,
             portable,
-        } => print_plan(&file, format, &host_facts(portable), out),
+            zfs_version,
+        } => print_plan(
+            &file,
+            format,
+            &host_facts(portable).with_zfs_version(zfs_version),
+            out,
+        ),
         Command::Up {
             file,
             dry_run: true,
+            zfs_version,
             ..
-        } => print_plan(&file, Format::Text, &HostFacts::read(), out),
-        Command::Up { file, no_fill, .. } => {
-            let (lab, mut plan) = prepare("up", &file)?;
+        } => print_plan(
+            &file,
+            Format::Text,
+            &HostFacts::read().with_zfs_version(zfs_version),
+            out,
+        ),
+        Command::Up {
+            file,
+            no_fill,
+            zfs_version,
+            ..
+        } => {
+            let (lab, mut plan) = prepare("up", &file, zfs_version)?;
             with_reporter(|emit| {
                 if no_fill && !lab.fills.is_empty() {
                     plan.steps
@@ -76,7 +97,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             })
         }
         Command::Down { file, keep_files } => {
-            let (lab, _) = prepare("down", &file)?;
+            let (lab, _) = prepare("down", &file, None)?;
             with_reporter(|emit| {
                 // Properties a killed fill left changed go back before the rest.
                 let released = lab.fills.iter().try_for_each(|f| {
@@ -92,7 +113,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             })
         }
         Command::Status { file } => {
-            let (lab, plan) = prepare("status", &file)?;
+            let (lab, plan) = prepare("status", &file, None)?;
             let text = exec::status::status(&plan, &lab.state_dir, &RealSystem)?;
             out.write_all(text.as_bytes())?;
             Ok(())
@@ -143,7 +164,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
         }
         Command::Rig { command } => rig::run(command, out),
         Command::Fill { file } => {
-            let (lab, _) = prepare("fill", &file)?;
+            let (lab, _) = prepare("fill", &file, None)?;
             with_reporter(|emit| {
                 lab.fills.iter().try_for_each(|f| {
                     fill::run(f, &lab.state_dir, &RealSystem, emit)
@@ -228,8 +249,12 @@ fn summary(lab: &Lab) -> String {
 
 /// Validates and plans (host rules included), then checks the preconditions of
 /// acting on this machine; nothing is touched before all of it passes.
-fn prepare(command: &'static str, file: &Path) -> Result<(Lab, plan::Plan), Error> {
-    let lab = load_lab(file, &HostFacts::read())?;
+fn prepare(
+    command: &'static str,
+    file: &Path,
+    zfs_version: Option<zfs::version::ZfsVersion>,
+) -> Result<(Lab, plan::Plan), Error> {
+    let lab = load_lab(file, &HostFacts::read().with_zfs_version(zfs_version))?;
     let plan = plan::build(&lab);
     system::preflight(command, &plan)?;
     Ok((lab, plan))

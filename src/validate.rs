@@ -4,6 +4,8 @@
 //! The rules that mirror `zpool create` (vdev arity, dRAID limits) live with the
 //! vdev grammar in `zfs/vdev.rs`; this module applies them to resolved devices.
 
+mod version;
+
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
@@ -42,6 +44,9 @@ pub fn validate(scenario: &Scenario, host: &HostFacts) -> Result<Lab, Vec<Diagno
         partitioned: HashMap::new(),
     };
     let lab = c.lab(scenario);
+    if let Some(release) = &host.zfs {
+        c.diags.extend(version::check(scenario, release));
+    }
     let mut diags = scenario.problems.clone();
     diags.append(&mut c.diags);
     // Report in file order, whichever stage found them.
