@@ -1,0 +1,93 @@
+//! The command layer: one function per `zlab` command (one file each), and the
+//! pipeline they share (load → validate → capacity → plan → preflight). Only
+//! this layer knows the command line, builds the real system and chooses a
+//! live display for the events the lower layers emit.
+
+pub(crate) mod capacity;
+pub(crate) mod down;
+pub(crate) mod fill;
+pub(crate) mod plan;
+pub(crate) mod report;
+pub(crate) mod rig;
+pub(crate) mod status;
+pub(crate) mod up;
+pub(crate) mod validate;
+
+use std::io::IsTerminal;
+use std::path::Path;
+
+use crate::error::Error;
+use crate::exec::event::Event;
+use crate::host::HostFacts;
+use crate::lab::{FillDir, Lab};
+use crate::plan::Plan;
+use crate::zfs::version::ZfsVersion;
+use crate::{progress, scenario, system, validate as rules};
+
+/// The host facts the rules check against, or none with `--portable`.
+pub(crate) fn host_facts(portable: bool) -> HostFacts {
+    if portable {
+        HostFacts::unknown()
+    } else {
+        HostFacts::read()
+    }
+}
+
+/// Reads, decodes and validates a scenario file.
+pub fn load_lab(file: &Path, host: &HostFacts) -> Result<Lab, Error> {
+    let scenario = scenario::load(file)?;
+    let mut lab = rules::validate(&scenario, host).map_err(Error::Invalid)?;
+    // A fill to a percentage counts files by what the planner says each costs.
+    let report = crate::capacity::report(&lab);
+    for fill in &mut lab.fills {
+        if let FillDir::Dataset { name, pool } = &fill.target {
+            fill.charge_per_file = report
+                .pools
+                .iter()
+                .filter(|p| &p.name == pool)
+                .flat_map(|p| &p.fills)
+                .find(|f| &f.dataset == name)
+                .map(|f| f.cost.charged);
+        }
+    }
+    Ok(lab)
+}
+
+/// Validates and plans (host rules included, against `zfs_version` if given),
+/// then checks the preconditions of acting on this machine; nothing is touched
+/// before all of it passes.
+fn prepare(
+    command: &'static str,
+    file: &Path,
+    zfs_version: Option<ZfsVersion>,
+) -> Result<(Lab, Plan), Error> {
+    let lab = load_lab(file, &HostFacts::read().with_zfs_version(zfs_version))?;
+    let plan = crate::plan::build(&lab);
+    system::preflight(command, &plan)?;
+    Ok((lab, plan))
+}
+
+/// Runs `act` with the live display on stderr receiving its events.
+fn with_progress(
+    act: impl FnOnce(&mut dyn FnMut(&Event)) -> Result<(), Error>,
+) -> Result<(), Error> {
+    let mut reporter = progress::Reporter::new(std::io::stderr().is_terminal());
+    let result = act(&mut |e| reporter.event(e));
+    reporter.finish();
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_percentage_fill_counts_files_by_their_planned_charge() {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/N58-C3-D16-P2-S4.yaml");
+        let lab = load_lab(&file, &HostFacts::unknown()).expect("valid");
+        let planned = crate::capacity::report(&lab).pools[0].fills[0].cost.charged;
+        assert_eq!(lab.fills[0].charge_per_file, Some(planned));
+        // 1G files of 1M records on draid2:16d are charged a little less than 1 GiB.
+        assert!(planned < 1 << 30 && planned > (1 << 30) / 100 * 99);
+    }
+}
