@@ -21,16 +21,19 @@ use crate::exec::event::Event;
 use crate::host::HostFacts;
 use crate::lab::{FillDir, Lab};
 use crate::plan::Plan;
+use crate::system::real::RealSystem;
 use crate::zfs::version::ZfsVersion;
 use crate::{progress, scenario, system, validate as rules};
 
-/// The host facts the rules check against, or none with `--portable`.
-pub(crate) fn host_facts(portable: bool) -> HostFacts {
-    if portable {
+/// The host facts the rules check against, or none with `--portable`; the
+/// OpenZFS release is `zfs_version` if given, else the installed one.
+pub(crate) fn host_facts(portable: bool, zfs_version: Option<ZfsVersion>) -> HostFacts {
+    let host = if portable {
         HostFacts::unknown()
     } else {
-        HostFacts::read()
-    }
+        HostFacts::read().with_installed_zfs(&RealSystem)
+    };
+    host.with_zfs_version(zfs_version)
 }
 
 /// Reads, decodes and validates a scenario file.
@@ -61,7 +64,7 @@ fn prepare(
     file: &Path,
     zfs_version: Option<ZfsVersion>,
 ) -> Result<(Lab, Plan), Error> {
-    let lab = load_lab(file, &HostFacts::read().with_zfs_version(zfs_version))?;
+    let lab = load_lab(file, &host_facts(false, zfs_version))?;
     let plan = crate::plan::build(&lab);
     system::preflight(command, &plan)?;
     Ok((lab, plan))

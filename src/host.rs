@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::scenario::size::Size;
-use crate::system::real::RealSystem;
+use crate::system::System;
 use crate::zfs::version::{Installed, ZfsVersion};
 
 #[derive(Debug, Clone, Default)]
@@ -35,12 +35,17 @@ impl HostFacts {
         let mounts = std::fs::read_to_string("/proc/self/mounts")
             .map(|t| parse_mounts(&t))
             .unwrap_or_default();
-        let zfs = Installed::read(&RealSystem).effective().cloned();
         HostFacts {
             mem_available,
             mounts,
-            zfs,
+            zfs: None,
         }
+    }
+
+    /// Adds the installed OpenZFS release (the older of tools and module).
+    pub fn with_installed_zfs(mut self, sys: &dyn System) -> Self {
+        self.zfs = Installed::read(sys).effective().cloned();
+        self
     }
 
     /// Checks against `version` instead of the installed release, if given.

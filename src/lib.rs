@@ -29,7 +29,6 @@ pub use cmd::load_lab;
 pub use error::Error;
 
 use cli::{Cli, Command, Format};
-use host::HostFacts;
 
 /// Runs one command line; output goes to `out`, problems come back as [`Error`].
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
@@ -38,22 +37,13 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             files,
             portable,
             zfs_version,
-        } => cmd::validate::run(
-            &files,
-            &cmd::host_facts(portable).with_zfs_version(zfs_version),
-            out,
-        ),
+        } => cmd::validate::run(&files, &cmd::host_facts(portable, zfs_version), out),
         Command::Plan {
             file,
             format,
             portable,
             zfs_version,
-        } => cmd::plan::run(
-            &file,
-            format,
-            &cmd::host_facts(portable).with_zfs_version(zfs_version),
-            out,
-        ),
+        } => cmd::plan::run(&file, format, &cmd::host_facts(portable, zfs_version), out),
         Command::Up {
             file,
             dry_run: true,
@@ -62,7 +52,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
         } => cmd::plan::run(
             &file,
             Format::Text,
-            &HostFacts::read().with_zfs_version(zfs_version),
+            &cmd::host_facts(false, zfs_version),
             out,
         ),
         Command::Up {

@@ -16,7 +16,7 @@ pub(crate) fn scenario(
     portable: bool,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    let report = capacity::report(&load_lab(file, &host_facts(portable))?);
+    let report = capacity::report(&load_lab(file, &host_facts(portable, None))?);
     out.write_all(
         match format {
             ReportFormat::Text => capacity::text(&report),
