@@ -11,6 +11,7 @@ mod executor;
 mod fill;
 mod real_disks;
 mod scripts;
+mod topology;
 
 use std::process::Output;
 
