@@ -56,6 +56,24 @@ pub fn load_lab(file: &Path, host: &HostFacts) -> Result<Lab, Error> {
     Ok(lab)
 }
 
+/// Every stage a scenario's text goes through without a system: parse,
+/// validate, plan, predict capacity and render each view. The fuzz target's
+/// body: none of it may panic, whatever the text.
+pub fn exercise_scenario(text: &str) {
+    let Ok(scenario) = scenario::load_str(Path::new("fuzz.yaml"), text) else {
+        return;
+    };
+    if let Ok(lab) = rules::validate(&scenario, &HostFacts::unknown()) {
+        let plan = crate::plan::build(&lab);
+        let report = crate::capacity::report(&lab);
+        let _ = crate::capacity::text(&report);
+        let notes = crate::capacity::plan_notes(&report, &plan);
+        let _ = crate::plan::render::text(&plan, &notes);
+        let _ = crate::plan::render::sh(&plan);
+        let _ = crate::plan::render::json(&plan);
+    }
+}
+
 /// Validates and plans (host rules included, against `zfs_version` if given),
 /// then checks the preconditions of acting on this machine; nothing is touched
 /// before all of it passes.

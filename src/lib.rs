@@ -3,32 +3,46 @@
 //! The data flows one way: [`scenario`] (parse YAML into located types) →
 //! [`validate`] (every rule, all errors at once) → [`plan`] (ordered, typed steps,
 //! each with its exact command) → execute (through [`system::System`]) → teardown.
+//! ARCHITECTURE.md draws the modules and who may import whom.
 
-pub mod capacity;
-pub mod cli;
-mod cmd;
-pub mod diag;
-pub mod error;
-pub mod exec;
-pub mod fill;
-pub mod host;
-pub mod lab;
-pub mod plan;
-pub mod progress;
-pub mod report;
-pub mod rig;
-pub mod scenario;
-pub mod system;
-pub mod units;
-pub mod validate;
-pub mod zfs;
+#![warn(unreachable_pub)]
+
+pub(crate) mod capacity;
+pub(crate) mod cli;
+pub(crate) mod cmd;
+pub(crate) mod diag;
+pub(crate) mod error;
+pub(crate) mod exec;
+pub(crate) mod fill;
+pub(crate) mod host;
+pub(crate) mod lab;
+pub(crate) mod plan;
+pub(crate) mod progress;
+pub(crate) mod report;
+pub(crate) mod rig;
+pub(crate) mod scenario;
+pub(crate) mod system;
+pub(crate) mod units;
+pub(crate) mod validate;
+pub(crate) mod zfs;
 
 use std::io::Write;
 
-pub use cmd::load_lab;
+// The public surface: what the binary, the integration tests and the fuzz
+// target use. Everything else is crate-private, so the compiler sees dead code.
+pub use capacity::{PoolReport, report as capacity_report};
+pub use cli::Cli;
+pub use cmd::{exercise_scenario, load_lab};
+pub use diag::render_all;
 pub use error::Error;
+pub use fill::log::Line as FillLogLine;
+pub use fill::state::State as FillState;
+pub use host::HostFacts;
+pub use zfs::capacity::fill::file_cost;
+pub use zfs::properties::recordsize_bytes;
+pub use zfs::version::{VersionError, ZfsVersion};
 
-use cli::{Cli, Command, Format};
+use cli::{Command, Format};
 
 /// Runs one command line; output goes to `out`, problems come back as [`Error`].
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {

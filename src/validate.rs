@@ -23,7 +23,7 @@ use crate::scenario::selection::{Selection, is_identifier};
 use crate::zfs::properties;
 
 /// Checks every rule; returns the resolved lab or all diagnostics.
-pub fn validate(scenario: &Scenario, host: &HostFacts) -> Result<Lab, Vec<Diagnostic>> {
+pub(crate) fn validate(scenario: &Scenario, host: &HostFacts) -> Result<Lab, Vec<Diagnostic>> {
     let mut c = Checker {
         file: &scenario.file,
         broken: &scenario.broken,

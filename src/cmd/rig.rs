@@ -20,7 +20,7 @@ use crate::rig::vm::{self, Lifetime, VmConfig, VmDir};
 use crate::system::real::RealSystem;
 
 /// Runs one `zlab rig` command; guest output goes to `out` (stdout) and stderr.
-pub fn run(command: RigCommand, out: &mut dyn Write) -> Result<(), Error> {
+pub(crate) fn run(command: RigCommand, out: &mut dyn Write) -> Result<(), Error> {
     let mut reporter = RigReporter::new(std::io::stderr().is_terminal());
     let mut emit = |e: &RigEvent| reporter.event(e);
     let result = match command {

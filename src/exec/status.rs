@@ -14,10 +14,10 @@ use crate::plan::step::Step;
 use crate::scenario::size::Size;
 use crate::system::System;
 use crate::zfs::scan::{Scan, ScanKind, ScanState};
-use crate::zfs::topology::{self, Topology};
+use crate::zfs::topology::{self, State, Topology};
 use crate::zfs::version::Installed;
 
-pub fn status(plan: &Plan, state_dir: &Path, sys: &dyn System) -> Result<String, Error> {
+pub(crate) fn status(plan: &Plan, state_dir: &Path, sys: &dyn System) -> Result<String, Error> {
     let path = journal_path(state_dir);
     let journal = Journal::load(sys, &path, &plan.lab).map_err(Error::Journal)?;
     let mut out = String::new();
@@ -99,9 +99,16 @@ fn topology_lines(t: &Topology) -> String {
     for (class, vdevs) in t.classes() {
         if matches!(class, "cache" | "spare") {
             if !vdevs.is_empty() {
+                // A spare in use says so: its line is the only place it shows.
                 let names: Vec<String> = vdevs
                     .iter()
-                    .map(|v| v.path.clone().unwrap_or_else(|| v.name.clone()))
+                    .map(|v| {
+                        let name = v.path.as_deref().unwrap_or(&v.name);
+                        match v.state {
+                            State::Online | State::Avail => name.to_owned(),
+                            _ => format!("{name} ({})", v.state),
+                        }
+                    })
                     .collect();
                 let _ = writeln!(out, "  {class}: {}", names.join(" "));
             }

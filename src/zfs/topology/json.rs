@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::{ParseError, State, Topology, Vdev, VdevType};
 use crate::zfs::scan;
 
-pub fn parse(text: &str, pool: &str, now: u64) -> Result<Topology, ParseError> {
+pub(crate) fn parse(text: &str, pool: &str, now: u64) -> Result<Topology, ParseError> {
     let json: Value = serde_json::from_str(text).map_err(|e| ParseError::Json(e.to_string()))?;
     let p = &json["pools"][pool];
     if !p.is_object() {

@@ -33,7 +33,7 @@ enum Class {
 }
 
 /// Parses the status of `pool`.
-pub fn parse(text: &str, pool: &str) -> Result<Topology, ParseError> {
+pub(crate) fn parse(text: &str, pool: &str) -> Result<Topology, ParseError> {
     let named = text
         .lines()
         .filter_map(|l| l.trim_start().strip_prefix("pool:"))
