@@ -102,8 +102,7 @@ impl State {
         })
     }
 
-    fn from_json(word: Option<&str>) -> State {
-        let word = word.unwrap_or("UNKNOWN");
+    fn from_json(word: &str) -> State {
         State::from_word(word).unwrap_or_else(|| State::Other(word.to_owned()))
     }
 }
@@ -259,25 +258,30 @@ impl Reader {
 /// Reads one pool's topology with the reader its release needs (`userland`:
 /// the tools' version, if known). Without a known version it tries JSON and
 /// falls back to text only when zpool says it does not know the option; any
-/// other failure is an error, never an empty pool.
+/// other failure is an error, never an empty pool. JSON that lacks a vdev's
+/// state (2.3 and 2.4 print dRAID vdevs without one) is completed by reading
+/// the text instead.
 pub(crate) fn read(
     sys: &dyn System,
     pool: &str,
     userland: Option<&ZfsVersion>,
     now: u64,
 ) -> Result<Topology, CommandError> {
+    let text = || {
+        let cmd = CommandLine::new("zpool").args(["status", "-P"]).arg(pool);
+        let out = sys.run(&cmd)?;
+        text::parse(&out.stdout, pool).map_err(|e| CommandError::unparsable(&cmd, &out.stdout, e))
+    };
     let json = || {
         let cmd = CommandLine::new("zpool")
             .args(["status", "-jP", "--json-int"])
             .arg(pool);
         let out = sys.run(&cmd)?;
-        json::parse(&out.stdout, pool, now)
-            .map_err(|e| CommandError::unparsable(&cmd, &out.stdout, e))
-    };
-    let text = || {
-        let cmd = CommandLine::new("zpool").args(["status", "-P"]).arg(pool);
-        let out = sys.run(&cmd)?;
-        text::parse(&out.stdout, pool).map_err(|e| CommandError::unparsable(&cmd, &out.stdout, e))
+        match json::parse(&out.stdout, pool, now) {
+            // Incomplete JSON (a dRAID vdev's state): the text has it all.
+            Err(ParseError::NoState(_)) => text(),
+            read => read.map_err(|e| CommandError::unparsable(&cmd, &out.stdout, e)),
+        }
     };
     match Reader::for_version(userland) {
         Some(Reader::Json) => json(),
@@ -303,6 +307,10 @@ pub(crate) enum ParseError {
     Json(String),
     #[error("line {line}: {reason}")]
     Line { line: usize, reason: String },
+    /// OpenZFS 2.3/2.4's JSON looks vdevs up by the name it prints, which fails
+    /// for dRAID (`draid2:4d:10c:1s-0`): that vdev comes without its state.
+    #[error("vdev `{0}` has no state in the JSON output")]
+    NoState(String),
 }
 
 #[cfg(test)]

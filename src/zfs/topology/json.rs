@@ -19,12 +19,12 @@ pub(crate) fn parse(text: &str, pool: &str, now: u64) -> Result<Topology, ParseE
     }
     let mut t = Topology {
         pool: pool.to_owned(),
-        state: State::from_json(p["state"].as_str()),
+        state: State::from_json(p["state"].as_str().unwrap_or("UNKNOWN")),
         scans: scan::from_json(&p["scan_stats"], now),
         ..Topology::default()
     };
     for top in children(&p["vdevs"][pool]["vdevs"]) {
-        let vdev = vdev(top);
+        let vdev = vdev(top)?;
         match top["class"].as_str() {
             Some("special") => t.special.push(vdev),
             Some("dedup") => t.dedup.push(vdev),
@@ -39,7 +39,9 @@ pub(crate) fn parse(text: &str, pool: &str, now: u64) -> Result<Topology, ParseE
         ("l2cache", &mut t.cache),
         ("spares", &mut t.spares),
     ] {
-        list.extend(children(&p[key]).map(vdev));
+        for v in children(&p[key]) {
+            list.push(vdev(v)?);
+        }
     }
     Ok(t)
 }
@@ -48,9 +50,14 @@ fn children(v: &Value) -> impl Iterator<Item = &Value> {
     v.as_object().into_iter().flat_map(|m| m.values())
 }
 
-fn vdev(v: &Value) -> Vdev {
+fn vdev(v: &Value) -> Result<Vdev, ParseError> {
     let name = v["name"].as_str().unwrap_or_default().to_owned();
-    let children: Vec<Vdev> = children(&v["vdevs"]).map(vdev).collect();
+    let children = children(&v["vdevs"])
+        .map(vdev)
+        .collect::<Result<Vec<_>, _>>()?;
+    let Some(state) = v["state"].as_str() else {
+        return Err(ParseError::NoState(name));
+    };
     let kind = match v["vdev_type"].as_str() {
         Some("disk" | "file") => VdevType::Leaf,
         Some("dspare") => VdevType::DistributedSpare,
@@ -69,14 +76,14 @@ fn vdev(v: &Value) -> Vdev {
         (None, Some(aux)) => aux_words(aux),
         (None, None) => String::new(),
     };
-    Vdev {
-        state: State::from_json(v["state"].as_str()),
+    Ok(Vdev {
+        state: State::from_json(state),
         name,
         kind,
         path,
         note,
         children,
-    }
+    })
 }
 
 /// `vdev_aux_str` as `print_status_config` words it.
@@ -109,17 +116,17 @@ mod tests {
     /// Trimmed from real `zpool status -jP --json-int` output of OpenZFS 2.3.2.
     const STATUS: &str = r#"{"output_version":{"command":"zpool status","vers_major":0,"vers_minor":1},
       "pools":{"tank":{"name":"tank","state":"ONLINE",
-        "vdevs":{"tank":{"name":"tank","vdev_type":"root","class":"normal","vdevs":{
-          "draid2:4d:8c:1s-0":{"name":"draid2:4d:8c:1s-0","vdev_type":"draid","vdevs":{
-            "/dev/loop0":{"name":"/dev/loop0","vdev_type":"disk","path":"/dev/loop0"},
-            "/dev/loop1":{"name":"/dev/loop1","vdev_type":"disk","path":"/dev/loop1"}}},
-          "/dev/loop12":{"name":"/dev/loop12","vdev_type":"disk","path":"/dev/loop12","class":"special"}}}},
-        "logs":{"mirror-1":{"name":"mirror-1","vdev_type":"mirror","class":"log","vdevs":{
-            "/dev/loop8":{"name":"/dev/loop8","vdev_type":"disk","path":"/dev/loop8"},
-            "/dev/loop9":{"name":"/dev/loop9","vdev_type":"disk","path":"/dev/loop9"}}}},
-        "l2cache":{"/dev/loop10":{"name":"/dev/loop10","vdev_type":"disk","path":"/dev/loop10"}},
-        "spares":{"/dev/loop11":{"name":"/dev/loop11","vdev_type":"disk","path":"/dev/loop11"},
-                  "draid2-0-0":{"name":"draid2-0-0","vdev_type":"dspare","path":"draid2-0-0"}}}}}"#;
+        "vdevs":{"tank":{"name":"tank","vdev_type":"root","state":"ONLINE","class":"normal","vdevs":{
+          "draid2:4d:8c:1s-0":{"name":"draid2:4d:8c:1s-0","vdev_type":"draid","state":"ONLINE","vdevs":{
+            "/dev/loop0":{"name":"/dev/loop0","vdev_type":"disk","state":"ONLINE","path":"/dev/loop0"},
+            "/dev/loop1":{"name":"/dev/loop1","vdev_type":"disk","state":"ONLINE","path":"/dev/loop1"}}},
+          "/dev/loop12":{"name":"/dev/loop12","vdev_type":"disk","state":"ONLINE","path":"/dev/loop12","class":"special"}}}},
+        "logs":{"mirror-1":{"name":"mirror-1","vdev_type":"mirror","state":"ONLINE","class":"log","vdevs":{
+            "/dev/loop8":{"name":"/dev/loop8","vdev_type":"disk","state":"ONLINE","path":"/dev/loop8"},
+            "/dev/loop9":{"name":"/dev/loop9","vdev_type":"disk","state":"ONLINE","path":"/dev/loop9"}}}},
+        "l2cache":{"/dev/loop10":{"name":"/dev/loop10","vdev_type":"disk","state":"ONLINE","path":"/dev/loop10"}},
+        "spares":{"/dev/loop11":{"name":"/dev/loop11","vdev_type":"disk","state":"ONLINE","path":"/dev/loop11"},
+                  "draid2-0-0":{"name":"draid2-0-0","vdev_type":"dspare","state":"AVAIL","path":"draid2-0-0"}}}}}"#;
 
     #[test]
     fn classes_sit_beside_the_root_or_carry_a_class() {
@@ -131,6 +138,15 @@ mod tests {
         assert_eq!(devices(&t.special), ["/dev/loop12"]);
         assert_eq!(devices(&t.cache), ["/dev/loop10"]);
         assert_eq!(t.spares[1].kind, VdevType::DistributedSpare);
+    }
+
+    #[test]
+    fn a_vdev_without_its_state_is_incomplete() {
+        let without = STATUS.replacen(r#""vdev_type":"draid","state":"ONLINE","#, "", 1);
+        assert_eq!(
+            parse(&without, "tank", 0),
+            Err(ParseError::NoState("draid2:4d:8c:1s-0".to_owned()))
+        );
     }
 
     #[test]
