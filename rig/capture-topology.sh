@@ -48,7 +48,7 @@ zpool sync every
 cap every-class every
 zpool offline -f every "${d[3]}"
 cap draid-faulted every
-zpool replace every "${d[3]}" draid2-0-0
+zpool replace -s every "${d[3]}" draid2-0-0
 cap draid-rebuilding every
 zpool wait -t resilver every
 cap draid-rebuilt every
@@ -60,7 +60,7 @@ cap draid-hot-spare-in-use every
 zpool destroy every
 
 devs 6 1G; z2=("${list[@]}"); devs 3 1G; z1=("${list[@]}")
-zpool create -o ashift=12 raidz raidz2 "${z2[@]}" raidz1 "${z1[@]}"
+zpool create -f -o ashift=12 raidz raidz2 "${z2[@]}" raidz1 "${z1[@]}"
 cap raidz raidz
 zpool destroy raidz
 

@@ -394,3 +394,172 @@ mod tests {
         ));
     }
 }
+
+/// The readers against real output of every release the rig captured
+/// (`fixtures/zfs/<version>/topology/`, by `rig/capture-topology.sh`).
+#[cfg(test)]
+mod captured {
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+    use crate::zfs::scan::{ScanKind, ScanState};
+
+    fn releases() -> Vec<PathBuf> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/zfs");
+        let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
+            .expect("fixtures/zfs")
+            .flatten()
+            .map(|e| e.path().join("topology"))
+            .filter(|d| d.is_dir())
+            .collect();
+        dirs.sort();
+        dirs
+    }
+
+    /// `name` of one release, read with the text reader and, where captured,
+    /// the JSON reader; both must give the same tree (live numbers and notes
+    /// aside), unless the JSON is incomplete (dRAID's state).
+    fn read(dir: &Path, name: &str, pool: &str) -> Topology {
+        let text_file = dir.join(format!("{name}.status.txt"));
+        let shown = std::fs::read_to_string(&text_file).expect("captured text");
+        let from_text = text::parse(&shown, pool).unwrap_or_else(|e| panic!("{text_file:?}: {e}"));
+        let json_file = dir.join(format!("{name}.status.json"));
+        if let Ok(captured) = std::fs::read_to_string(&json_file) {
+            match json::parse(&captured, pool, 0) {
+                Ok(from_json) => assert_eq!(
+                    bare(&from_json),
+                    bare(&from_text),
+                    "{json_file:?}: the readers differ"
+                ),
+                Err(ParseError::NoState(v)) => assert!(v.starts_with("draid"), "{v}"),
+                Err(e) => panic!("{json_file:?}: {e}"),
+            }
+        } else {
+            // Before 2.3 zpool refuses -j: that refusal is what read() falls back on.
+            let refused = std::fs::read_to_string(dir.join(format!("{name}.status.json.stderr")))
+                .expect("the JSON's refusal is captured");
+            assert!(is_unknown_option(&refused), "{refused}");
+        }
+        from_text
+    }
+
+    fn bare(t: &Topology) -> Topology {
+        fn strip(v: &mut Vdev) {
+            v.note.clear();
+            v.children.iter_mut().for_each(strip);
+        }
+        let mut t = t.clone();
+        t.scans.clear();
+        for list in [
+            &mut t.data,
+            &mut t.log,
+            &mut t.special,
+            &mut t.dedup,
+            &mut t.cache,
+            &mut t.spares,
+        ] {
+            list.iter_mut().for_each(strip);
+        }
+        t
+    }
+
+    fn kinds(vdevs: &[Vdev]) -> Vec<String> {
+        vdevs.iter().map(|v| v.kind.token()).collect()
+    }
+
+    #[test]
+    fn every_release_was_captured() {
+        let found: Vec<String> = releases()
+            .iter()
+            .filter_map(|d| d.parent()?.file_name()?.to_str().map(str::to_owned))
+            .collect();
+        assert!(found.iter().any(|v| v == "2.3.2"), "{found:?}");
+    }
+
+    #[test]
+    fn every_class_of_a_draid_pool() {
+        for dir in releases() {
+            let t = read(&dir, "every-class", "every");
+            assert_eq!(t.state, State::Online, "{dir:?}");
+            assert_eq!(kinds(&t.data), ["draid2:4d:10c:1s"], "{dir:?}");
+            assert_eq!(t.data[0].children.len(), 10);
+            assert_eq!(kinds(&t.special), ["mirror"]);
+            assert_eq!(kinds(&t.log), ["mirror"]);
+            assert_eq!(kinds(&t.cache), ["stripe"]);
+            assert_eq!(kinds(&t.spares), ["stripe", "dspare"]);
+            assert_eq!(t.spares[0].state, State::Avail);
+            assert!(t.unhealthy().is_empty(), "{dir:?}: {:?}", t.unhealthy());
+        }
+    }
+
+    #[test]
+    fn a_faulted_draid_child_then_its_rebuild() {
+        for dir in releases() {
+            let faulted = read(&dir, "draid-faulted", "every");
+            assert_eq!(faulted.state, State::Degraded, "{dir:?}");
+            let bad = faulted.unhealthy();
+            assert!(
+                bad.iter()
+                    .any(|v| v.kind == VdevType::Leaf && v.state == State::Faulted),
+                "{dir:?}: {bad:?}"
+            );
+            for name in ["draid-rebuilding", "draid-rebuilt"] {
+                let t = read(&dir, name, "every");
+                let spare = &t.data[0].children[3];
+                assert_eq!(spare.kind, VdevType::Spare, "{dir:?} {name}");
+                assert_eq!(
+                    kinds(&spare.children),
+                    ["stripe", "dspare"],
+                    "{dir:?} {name}"
+                );
+                assert_eq!(t.spares[1].state, State::Inuse, "{dir:?} {name}");
+                assert!(
+                    t.scans.iter().any(|s| s.kind
+                        == ScanKind::Rebuild {
+                            vdev: "draid2:4d:10c:1s-0".to_owned()
+                        }),
+                    "{dir:?} {name}: {:?}",
+                    t.scans
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_hot_spare_resilver() {
+        for dir in releases() {
+            for name in ["draid-resilvering-hot-spare", "draid-hot-spare-in-use"] {
+                let t = read(&dir, name, "every");
+                assert_eq!(t.spares[0].state, State::Inuse, "{dir:?} {name}");
+                assert!(
+                    t.scans.iter().any(|s| s.kind == ScanKind::Resilver),
+                    "{dir:?} {name}: {:?}",
+                    t.scans
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn raidz_and_mirrors() {
+        for dir in releases() {
+            let t = read(&dir, "raidz", "raidz");
+            assert_eq!(kinds(&t.data), ["raidz2", "raidz1"], "{dir:?}");
+            let t = read(&dir, "mirror-offline", "mirror");
+            assert_eq!(kinds(&t.data), ["mirror", "mirror"], "{dir:?}");
+            assert_eq!(t.state, State::Degraded);
+            assert_eq!(t.data[0].children[1].state, State::Offline);
+            let t = read(&dir, "mirror-replacing", "mirror");
+            assert_eq!(t.data[0].children[1].kind, VdevType::Replacing, "{dir:?}");
+            let t = read(&dir, "mirror-scrubbed", "mirror");
+            assert!(
+                t.scans
+                    .iter()
+                    .any(|s| s.kind == ScanKind::Scrub && s.state == ScanState::Finished),
+                "{dir:?}: {:?}",
+                t.scans
+            );
+            read(&dir, "mirror-scrubbing", "mirror");
+        }
+    }
+}

@@ -74,7 +74,7 @@ fn every_class_verifies_shows_and_survives_a_rebuild() {
     );
     assert!(shown.contains("pool every: DEGRADED"), "{shown}");
 
-    sh(&format!("zpool replace {POOL} {victim} draid2-0-0"));
+    sh(&format!("zpool replace -s {POOL} {victim} draid2-0-0"));
     sh(&format!("zpool wait -t resilver {POOL}"));
     let shown = status();
     // The layout is still the one built (the spare stands in for the faulted
