@@ -6,10 +6,14 @@
 # spare (caught while they run where the guest is slow enough, and after).
 # Runs inside the rig guest, as root:
 #
-#   rig/run.sh -- rig/capture-topology.sh fixtures/zfs/2.3.2/topology
+#   rig/run.sh -- rig/capture-topology.sh fixtures/zfs/2.3.2/topology [draid|raidz|mirror]...
+#
+# (pool names avoid zpool's reserved prefixes: mirror, raidz, draid, spare, log)
 set -euo pipefail
-[ $# -eq 1 ] || { echo "usage: rig/capture-topology.sh OUTDIR" >&2; exit 2; }
+[ $# -ge 1 ] || { echo "usage: rig/capture-topology.sh OUTDIR [PART]..." >&2; exit 2; }
 out=$1
+shift
+parts=${*:-draid raidz mirror}
 [ -d /sys/module/zfs ] || { echo "no zfs module: run it in the rig" >&2; exit 2; }
 [ -z "$(zpool list -H -o name)" ] || { echo "pools exist already" >&2; exit 2; }
 mkdir -p "$out"
@@ -39,6 +43,7 @@ cap() {
 }
 zfs version > "$out/zfs-version.txt"
 
+draid() {
 devs 10 2G; d=("${list[@]}"); devs 2 1G; s=("${list[@]}"); devs 2 1G; l=("${list[@]}")
 devs 1 1G; c=$dev; devs 1 2G; p=$dev
 zpool create -f -o ashift=12 -O compression=off every draid2:4d:1s "${d[@]}" \
@@ -58,25 +63,32 @@ cap draid-resilvering-hot-spare every
 zpool wait -t resilver every
 cap draid-hot-spare-in-use every
 zpool destroy every
+}
 
+raidz() {
 devs 6 1G; z2=("${list[@]}"); devs 3 1G; z1=("${list[@]}")
-zpool create -f -o ashift=12 raidz raidz2 "${z2[@]}" raidz1 "${z1[@]}"
-cap raidz raidz
-zpool destroy raidz
+zpool create -f -o ashift=12 tankz raidz2 "${z2[@]}" raidz1 "${z1[@]}"
+cap raidz tankz
+zpool destroy tankz
+}
 
+mirror() {
 devs 4 2G; m=("${list[@]}")
-zpool create -o ashift=12 -O compression=off mirror mirror "${m[0]}" "${m[1]}" mirror "${m[2]}" "${m[3]}"
-dd if=/dev/urandom of=/mirror/data bs=1M count=768 status=none
-zpool sync mirror
-zpool offline mirror "${m[1]}"
-cap mirror-offline mirror
+zpool create -o ashift=12 -O compression=off tankm mirror "${m[0]}" "${m[1]}" mirror "${m[2]}" "${m[3]}"
+dd if=/dev/urandom of=/tankm/data bs=1M count=256 status=none
+zpool sync tankm
+zpool offline tankm "${m[1]}"
+cap mirror-offline tankm
 devs 1 2G
-zpool replace mirror "${m[1]}" "$dev"
-cap mirror-replacing mirror
-zpool wait -t resilver mirror
-zpool scrub mirror
-cap mirror-scrubbing mirror
-zpool wait -t scrub mirror
-cap mirror-scrubbed mirror
-zpool destroy mirror
+zpool replace tankm "${m[1]}" "$dev"
+cap mirror-replacing tankm
+zpool wait -t resilver tankm
+zpool scrub tankm
+cap mirror-scrubbing tankm
+zpool wait -t scrub tankm
+cap mirror-scrubbed tankm
+zpool destroy tankm
+}
+
+for part in $parts; do "$part"; done
 echo "captured into $out"

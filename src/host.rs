@@ -7,8 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::scenario::size::Size;
-use crate::system::System;
-use crate::zfs::version::{Installed, ZfsVersion};
+use crate::zfs::version::ZfsVersion;
 
 #[derive(Debug, Clone, Default)]
 pub struct HostFacts {
@@ -42,17 +41,9 @@ impl HostFacts {
         }
     }
 
-    /// Adds the installed OpenZFS release (the older of tools and module).
-    pub fn with_installed_zfs(mut self, sys: &dyn System) -> Self {
-        self.zfs = Installed::read(sys).effective().cloned();
-        self
-    }
-
-    /// Checks against `version` instead of the installed release, if given.
-    pub fn with_zfs_version(mut self, version: Option<ZfsVersion>) -> Self {
-        if version.is_some() {
-            self.zfs = version;
-        }
+    /// The OpenZFS release the rules check against.
+    pub fn with_zfs(mut self, release: Option<ZfsVersion>) -> Self {
+        self.zfs = release;
         self
     }
 

@@ -4,6 +4,7 @@ use std::path::Path;
 
 use super::{prepare, with_progress};
 use crate::error::Error;
+use crate::exec::event::Event;
 use crate::system::real::RealSystem;
 use crate::{exec, fill};
 
@@ -12,7 +13,10 @@ pub(crate) fn run(file: &Path, keep_files: bool) -> Result<(), Error> {
     with_progress(|emit| {
         // Properties a killed fill left changed go back before the rest.
         let released = lab.fills.iter().try_for_each(|f| {
-            fill::release(f, &lab.state_dir, &RealSystem, emit).map_err(|source| Error::Fill {
+            fill::release(f, &lab.state_dir, &RealSystem, &mut |e| {
+                emit(&Event::Fill(e.clone()));
+            })
+            .map_err(|source| Error::Fill {
                 target: f.target.to_string(),
                 source,
             })

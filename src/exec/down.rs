@@ -6,11 +6,11 @@ use std::time::Instant;
 
 use super::event::{Event, Outcome};
 use super::journal::{Journal, Resource};
-use super::probe;
 use super::up::journal_path;
 use crate::error::Error;
-use crate::plan::command::CommandLine;
 use crate::system::System;
+use crate::system::command::CommandLine;
+use crate::system::probe;
 
 pub(crate) fn down(
     lab: &str,
@@ -65,7 +65,7 @@ pub(crate) fn down(
                 let outcome = if commands.is_empty() {
                     Outcome::Skipped("nothing left to undo".into())
                 } else {
-                    Outcome::Created
+                    Outcome::Done
                 };
                 emit(&Event::StepFinished {
                     index,

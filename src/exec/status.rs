@@ -6,16 +6,17 @@ use std::path::Path;
 
 use super::journal::{Journal, Resource};
 use super::up::journal_path;
-use super::{probe, verify};
+use super::{read, verify};
 use crate::error::Error;
 use crate::plan::Plan;
-use crate::plan::command::CommandLine;
 use crate::plan::step::Step;
 use crate::scenario::size::Size;
 use crate::system::System;
+use crate::system::command::CommandLine;
+use crate::system::probe;
+use crate::zfs::output;
 use crate::zfs::scan::{Scan, ScanKind, ScanState};
-use crate::zfs::topology::{self, State, Topology};
-use crate::zfs::version::Installed;
+use crate::zfs::topology::{State, Topology};
 
 pub(crate) fn status(plan: &Plan, state_dir: &Path, sys: &dyn System) -> Result<String, Error> {
     let path = journal_path(state_dir);
@@ -41,7 +42,7 @@ pub(crate) fn status(plan: &Plan, state_dir: &Path, sys: &dyn System) -> Result<
             Some(_) => ("started", String::new()),
             None => ("pending", String::new()),
         };
-        if let Step::Fill { fill } = step {
+        if let Step::Fill { fill, .. } = step {
             let (complete, more) = fill_detail(fill, state_dir, sys);
             if complete {
                 state = "done";
@@ -56,7 +57,7 @@ pub(crate) fn status(plan: &Plan, state_dir: &Path, sys: &dyn System) -> Result<
             .resolve(&bind)
             .map_or_else(|| d.path.to_string(), |p| p.display().to_string())
     };
-    let zfs = Installed::read(sys);
+    let zfs = read::installed(sys);
     if zfs.userland.is_some() || zfs.kernel.is_some() {
         let _ = writeln!(out, "{zfs}");
     }
@@ -68,7 +69,7 @@ pub(crate) fn status(plan: &Plan, state_dir: &Path, sys: &dyn System) -> Result<
             && probe::pool_exists(sys, &pool.name)
         {
             out.push_str(&pool_report(&pool.name, sys));
-            let read = topology::read(sys, &pool.name, zfs.userland.as_ref(), verify::now());
+            let read = read::topology(sys, &pool.name, zfs.userland.as_ref(), verify::now());
             let checked = read.and_then(|topology| {
                 out.push_str(&topology_lines(&topology));
                 verify::verify_pool(sys, pool, &topology, &resolve)
@@ -159,11 +160,9 @@ fn scan_line(scan: &Scan) -> String {
         let _ = write!(line, " at {}/s", Size::from_bytes(rate).human());
     }
     if let Some(eta) = scan.eta {
-        let _ = write!(
-            line,
-            ", {} to go",
-            crate::units::duration(eta.as_secs_f64())
-        );
+        let secs = eta.as_secs();
+        let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+        let _ = write!(line, ", {h}:{m:02}:{s:02} to go");
     }
     line
 }
@@ -215,41 +214,43 @@ fn pool_report(name: &str, sys: &dyn System) -> String {
             .args(["list", "-Hp", "-o", "name,size,alloc,free,health"])
             .arg(name),
     );
-    if let Ok(o) = list {
-        let f: Vec<&str> = o.stdout.trim().split('\t').collect();
-        if let [n, size, alloc, free, health] = f.as_slice() {
-            let _ = writeln!(
-                out,
-                "pool {n}: {health}, size {}, allocated {}, free {}",
-                human(size),
-                human(alloc),
-                human(free)
-            );
-        }
+    for p in list
+        .ok()
+        .and_then(|o| output::pools(&o.stdout).ok())
+        .unwrap_or_default()
+    {
+        let _ = writeln!(
+            out,
+            "pool {}: {}, size {}, allocated {}, free {}",
+            p.name,
+            p.health,
+            human(p.size),
+            human(p.alloc),
+            human(p.free)
+        );
     }
     let datasets = sys.run(
         &CommandLine::new("zfs")
             .args(["list", "-Hp", "-r", "-o", "name,used,avail,mountpoint"])
             .arg(name),
     );
-    if let Ok(o) = datasets {
-        for line in o.stdout.lines() {
-            if let [n, used, avail, mp] = line.split('\t').collect::<Vec<_>>().as_slice() {
-                let _ = writeln!(
-                    out,
-                    "  {n}: used {}, available {}, mounted at {mp}",
-                    human(used),
-                    human(avail)
-                );
-            }
-        }
+    for d in datasets
+        .ok()
+        .and_then(|o| output::datasets(&o.stdout).ok())
+        .unwrap_or_default()
+    {
+        let _ = writeln!(
+            out,
+            "  {}: used {}, available {}, mounted at {}",
+            d.name,
+            human(d.used),
+            human(d.avail),
+            d.mountpoint
+        );
     }
     out
 }
 
-fn human(bytes: &str) -> String {
-    bytes
-        .parse::<u64>()
-        .map(|b| Size::from_bytes(b).human())
-        .unwrap_or_else(|_| bytes.to_owned())
+fn human(bytes: u64) -> String {
+    Size::from_bytes(bytes).human()
 }

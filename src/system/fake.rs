@@ -8,7 +8,7 @@ use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 
 use super::{CommandError, Output, System};
-use crate::plan::command::CommandLine;
+use crate::system::command::CommandLine;
 
 #[derive(Debug, Default)]
 pub(crate) struct FakeSystem {

@@ -4,7 +4,7 @@ use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 
 use super::{CommandError, Output, System};
-use crate::plan::command::CommandLine;
+use crate::system::command::CommandLine;
 
 /// Runs commands with `LC_ALL=C` so their output parses the same everywhere.
 #[derive(Debug, Default)]

@@ -6,9 +6,9 @@
 use std::path::Path;
 
 use crate::diag::Diagnostic;
+use crate::diag::Span;
 use crate::scenario::Scenario;
 use crate::scenario::model::Property;
-use crate::scenario::node::Span;
 use crate::zfs::features::{self, Needs, Since};
 use crate::zfs::vdev::VdevKind;
 use crate::zfs::version::ZfsVersion;

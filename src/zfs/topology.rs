@@ -9,8 +9,6 @@ pub(crate) mod text;
 
 use std::fmt;
 
-use crate::plan::command::CommandLine;
-use crate::system::{CommandError, System};
 use crate::zfs::scan::Scan;
 use crate::zfs::vdev::{DraidLayout, ResolvedVdev, VdevKind};
 use crate::zfs::version::ZfsVersion;
@@ -255,46 +253,8 @@ impl Reader {
     }
 }
 
-/// Reads one pool's topology with the reader its release needs (`userland`:
-/// the tools' version, if known). Without a known version it tries JSON and
-/// falls back to text only when zpool says it does not know the option; any
-/// other failure is an error, never an empty pool. JSON that lacks a vdev's
-/// state (2.3 and 2.4 print dRAID vdevs without one) is completed by reading
-/// the text instead.
-pub(crate) fn read(
-    sys: &dyn System,
-    pool: &str,
-    userland: Option<&ZfsVersion>,
-    now: u64,
-) -> Result<Topology, CommandError> {
-    let text = || {
-        let cmd = CommandLine::new("zpool").args(["status", "-P"]).arg(pool);
-        let out = sys.run(&cmd)?;
-        text::parse(&out.stdout, pool).map_err(|e| CommandError::unparsable(&cmd, &out.stdout, e))
-    };
-    let json = || {
-        let cmd = CommandLine::new("zpool")
-            .args(["status", "-jP", "--json-int"])
-            .arg(pool);
-        let out = sys.run(&cmd)?;
-        match json::parse(&out.stdout, pool, now) {
-            // Incomplete JSON (a dRAID vdev's state): the text has it all.
-            Err(ParseError::NoState(_)) => text(),
-            read => read.map_err(|e| CommandError::unparsable(&cmd, &out.stdout, e)),
-        }
-    };
-    match Reader::for_version(userland) {
-        Some(Reader::Json) => json(),
-        Some(Reader::Text) => text(),
-        None => match json() {
-            Err(CommandError::Failed { stderr, .. }) if is_unknown_option(&stderr) => text(),
-            other => other,
-        },
-    }
-}
-
 /// How zpool before 2.3 refuses `-j` / `--json-int`.
-fn is_unknown_option(stderr: &str) -> bool {
+pub(crate) fn is_unknown_option(stderr: &str) -> bool {
     stderr.contains("invalid option") || stderr.contains("unrecognized option")
 }
 
@@ -316,7 +276,6 @@ pub(crate) enum ParseError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::system::fake::FakeSystem;
 
     #[test]
     fn types_come_from_names() {
@@ -361,37 +320,6 @@ mod tests {
         assert_eq!(Reader::for_version(Some(&v("2.2.7"))), Some(Reader::Text));
         assert_eq!(Reader::for_version(Some(&v("2.3.2"))), Some(Reader::Json));
         assert_eq!(Reader::for_version(None), None);
-    }
-
-    const TEXT: &str = "  pool: t\n state: ONLINE\nconfig:\n\n\tNAME          STATE     READ WRITE CKSUM\n\tt             ONLINE       0     0     0\n\t  /dev/loop0  ONLINE       0     0     0\n\nerrors: No known data errors\n";
-
-    #[test]
-    fn unknown_version_falls_back_to_text_when_json_is_refused() {
-        let sys = FakeSystem::new();
-        sys.expect_failure(
-            "zpool status -jP --json-int t",
-            "invalid option 'j'\nusage:\n",
-        );
-        sys.expect("zpool status -P t", TEXT);
-        let t = read(&sys, "t", None, 0).expect("read");
-        assert_eq!(t.data[0].devices(), ["/dev/loop0"]);
-    }
-
-    #[test]
-    fn a_failing_probe_is_an_error_not_an_empty_pool() {
-        let sys = FakeSystem::new();
-        sys.expect_failure(
-            "zpool status -jP --json-int t",
-            "cannot open 't': no such pool",
-        );
-        assert!(read(&sys, "t", None, 0).is_err());
-        let sys = FakeSystem::new();
-        sys.expect("zpool status -P t", "no pools available\n");
-        let old = "2.1.11".parse::<ZfsVersion>().expect("version");
-        assert!(matches!(
-            read(&sys, "t", Some(&old), 0),
-            Err(CommandError::Unparsable { .. })
-        ));
     }
 }
 
@@ -543,15 +471,15 @@ mod captured {
     #[test]
     fn raidz_and_mirrors() {
         for dir in releases() {
-            let t = read(&dir, "raidz", "raidz");
+            let t = read(&dir, "raidz", "tankz");
             assert_eq!(kinds(&t.data), ["raidz2", "raidz1"], "{dir:?}");
-            let t = read(&dir, "mirror-offline", "mirror");
+            let t = read(&dir, "mirror-offline", "tankm");
             assert_eq!(kinds(&t.data), ["mirror", "mirror"], "{dir:?}");
             assert_eq!(t.state, State::Degraded);
             assert_eq!(t.data[0].children[1].state, State::Offline);
-            let t = read(&dir, "mirror-replacing", "mirror");
+            let t = read(&dir, "mirror-replacing", "tankm");
             assert_eq!(t.data[0].children[1].kind, VdevType::Replacing, "{dir:?}");
-            let t = read(&dir, "mirror-scrubbed", "mirror");
+            let t = read(&dir, "mirror-scrubbed", "tankm");
             assert!(
                 t.scans
                     .iter()
@@ -559,7 +487,7 @@ mod captured {
                 "{dir:?}: {:?}",
                 t.scans
             );
-            read(&dir, "mirror-scrubbing", "mirror");
+            read(&dir, "mirror-scrubbing", "tankm");
         }
     }
 }

@@ -2,8 +2,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::plan::command::CommandLine;
-use crate::system::System;
+use super::System;
+use super::command::CommandLine;
 
 /// The loop devices a file is attached to.
 pub(crate) fn loops_of(sys: &dyn System, file: &Path) -> Vec<PathBuf> {
