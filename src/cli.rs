@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::scenario::size::Size;
+use crate::zfs::version::ZfsVersion;
 
 /// Build ZFS storage labs from declarative YAML scenarios.
 #[derive(Debug, Parser)]
@@ -22,18 +23,26 @@ pub enum Command {
         /// Scenario files.
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// Skip the checks against this machine (free memory, filesystem limits).
+        /// Skip the checks against this machine (free memory, filesystem limits,
+        /// OpenZFS release).
         #[arg(long)]
         portable: bool,
+        /// Check against this OpenZFS release (2.1, 2.3.2) instead of the installed one.
+        #[arg(long, value_name = "VERSION")]
+        zfs_version: Option<ZfsVersion>,
     },
     /// Print the ordered steps and exact commands a scenario would run, and its teardown.
     Plan {
         file: PathBuf,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
-        /// Skip the checks against this machine (free memory, filesystem limits).
+        /// Skip the checks against this machine (free memory, filesystem limits,
+        /// OpenZFS release).
         #[arg(long)]
         portable: bool,
+        /// Check against this OpenZFS release (2.1, 2.3.2) instead of the installed one.
+        #[arg(long, value_name = "VERSION")]
+        zfs_version: Option<ZfsVersion>,
     },
     /// Build the lab a scenario describes.
     Up {
@@ -44,6 +53,9 @@ pub enum Command {
         /// Build the lab but leave its fills to a later `zlab fill`.
         #[arg(long)]
         no_fill: bool,
+        /// Check against this OpenZFS release (2.1, 2.3.2) instead of the installed one.
+        #[arg(long, value_name = "VERSION")]
+        zfs_version: Option<ZfsVersion>,
     },
     /// Show what exists of a scenario's lab.
     Status { file: PathBuf },

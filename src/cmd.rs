@@ -18,17 +18,22 @@ use std::path::Path;
 
 use crate::error::Error;
 use crate::exec::event::Event;
+use crate::exec::read;
 use crate::host::HostFacts;
 use crate::lab::Lab;
 use crate::plan::Plan;
+use crate::system::real::RealSystem;
+use crate::zfs::version::ZfsVersion;
 use crate::{progress, scenario, system, validate as rules};
 
-/// The host facts the rules check against, or none with `--portable`.
-pub(crate) fn host_facts(portable: bool) -> HostFacts {
+/// The host facts the rules check against, or none with `--portable`; the
+/// OpenZFS release is `zfs_version` if given, else the installed one.
+pub(crate) fn host_facts(portable: bool, zfs_version: Option<ZfsVersion>) -> HostFacts {
     if portable {
-        HostFacts::unknown()
+        HostFacts::unknown().with_zfs(zfs_version)
     } else {
-        HostFacts::read()
+        let installed = || read::installed(&RealSystem).effective().cloned();
+        HostFacts::read().with_zfs(zfs_version.or_else(installed))
     }
 }
 
@@ -64,10 +69,15 @@ pub fn exercise_scenario(text: &str) {
     }
 }
 
-/// Validates and plans (host rules included), then checks the preconditions of
-/// acting on this machine; nothing is touched before all of it passes.
-fn prepare(command: &'static str, file: &Path) -> Result<(Lab, Plan), Error> {
-    let lab = load_lab(file, &HostFacts::read())?;
+/// Validates and plans (host rules included, against `zfs_version` if given),
+/// then checks the preconditions of acting on this machine; nothing is touched
+/// before all of it passes.
+fn prepare(
+    command: &'static str,
+    file: &Path,
+    zfs_version: Option<ZfsVersion>,
+) -> Result<(Lab, Plan), Error> {
+    let lab = load_lab(file, &host_facts(false, zfs_version))?;
     let plan = crate::plan::build(&lab, &crate::capacity::of(&lab));
     system::preflight(command, plan.programs())?;
     Ok((lab, plan))

@@ -39,24 +39,41 @@ pub use fill::state::State as FillState;
 pub use host::HostFacts;
 pub use zfs::capacity::fill::file_cost;
 pub use zfs::properties::recordsize_bytes;
+pub use zfs::version::{VersionError, ZfsVersion};
 
 use cli::{Command, Format};
 
 /// Runs one command line; output goes to `out`, problems come back as [`Error`].
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
     match cli.command {
-        Command::Validate { files, portable } => cmd::validate::run(&files, portable, out),
+        Command::Validate {
+            files,
+            portable,
+            zfs_version,
+        } => cmd::validate::run(&files, &cmd::host_facts(portable, zfs_version), out),
         Command::Plan {
             file,
             format,
             portable,
-        } => cmd::plan::run(&file, format, &cmd::host_facts(portable), out),
+            zfs_version,
+        } => cmd::plan::run(&file, format, &cmd::host_facts(portable, zfs_version), out),
         Command::Up {
             file,
             dry_run: true,
+            zfs_version,
             ..
-        } => cmd::plan::run(&file, Format::Text, &HostFacts::read(), out),
-        Command::Up { file, no_fill, .. } => cmd::up::run(&file, no_fill),
+        } => cmd::plan::run(
+            &file,
+            Format::Text,
+            &cmd::host_facts(false, zfs_version),
+            out,
+        ),
+        Command::Up {
+            file,
+            no_fill,
+            zfs_version,
+            ..
+        } => cmd::up::run(&file, no_fill, zfs_version),
         Command::Down { file, keep_files } => cmd::down::run(&file, keep_files),
         Command::Status { file } => cmd::status::run(&file, out),
         Command::Fill { file } => cmd::fill::run(&file),

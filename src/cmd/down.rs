@@ -9,7 +9,7 @@ use crate::system::real::RealSystem;
 use crate::{exec, fill};
 
 pub(crate) fn run(file: &Path, keep_files: bool) -> Result<(), Error> {
-    let (lab, _) = prepare("down", file)?;
+    let (lab, _) = prepare("down", file, None)?;
     with_progress(|emit| {
         // Properties a killed fill left changed go back before the rest.
         let released = lab.fills.iter().try_for_each(|f| {

@@ -10,7 +10,7 @@ use crate::plan::step::Step;
 use crate::system::real::RealSystem;
 
 pub(crate) fn run(file: &Path) -> Result<(), Error> {
-    let (lab, plan) = prepare("fill", file)?;
+    let (lab, plan) = prepare("fill", file, None)?;
     with_progress(|emit| {
         let fills = plan.steps.iter().filter_map(|s| match s {
             Step::Fill {

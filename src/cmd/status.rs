@@ -9,7 +9,7 @@ use crate::exec;
 use crate::system::real::RealSystem;
 
 pub(crate) fn run(file: &Path, out: &mut dyn Write) -> Result<(), Error> {
-    let (lab, plan) = prepare("status", file)?;
+    let (lab, plan) = prepare("status", file, None)?;
     let text = exec::status::status(&plan, &lab.state_dir, &RealSystem)?;
     out.write_all(text.as_bytes())?;
     Ok(())

@@ -8,9 +8,14 @@ use crate::exec;
 use crate::exec::event::Event;
 use crate::plan::step::Step;
 use crate::system::real::RealSystem;
+use crate::zfs::version::ZfsVersion;
 
-pub(crate) fn run(file: &Path, no_fill: bool) -> Result<(), Error> {
-    let (lab, mut plan) = prepare("up", file)?;
+pub(crate) fn run(
+    file: &Path,
+    no_fill: bool,
+    zfs_version: Option<ZfsVersion>,
+) -> Result<(), Error> {
+    let (lab, mut plan) = prepare("up", file, zfs_version)?;
     with_progress(|emit| {
         if no_fill && !lab.fills.is_empty() {
             plan.steps.retain(|s| !matches!(s, Step::Fill { .. }));

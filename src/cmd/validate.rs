@@ -3,17 +3,17 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::{host_facts, load_lab};
+use super::load_lab;
 use crate::error::Error;
+use crate::host::HostFacts;
 use crate::lab::Lab;
 
-pub(crate) fn run(files: &[PathBuf], portable: bool, out: &mut dyn Write) -> Result<(), Error> {
-    let host = host_facts(portable);
+pub(crate) fn run(files: &[PathBuf], host: &HostFacts, out: &mut dyn Write) -> Result<(), Error> {
     let mut diags = Vec::new();
     for file in files {
         // Every file is checked, whatever happens to the ones before it or to
         // the reader of the output (`| head -1`).
-        match load_lab(file, &host) {
+        match load_lab(file, host) {
             Ok(lab) => ignore_broken_pipe(writeln!(
                 out,
                 "{}: valid ({})",

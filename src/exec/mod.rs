@@ -4,6 +4,7 @@ pub(crate) mod down;
 pub(crate) mod event;
 pub(crate) mod guard;
 pub(crate) mod journal;
+pub(crate) mod read;
 pub(crate) mod status;
 pub(crate) mod up;
 pub(crate) mod verify;

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use super::journal::{Journal, Resource};
 use super::up::journal_path;
-use super::verify;
+use super::{read, verify};
 use crate::error::Error;
 use crate::plan::Plan;
 use crate::plan::step::Step;
@@ -15,6 +15,8 @@ use crate::system::System;
 use crate::system::command::CommandLine;
 use crate::system::probe;
 use crate::zfs::output;
+use crate::zfs::scan::{Scan, ScanKind, ScanState};
+use crate::zfs::topology::{State, Topology};
 
 pub(crate) fn status(plan: &Plan, state_dir: &Path, sys: &dyn System) -> Result<String, Error> {
     let path = journal_path(state_dir);
@@ -55,12 +57,20 @@ pub(crate) fn status(plan: &Plan, state_dir: &Path, sys: &dyn System) -> Result<
             .resolve(&bind)
             .map_or_else(|| d.path.to_string(), |p| p.display().to_string())
     };
+    let zfs = read::installed(sys);
+    if zfs.userland.is_some() || zfs.kernel.is_some() {
+        let _ = writeln!(out, "{zfs}");
+    }
+    if let Some(warning) = zfs.mismatch() {
+        let _ = writeln!(out, "WARNING: {warning}");
+    }
     for step in &plan.steps {
         if let Step::CreatePool { pool } = step
             && probe::pool_exists(sys, &pool.name)
         {
             out.push_str(&pool_report(&pool.name, sys));
-            let checked = verify::actual(sys, &pool.name).and_then(|topology| {
+            let read = read::topology(sys, &pool.name, zfs.userland.as_ref(), verify::now());
+            let checked = read.and_then(|topology| {
                 out.push_str(&topology_lines(&topology));
                 verify::verify_pool(sys, pool, &topology, &resolve)
             });
@@ -82,20 +92,79 @@ pub(crate) fn status(plan: &Plan, state_dir: &Path, sys: &dyn System) -> Result<
     Ok(out)
 }
 
-/// `  data: raidz1 /dev/loop0 /dev/loop1 …`, one line per vdev.
-fn topology_lines(t: &verify::Topology) -> String {
+/// `  data: raidz1 /dev/loop0 /dev/loop1 …`, one line per top-level vdev (cache
+/// and spares: one line each); then every vdev that is not healthy, and each
+/// scan with its progress.
+fn topology_lines(t: &Topology) -> String {
     let mut out = String::new();
-    for (class, vdevs) in [("data", &t.data), ("log", &t.log), ("special", &t.special)] {
+    for (class, vdevs) in t.classes() {
+        if matches!(class, "cache" | "spare") {
+            if !vdevs.is_empty() {
+                // A spare in use says so: its line is the only place it shows.
+                let names: Vec<String> = vdevs
+                    .iter()
+                    .map(|v| {
+                        let name = v.path.as_deref().unwrap_or(&v.name);
+                        match v.state {
+                            State::Online | State::Avail => name.to_owned(),
+                            _ => format!("{name} ({})", v.state),
+                        }
+                    })
+                    .collect();
+                let _ = writeln!(out, "  {class}: {}", names.join(" "));
+            }
+            continue;
+        }
         for v in vdevs {
-            let _ = writeln!(out, "  {class}: {} {}", v.kind, v.devices.join(" "));
+            let _ = writeln!(
+                out,
+                "  {class}: {} {}",
+                v.kind.token(),
+                v.devices().join(" ")
+            );
         }
     }
-    for (class, devices) in [("cache", &t.cache), ("spare", &t.spares)] {
-        if !devices.is_empty() {
-            let _ = writeln!(out, "  {class}: {}", devices.join(" "));
-        }
+    for v in t.unhealthy() {
+        let shown = v.path.as_deref().unwrap_or(&v.name);
+        let note = if v.note.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", v.note)
+        };
+        let _ = writeln!(out, "  {}: {shown}{note}", v.state);
+    }
+    for scan in &t.scans {
+        let _ = writeln!(out, "  {}", scan_line(scan));
     }
     out
+}
+
+/// `scan: resilver running, 25.00% done at 171 MiB/s, 8s to go`.
+fn scan_line(scan: &Scan) -> String {
+    let kind = match &scan.kind {
+        ScanKind::Scrub => "scrub".to_owned(),
+        ScanKind::Resilver => "resilver".to_owned(),
+        ScanKind::Rebuild { vdev } => format!("rebuild of {vdev}"),
+    };
+    let state = match scan.state {
+        ScanState::Running => "running",
+        ScanState::Paused => "paused",
+        ScanState::Finished => "finished",
+        ScanState::Canceled => "canceled",
+    };
+    let mut line = format!("scan: {kind} {state}");
+    if let Some(p) = scan.percent {
+        let _ = write!(line, ", {p:.2}% done");
+    }
+    if let Some(rate) = scan.rate {
+        let _ = write!(line, " at {}/s", Size::from_bytes(rate).human());
+    }
+    if let Some(eta) = scan.eta {
+        let secs = eta.as_secs();
+        let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
+        let _ = write!(line, ", {h}:{m:02}:{s:02} to go");
+    }
+    line
 }
 
 /// A fill's own state (`zlab fill` runs outside the journal): whether it is

@@ -387,8 +387,8 @@ mod tests {
             .expect("zpool create tank mirror /dev/loop4 /dev/loop5", "")
             .expect(
                 "zpool status -jP --json-int tank",
-                r#"{"pools":{"tank":{"vdevs":{"tank":{"vdevs":{"mirror-0":{"name":"mirror-0","vdevs":{
-                    "/dev/loop4":{"path":"/dev/loop4"},"/dev/loop5":{"path":"/dev/loop5"}}}}}}}}}"#,
+                r#"{"pools":{"tank":{"vdevs":{"tank":{"vdevs":{"mirror-0":{"name":"mirror-0","state":"ONLINE","vdevs":{
+                    "/dev/loop4":{"path":"/dev/loop4","state":"ONLINE"},"/dev/loop5":{"path":"/dev/loop5","state":"ONLINE"}}}}}}}}}"#,
             );
         up(&plan(), Path::new("/state"), &sys, &mut |_| {}).expect("up");
         let journal = Journal::load(&sys, Path::new("/state/journal.json"), "t").expect("journal");

@@ -12,6 +12,7 @@ mod fill;
 mod hostile;
 mod real_disks;
 mod scripts;
+mod topology;
 
 use std::process::Output;
 
