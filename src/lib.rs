@@ -61,8 +61,25 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             dry_run: true,
             ..
         } => print_plan(&file, Format::Text, &HostFacts::read(), out),
-        Command::Up { file, no_fill, .. } => {
+        Command::Up {
+            file,
+            no_fill,
+            adopt,
+            yes,
+            ..
+        } => {
             let (lab, mut plan) = prepare("up", &file)?;
+            let identity = lab_identity(&lab)?;
+            let _lock = lock_lab("up", &lab)?;
+            let mut ask = ask_on_terminal;
+            let confirm = if yes {
+                exec::confirm::Confirm::Yes
+            } else if std::io::stdin().is_terminal() {
+                exec::confirm::Confirm::Ask(&mut ask)
+            } else {
+                exec::confirm::Confirm::NoTerminal
+            };
+            let mut options = exec::up::Options { adopt, confirm };
             with_reporter(|emit| {
                 if no_fill && !lab.fills.is_empty() {
                     plan.steps
@@ -72,11 +89,29 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
                         file.display()
                     )));
                 }
-                exec::up(&plan, &lab.state_dir, &RealSystem, emit)
+                exec::up(
+                    &plan,
+                    &identity,
+                    &lab.state_dir,
+                    &mut options,
+                    &RealSystem,
+                    emit,
+                )
             })
         }
-        Command::Down { file, keep_files } => {
-            let (lab, _) = prepare("down", &file)?;
+        Command::Down {
+            file,
+            keep_files,
+            from_system,
+        } => {
+            let (lab, plan) = prepare("down", &file)?;
+            let identity = lab_identity(&lab)?;
+            let _lock = lock_lab("down", &lab)?;
+            if from_system {
+                return with_reporter(|emit| {
+                    exec::down::from_system(&plan, &identity, &lab.state_dir, &RealSystem, emit)
+                });
+            }
             with_reporter(|emit| {
                 // Properties a killed fill left changed go back before the rest.
                 let released = lab.fills.iter().try_for_each(|f| {
@@ -87,13 +122,14 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
                         }
                     })
                 });
-                exec::down(&lab.name, &lab.state_dir, keep_files, &RealSystem, emit)?;
+                exec::down(&identity, &lab.state_dir, keep_files, &RealSystem, emit)?;
                 released
             })
         }
         Command::Status { file } => {
             let (lab, plan) = prepare("status", &file)?;
-            let text = exec::status::status(&plan, &lab.state_dir, &RealSystem)?;
+            let text =
+                exec::status::status(&plan, &lab_identity(&lab)?, &lab.state_dir, &RealSystem)?;
             out.write_all(text.as_bytes())?;
             Ok(())
         }
@@ -142,11 +178,26 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             Ok(())
         }
         Command::Rig { command } => rig::run(command, out),
-        Command::Fill { file } => {
+        Command::Fill { file, overwrite } => {
             let (lab, _) = prepare("fill", &file)?;
+            // The lab's journal, if any, must be this scenario's.
+            exec::journal::Journal::load(
+                &RealSystem,
+                &exec::up::journal_path(&lab.state_dir),
+                &lab_identity(&lab)?,
+            )?;
+            let _lock = lock_lab("fill", &lab)?;
+            let _dirs = lab
+                .fills
+                .iter()
+                .filter_map(|f| match &f.target {
+                    FillDir::Path(p) => Some(exec::lock::Lock::dir(p)),
+                    FillDir::Dataset { .. } => None,
+                })
+                .collect::<Result<Vec<_>, _>>()?;
             with_reporter(|emit| {
                 lab.fills.iter().try_for_each(|f| {
-                    fill::run(f, &lab.state_dir, &RealSystem, emit)
+                    fill::run(f, &lab.state_dir, overwrite, &RealSystem, emit)
                         .map(drop)
                         .map_err(|source| Error::Fill {
                             target: f.target.to_string(),
@@ -233,6 +284,34 @@ fn prepare(command: &'static str, file: &Path) -> Result<(Lab, plan::Plan), Erro
     let plan = plan::build(&lab);
     system::preflight(command, &plan)?;
     Ok((lab, plan))
+}
+
+/// Who this lab belongs to: its name and its scenario's absolute path.
+fn lab_identity(lab: &Lab) -> Result<exec::journal::LabIdentity, Error> {
+    let scenario = std::fs::canonicalize(&lab.file).map_err(|source| Error::Read {
+        path: lab.file.clone(),
+        source,
+    })?;
+    Ok(exec::journal::LabIdentity::new(&lab.name, &scenario))
+}
+
+/// Holds the lab for this run; a second run learns who holds it.
+fn lock_lab(command: &str, lab: &Lab) -> Result<exec::lock::Lock, Error> {
+    let holder = format!(
+        "pid {}, `zlab {command} {}`, since {} UTC",
+        std::process::id(),
+        lab.file.display(),
+        progress::fill::timestamp(std::time::SystemTime::now())
+    );
+    Ok(exec::lock::Lock::lab(&lab.state_dir, &holder)?)
+}
+
+/// Asks on the terminal; only `yes` is yes.
+fn ask_on_terminal(question: &str) -> bool {
+    eprint!("{question}");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer).is_ok() && answer.trim() == "yes"
 }
 
 fn with_reporter(

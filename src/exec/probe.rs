@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::plan::command::CommandLine;
-use crate::system::System;
+use crate::system::{CommandError, System};
 
 /// The loop devices a file is attached to.
 pub fn loops_of(sys: &dyn System, file: &Path) -> Vec<PathBuf> {
@@ -61,13 +61,14 @@ pub fn is_mounted(sys: &dyn System, path: &Path) -> bool {
         .unwrap_or(false)
 }
 
-/// A block device's size in bytes.
-pub fn device_size(sys: &dyn System, device: &Path) -> Option<u64> {
-    sys.run(
-        &CommandLine::new("blockdev")
-            .arg("--getsize64")
-            .arg(device.to_string_lossy()),
-    )
-    .ok()
-    .and_then(|o| o.stdout.trim().parse().ok())
+/// A block device's size in bytes; failing to read it is an error.
+pub fn device_size(sys: &dyn System, device: &Path) -> Result<u64, CommandError> {
+    let cmd = CommandLine::new("blockdev")
+        .arg("--getsize64")
+        .arg(device.to_string_lossy());
+    let out = sys.run(&cmd)?;
+    out.stdout
+        .trim()
+        .parse()
+        .map_err(|_| CommandError::unparsable(&cmd, &out.stdout, "expected a byte count"))
 }

@@ -4,5 +4,6 @@ pub mod build;
 pub mod command;
 pub mod render;
 pub mod step;
+pub mod undo;
 
 pub use build::{Plan, RealDisk, build};
