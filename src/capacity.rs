@@ -95,7 +95,7 @@ pub fn report(lab: &Lab) -> Report {
 }
 
 /// One line under the plan's pool and fill steps: the capacity they amount to.
-pub fn plan_notes(report: &Report, plan: &Plan) -> Vec<(usize, String)> {
+pub(crate) fn plan_notes(report: &Report, plan: &Plan) -> Vec<(usize, String)> {
     let mut notes = Vec::new();
     for (i, step) in plan.steps.iter().enumerate() {
         match step {
@@ -383,7 +383,7 @@ fn fill_line(f: &FillReport, space: &PoolSpace) -> String {
 }
 
 /// The report as tables for people.
-pub fn text(report: &Report) -> String {
+pub(crate) fn text(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -495,7 +495,7 @@ fn group_vdevs(vdevs: &[VdevSpace]) -> Vec<String> {
 }
 
 /// The report for programs.
-pub fn json(report: &Report) -> String {
+pub(crate) fn json(report: &Report) -> String {
     let mut s = serde_json::to_string_pretty(report).unwrap_or_default();
     s.push('\n');
     s
@@ -503,7 +503,7 @@ pub fn json(report: &Report) -> String {
 
 /// The candidate dRAID layouts as a table; `recordsize` is the record size
 /// whose files the "holds" column counts.
-pub fn layouts_text(search: &Search, candidates: &[Candidate], recordsize: u64) -> String {
+pub(crate) fn layouts_text(search: &Search, candidates: &[Candidate], recordsize: u64) -> String {
     let mut out = String::new();
     let raw = u64::from(search.drives).saturating_mul(search.size);
     let _ = writeln!(
@@ -559,7 +559,7 @@ pub fn layouts_text(search: &Search, candidates: &[Candidate], recordsize: u64) 
     out
 }
 
-pub fn layouts_json(search: &Search, candidates: &[Candidate]) -> String {
+pub(crate) fn layouts_json(search: &Search, candidates: &[Candidate]) -> String {
     let doc = serde_json::json!({
         "drives": search.drives,
         "size": search.size,

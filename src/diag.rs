@@ -132,7 +132,10 @@ pub fn render_all(diags: &[Diagnostic]) -> String {
 
 /// The closest of `candidates` to a misspelt `word`, if it is close enough to be a
 /// plausible typo (`recsize` → `recordsize`).
-pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(word, c), c))

@@ -99,7 +99,7 @@ impl DevicePath {
 
 /// Linux names partitions `sdb1` but `loop3p1`, `nvme0n1p1`, `ram0p1`: a `p` when
 /// the disk's name ends in a digit.
-pub fn partition_path(disk: &str, number: u32) -> String {
+pub(crate) fn partition_path(disk: &str, number: u32) -> String {
     if disk.ends_with(|c: char| c.is_ascii_digit()) {
         format!("{disk}p{number}")
     } else {

@@ -13,7 +13,7 @@ use crate::scenario::size::Size;
 use crate::system::{CommandError, System};
 
 /// How the real disks of a plan are confirmed.
-pub enum Confirm<'a> {
+pub(crate) enum Confirm<'a> {
     /// `--yes`.
     Yes,
     /// Ask a person: the question, and whether they answered yes.
@@ -24,7 +24,11 @@ pub enum Confirm<'a> {
 
 /// Lists the plan's real disks and asks; an error unless confirmed. A disk
 /// `lsblk` cannot describe stops the run.
-pub fn real_disks(plan: &Plan, confirm: &mut Confirm<'_>, sys: &dyn System) -> Result<(), Error> {
+pub(crate) fn real_disks(
+    plan: &Plan,
+    confirm: &mut Confirm<'_>,
+    sys: &dyn System,
+) -> Result<(), Error> {
     if plan.disks.is_empty() {
         return Ok(());
     }

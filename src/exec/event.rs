@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
+pub(crate) enum Outcome {
     Created,
     /// Found already there (from an earlier run, or not ours): verified, not repeated.
     AlreadyPresent,
@@ -11,7 +11,7 @@ pub enum Outcome {
 }
 
 #[derive(Debug, Clone)]
-pub enum Event {
+pub(crate) enum Event {
     StepStarted {
         index: usize,
         total: usize,

@@ -15,14 +15,14 @@ use crate::system::{CommandError, FileKind, FileStat, System};
 /// A file or directory by identity: the filesystem's device and the inode,
 /// with the size it had when recorded (for people; sizes change).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileId {
+pub(crate) struct FileId {
     pub dev: u64,
     pub ino: u64,
     pub size: u64,
 }
 
 impl FileId {
-    pub fn of(stat: &FileStat) -> FileId {
+    pub(crate) fn of(stat: &FileStat) -> FileId {
         FileId {
             dev: stat.dev,
             ino: stat.ino,
@@ -31,7 +31,7 @@ impl FileId {
     }
 
     /// Whether `stat` is this file (same device and inode).
-    pub fn is(&self, stat: &FileStat) -> bool {
+    pub(crate) fn is(&self, stat: &FileStat) -> bool {
         self.dev == stat.dev && self.ino == stat.ino
     }
 }
@@ -49,7 +49,11 @@ impl fmt::Display for FileId {
 }
 
 /// Whether the file at `path` is still `id`; the reason when it is not.
-pub fn check_file(sys: &dyn System, path: &Path, id: &FileId) -> Result<Match, CommandError> {
+pub(crate) fn check_file(
+    sys: &dyn System,
+    path: &Path,
+    id: &FileId,
+) -> Result<Match, CommandError> {
     Ok(match sys.stat(path)? {
         None => Match::Gone,
         Some(s) if s.kind != FileKind::Regular && s.kind != FileKind::Dir => {
@@ -68,7 +72,7 @@ pub fn check_file(sys: &dyn System, path: &Path, id: &FileId) -> Result<Match, C
 
 /// The answer of an identity check.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Match {
+pub(crate) enum Match {
     Same,
     Gone,
     /// Something else has the name: the reason, for people.
@@ -77,7 +81,7 @@ pub enum Match {
 
 /// An attached loop device and the file it holds, by inode.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LoopDevice {
+pub(crate) struct LoopDevice {
     pub device: PathBuf,
     /// The backing file's filesystem device and inode.
     pub dev: u64,
@@ -88,7 +92,7 @@ pub struct LoopDevice {
 
 /// Every attached loop device with its backing file's identity (the kernel's
 /// `LOOP_GET_STATUS64`, which `losetup` reads: sysfs has only the name).
-pub fn loop_devices(sys: &dyn System) -> Result<Vec<LoopDevice>, CommandError> {
+pub(crate) fn loop_devices(sys: &dyn System) -> Result<Vec<LoopDevice>, CommandError> {
     let cmd = CommandLine::new("losetup").args([
         "--list",
         "--json",
@@ -130,7 +134,7 @@ pub fn loop_devices(sys: &dyn System) -> Result<Vec<LoopDevice>, CommandError> {
 }
 
 /// The loop devices holding the file `id`, whatever their numbers.
-pub fn loops_holding(sys: &dyn System, id: &FileId) -> Result<Vec<PathBuf>, CommandError> {
+pub(crate) fn loops_holding(sys: &dyn System, id: &FileId) -> Result<Vec<PathBuf>, CommandError> {
     Ok(loop_devices(sys)?
         .into_iter()
         .filter(|l| l.dev == id.dev && l.ino == id.ino)
@@ -142,7 +146,7 @@ pub fn loops_holding(sys: &dyn System, id: &FileId) -> Result<Vec<PathBuf>, Comm
 /// does not share.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct PoolGuid(pub u64);
+pub(crate) struct PoolGuid(pub u64);
 
 impl fmt::Display for PoolGuid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -152,7 +156,7 @@ impl fmt::Display for PoolGuid {
 
 /// The GUID of the imported pool `name`, `None` if no such pool is imported.
 /// Any other failure is an error: a probe that fails never reads as "absent".
-pub fn pool_guid(sys: &dyn System, name: &str) -> Result<Option<PoolGuid>, CommandError> {
+pub(crate) fn pool_guid(sys: &dyn System, name: &str) -> Result<Option<PoolGuid>, CommandError> {
     let cmd = CommandLine::new("zpool")
         .args(["get", "-Hp", "-o", "value", "guid"])
         .arg(name);

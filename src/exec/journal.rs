@@ -17,7 +17,7 @@ use crate::system::{CommandError, System};
 
 /// The journal format; journals without a version (zlab before identities)
 /// are refused: they prove nothing about what they name.
-pub const VERSION: u32 = 2;
+pub(crate) const VERSION: u32 = 2;
 
 /// Which lab a journal belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -31,7 +31,7 @@ pub struct LabIdentity {
 
 impl LabIdentity {
     /// A new identity for the lab `name` of `scenario` (absolute).
-    pub fn new(name: &str, scenario: &Path) -> LabIdentity {
+    pub(crate) fn new(name: &str, scenario: &Path) -> LabIdentity {
         // std's hasher keys are random per process, seeded by the OS.
         let random = || std::hash::RandomState::new().build_hasher().finish();
         LabIdentity {
@@ -42,7 +42,7 @@ impl LabIdentity {
     }
 
     /// The same lab: same name and same scenario file.
-    pub fn same_lab(&self, other: &LabIdentity) -> bool {
+    pub(crate) fn same_lab(&self, other: &LabIdentity) -> bool {
         self.name == other.name && self.scenario == other.scenario
     }
 }
@@ -50,7 +50,7 @@ impl LabIdentity {
 /// Something that exists because zlab made it, with what proves it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Resource {
+pub(crate) enum Resource {
     Dir {
         path: PathBuf,
         /// Known once made; `None` while the step runs.
@@ -84,7 +84,7 @@ pub enum Resource {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Record {
+pub(crate) struct Record {
     /// The step's stable id (`Step::id`): resumes are keyed by it.
     pub id: String,
     /// The step, as `Step::describe` says it: for people.
@@ -95,7 +95,7 @@ pub struct Record {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Journal {
+pub(crate) struct Journal {
     pub version: u32,
     pub lab: LabIdentity,
     pub records: Vec<Record>,
@@ -128,7 +128,7 @@ pub enum JournalError {
 
 impl Journal {
     /// An empty journal for `lab`.
-    pub fn new(lab: LabIdentity) -> Journal {
+    pub(crate) fn new(lab: LabIdentity) -> Journal {
         Journal {
             version: VERSION,
             lab,
@@ -139,7 +139,11 @@ impl Journal {
     /// The journal at `path`, or an empty one for `lab` if there is none.
     /// A journal another scenario wrote, of another format or unreadable is
     /// refused.
-    pub fn load(sys: &dyn System, path: &Path, lab: &LabIdentity) -> Result<Journal, JournalError> {
+    pub(crate) fn load(
+        sys: &dyn System,
+        path: &Path,
+        lab: &LabIdentity,
+    ) -> Result<Journal, JournalError> {
         match Self::read(sys, path, lab)? {
             None => Ok(Journal::new(lab.clone())),
             Some(j) if j.lab.same_lab(lab) => Ok(j),
@@ -152,7 +156,7 @@ impl Journal {
     }
 
     /// The journal at `path` whoever wrote it; `None` if there is none.
-    pub fn read(
+    pub(crate) fn read(
         sys: &dyn System,
         path: &Path,
         lab: &LabIdentity,
@@ -187,7 +191,7 @@ impl Journal {
             .map_err(|e| unreadable(e.to_string()))
     }
 
-    pub fn save(&self, sys: &dyn System, path: &Path) -> Result<(), CommandError> {
+    pub(crate) fn save(&self, sys: &dyn System, path: &Path) -> Result<(), CommandError> {
         let text = serde_json::to_string_pretty(self).map_err(|e| CommandError::Io {
             action: "encode the journal",
             path: path.to_path_buf(),
@@ -196,12 +200,12 @@ impl Journal {
         sys.write_atomic(path, text.as_bytes())
     }
 
-    pub fn find(&self, id: &str) -> Option<&Record> {
+    pub(crate) fn find(&self, id: &str) -> Option<&Record> {
         self.records.iter().find(|r| r.id == id)
     }
 
     /// Records `resource` for the step `id`, replacing an earlier record of it.
-    pub fn set(&mut self, id: &str, step: &str, resource: Resource, done: bool) {
+    pub(crate) fn set(&mut self, id: &str, step: &str, resource: Resource, done: bool) {
         let record = Record {
             id: id.to_owned(),
             step: step.to_owned(),
@@ -214,12 +218,12 @@ impl Journal {
         }
     }
 
-    pub fn remove(&mut self, id: &str) {
+    pub(crate) fn remove(&mut self, id: &str) {
         self.records.retain(|r| r.id != id);
     }
 
     /// The loop device bound to a plan variable.
-    pub fn binding(&self, var: &str) -> Option<PathBuf> {
+    pub(crate) fn binding(&self, var: &str) -> Option<PathBuf> {
         self.records.iter().find_map(|r| match &r.resource {
             Resource::Loop { var: v, device, .. } if v == var => device.clone(),
             _ => None,
@@ -227,7 +231,7 @@ impl Journal {
     }
 
     /// The identity recorded for the file at `path` (made or adopted by this lab).
-    pub fn file_id(&self, path: &Path) -> Option<FileId> {
+    pub(crate) fn file_id(&self, path: &Path) -> Option<FileId> {
         self.records.iter().find_map(|r| match &r.resource {
             Resource::File { path: p, id, .. } if p == path => *id,
             _ => None,

@@ -28,20 +28,20 @@ pub enum LockError {
 }
 
 /// The lab's lock file.
-pub fn path(state_dir: &Path) -> PathBuf {
+pub(crate) fn path(state_dir: &Path) -> PathBuf {
     state_dir.join("lock")
 }
 
 /// An exclusive lock, held until dropped.
 #[derive(Debug)]
-pub struct Lock {
+pub(crate) struct Lock {
     _file: File,
 }
 
 impl Lock {
     /// Locks the lab whose state lives in `state_dir`, recording `holder`
     /// (pid, command, since when) for whoever tries next.
-    pub fn lab(state_dir: &Path, holder: &str) -> Result<Lock, LockError> {
+    pub(crate) fn lab(state_dir: &Path, holder: &str) -> Result<Lock, LockError> {
         let path = path(state_dir);
         let io = |source| LockError::Io {
             path: path.clone(),
@@ -87,7 +87,7 @@ impl Lock {
 
     /// Locks a directory zlab writes into that is not its own (a fill's
     /// `path:` target): the directory itself is locked, nothing is created in it.
-    pub fn dir(dir: &Path) -> Result<Lock, LockError> {
+    pub(crate) fn dir(dir: &Path) -> Result<Lock, LockError> {
         let io = |source| LockError::Io {
             path: dir.to_path_buf(),
             source,

@@ -1,16 +1,16 @@
 //! Execution: run a plan through a `System`, journal what is created, undo it.
 
-pub mod confirm;
-pub mod down;
-pub mod event;
-pub mod guard;
-pub mod identity;
-pub mod journal;
-pub mod lock;
-pub mod probe;
-pub mod status;
-pub mod up;
-pub mod verify;
+pub(crate) mod confirm;
+pub(crate) mod down;
+pub(crate) mod event;
+pub(crate) mod guard;
+pub(crate) mod identity;
+pub(crate) mod journal;
+pub(crate) mod lock;
+pub(crate) mod probe;
+pub(crate) mod status;
+pub(crate) mod up;
+pub(crate) mod verify;
 
-pub use down::down;
-pub use up::up;
+pub(crate) use down::down;
+pub(crate) use up::up;

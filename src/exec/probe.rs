@@ -1,27 +1,11 @@
 //! Read-only questions about the machine, asked through the `System`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::plan::command::CommandLine;
 use crate::system::{CommandError, System};
 
-/// The loop devices a file is attached to.
-pub fn loops_of(sys: &dyn System, file: &Path) -> Vec<PathBuf> {
-    let cmd = CommandLine::new("losetup")
-        .args(["--list", "--noheadings", "--output", "NAME", "--associated"])
-        .arg(file.to_string_lossy());
-    sys.run(&cmd)
-        .map(|o| {
-            o.stdout
-                .lines()
-                .map(|l| PathBuf::from(l.trim()))
-                .filter(|p| !p.as_os_str().is_empty())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-pub fn pool_exists(sys: &dyn System, name: &str) -> bool {
+pub(crate) fn pool_exists(sys: &dyn System, name: &str) -> bool {
     sys.run(
         &CommandLine::new("zpool")
             .args(["list", "-H", "-o", "name"])
@@ -30,14 +14,7 @@ pub fn pool_exists(sys: &dyn System, name: &str) -> bool {
     .is_ok()
 }
 
-/// Imported pool names.
-pub fn pools(sys: &dyn System) -> Vec<String> {
-    sys.run(&CommandLine::new("zpool").args(["list", "-H", "-o", "name"]))
-        .map(|o| o.stdout.lines().map(str::to_owned).collect())
-        .unwrap_or_default()
-}
-
-pub fn dataset_exists(sys: &dyn System, name: &str) -> bool {
+pub(crate) fn dataset_exists(sys: &dyn System, name: &str) -> bool {
     sys.run(
         &CommandLine::new("zfs")
             .args(["list", "-H", "-o", "name"])
@@ -46,12 +23,12 @@ pub fn dataset_exists(sys: &dyn System, name: &str) -> bool {
     .is_ok()
 }
 
-pub fn module_loaded(sys: &dyn System, module: &str) -> bool {
+pub(crate) fn module_loaded(sys: &dyn System, module: &str) -> bool {
     sys.exists(&Path::new("/sys/module").join(module))
 }
 
 /// Whether something is mounted on `path` (`/proc/mounts` escapes spaces).
-pub fn is_mounted(sys: &dyn System, path: &Path) -> bool {
+pub(crate) fn is_mounted(sys: &dyn System, path: &Path) -> bool {
     let wanted = path.to_string_lossy().replace(' ', "\\040");
     sys.read_to_string(Path::new("/proc/mounts"))
         .map(|t| {
@@ -62,7 +39,7 @@ pub fn is_mounted(sys: &dyn System, path: &Path) -> bool {
 }
 
 /// A block device's size in bytes; failing to read it is an error.
-pub fn device_size(sys: &dyn System, device: &Path) -> Result<u64, CommandError> {
+pub(crate) fn device_size(sys: &dyn System, device: &Path) -> Result<u64, CommandError> {
     let cmd = CommandLine::new("blockdev")
         .arg("--getsize64")
         .arg(device.to_string_lossy());

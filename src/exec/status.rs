@@ -15,7 +15,7 @@ use crate::plan::step::Step;
 use crate::scenario::size::Size;
 use crate::system::System;
 
-pub fn status(
+pub(crate) fn status(
     plan: &Plan,
     lab: &LabIdentity,
     state_dir: &Path,

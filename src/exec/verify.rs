@@ -14,14 +14,14 @@ use crate::zfs::vdev::ResolvedVdev;
 /// A top-level vdev as `zpool status` names it: `mirror`, `raidz2`,
 /// `draid2:4d:8c:1s`, or `stripe` for a lone device; with its leaf paths.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Vdev {
+pub(crate) struct Vdev {
     pub kind: String,
     pub devices: Vec<String>,
 }
 
 /// One pool's vdevs by class.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Topology {
+pub(crate) struct Topology {
     pub data: Vec<Vdev>,
     pub log: Vec<Vdev>,
     pub special: Vec<Vdev>,
@@ -31,7 +31,7 @@ pub struct Topology {
 }
 
 /// What the scenario says the pool is, with run-time device names resolved.
-pub fn expected(pool: &PoolSpec, resolve: &dyn Fn(&Device) -> String) -> Topology {
+pub(crate) fn expected(pool: &PoolSpec, resolve: &dyn Fn(&Device) -> String) -> Topology {
     let class = |vdevs: &[VdevSpec]| {
         let mut out = Vec::new();
         for v in vdevs {
@@ -60,7 +60,7 @@ pub fn expected(pool: &PoolSpec, resolve: &dyn Fn(&Device) -> String) -> Topolog
 }
 
 /// The pool as ZFS reports it.
-pub fn actual(sys: &dyn System, pool: &str) -> Result<Topology, CommandError> {
+pub(crate) fn actual(sys: &dyn System, pool: &str) -> Result<Topology, CommandError> {
     let status = CommandLine::new("zpool")
         .args(["status", "-jP", "--json-int"])
         .arg(pool);
@@ -125,7 +125,7 @@ fn top_vdev(v: &Value) -> Vdev {
 }
 
 /// Differences between what was asked and what exists, one sentence each.
-pub fn compare(pool: &str, want: &Topology, got: &Topology) -> Vec<String> {
+pub(crate) fn compare(pool: &str, want: &Topology, got: &Topology) -> Vec<String> {
     let mut diffs = Vec::new();
     for (class, w, g) in [
         ("data", &want.data, &got.data),
@@ -183,7 +183,11 @@ fn same_devices(want: &[String], got: &[String]) -> bool {
 
 /// Compares properties as `zpool get -Hp` / `zfs get -Hp` print them
 /// (`property\tvalue` lines) with the scenario's.
-pub fn compare_properties(what: &str, want: &[(String, String)], got_lines: &str) -> Vec<String> {
+pub(crate) fn compare_properties(
+    what: &str,
+    want: &[(String, String)],
+    got_lines: &str,
+) -> Vec<String> {
     let got: Vec<(&str, &str)> = got_lines
         .lines()
         .filter_map(|l| l.split_once('\t'))
@@ -215,7 +219,7 @@ fn equivalent(property: &str, want: &str, got: &str) -> bool {
 
 /// Checks one pool, whose topology `got` was read with [`actual`]: all
 /// differences, or none.
-pub fn verify_pool(
+pub(crate) fn verify_pool(
     sys: &dyn System,
     pool: &PoolSpec,
     got: &Topology,

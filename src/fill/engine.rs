@@ -18,10 +18,10 @@ use super::data::{PAGE, Source};
 /// The largest single write: one 1M record, as `dd bs=1M` and `fio --bs=1M`
 /// write. Measured in the rig on OpenZFS, 8 MiB writes were no faster (a
 /// little slower), and a syscall per MiB costs nothing next to the copy.
-pub const MAX_WRITE: usize = 1 << 20;
+pub(crate) const MAX_WRITE: usize = 1 << 20;
 
 #[derive(Debug, Clone)]
-pub struct Job {
+pub(crate) struct Job {
     pub dir: PathBuf,
     /// File name with `{n}`.
     pub pattern: String,
@@ -35,7 +35,7 @@ pub struct Job {
 }
 
 impl Job {
-    pub fn name(&self, index: u64) -> String {
+    pub(crate) fn name(&self, index: u64) -> String {
         self.pattern.replace("{n}", &index.to_string())
     }
 
@@ -57,14 +57,9 @@ fn prev_power_of_two(n: usize) -> usize {
 
 /// What the writers report.
 #[derive(Debug)]
-pub enum Report {
-    Started {
-        index: u64,
-    },
+pub(crate) enum Report {
     /// Bytes written since the last report (for a live byte count).
-    Wrote {
-        bytes: u64,
-    },
+    Wrote { bytes: u64 },
     Finished {
         index: u64,
         bytes: u64,
@@ -91,7 +86,7 @@ pub enum WriteError {
 /// file being written when a stop comes is left partial (and is not
 /// reported finished). `report` runs on the calling thread; its error stops
 /// the writers too.
-pub fn write_files<E: From<WriteError>>(
+pub(crate) fn write_files<E: From<WriteError>>(
     job: &Job,
     indices: impl Iterator<Item = u64> + Send,
     stop: &AtomicBool,
@@ -115,7 +110,6 @@ pub fn write_files<E: From<WriteError>>(
                     }
                     let next = indices.lock().map(|mut i| i.next()).unwrap_or(None);
                     let Some(index) = next else { return };
-                    let _ = tx.send(Ok(Report::Started { index }));
                     let written =
                         write_file(job, index, &mut source, write, stopped, &mut |bytes| {
                             let _ = tx.send(Ok(Report::Wrote { bytes }));
@@ -244,7 +238,6 @@ mod tests {
                 match r {
                     Report::Finished { index, .. } => finished.push(index),
                     Report::Wrote { bytes: b } => bytes += b,
-                    Report::Started { .. } => {}
                 }
                 Ok(())
             },

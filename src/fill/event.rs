@@ -7,7 +7,7 @@ use super::target::Capacity;
 use crate::scenario::model::FillTarget;
 
 #[derive(Debug, Clone)]
-pub enum FillEvent {
+pub(crate) enum FillEvent {
     /// What this run will do, once the target is resolved.
     Plan(Plan),
     /// Bytes written since the last `Progress` (every write, for a live count).
@@ -23,7 +23,7 @@ pub enum FillEvent {
 }
 
 #[derive(Debug, Clone)]
-pub struct Plan {
+pub(crate) struct Plan {
     /// The dataset or directory, as the scenario names it.
     pub target: String,
     pub dir: PathBuf,
@@ -40,7 +40,7 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn bytes_total(&self) -> u64 {
+    pub(crate) fn bytes_total(&self) -> u64 {
         self.files_total.saturating_mul(self.file_size)
     }
 }

@@ -50,13 +50,13 @@ pub struct Summary {
 }
 
 /// Rounds for the log: thousandths are finer than any clock here.
-pub fn round3(x: f64) -> f64 {
+pub(crate) fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
 /// Reads every line, calling `each` with the ones that parse; the number of
 /// lines that did not (a line cut short by `kill -9` is skipped, not fatal).
-pub fn read(path: &Path, mut each: impl FnMut(Line)) -> std::io::Result<usize> {
+pub(crate) fn read(path: &Path, mut each: impl FnMut(Line)) -> std::io::Result<usize> {
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
@@ -77,7 +77,7 @@ pub fn read(path: &Path, mut each: impl FnMut(Line)) -> std::io::Result<usize> {
 }
 
 /// Appends lines, each written whole with one `write`.
-pub struct Writer {
+pub(crate) struct Writer {
     file: File,
     path: PathBuf,
 }
@@ -85,7 +85,7 @@ pub struct Writer {
 impl Writer {
     /// Opens for appending; a last line cut short is ended first, so that the
     /// next line starts on its own.
-    pub fn open(path: &Path) -> std::io::Result<Writer> {
+    pub(crate) fn open(path: &Path) -> std::io::Result<Writer> {
         let mut file = OpenOptions::new()
             .read(true)
             .append(true)
@@ -106,13 +106,13 @@ impl Writer {
         })
     }
 
-    pub fn append(&mut self, line: &Line) -> std::io::Result<()> {
+    pub(crate) fn append(&mut self, line: &Line) -> std::io::Result<()> {
         let mut text = serde_json::to_vec(line).map_err(std::io::Error::other)?;
         text.push(b'\n');
         self.file.write_all(&text)
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 }

@@ -53,7 +53,7 @@ pub enum FillError {
 /// the process at once, leaving the properties for the next run or `down`).
 /// `overwrite`: write over files of the target's names that this fill did not
 /// write (`zlab fill --overwrite`); otherwise they stop it before it writes.
-pub fn run(
+pub(crate) fn run(
     fill: &FillSpec,
     state_dir: &Path,
     overwrite: bool,
@@ -67,7 +67,7 @@ pub fn run(
 
 /// Removes what `down` ends: the properties still changed by a fill that was
 /// killed are put back (if the dataset still exists), and its state and log go.
-pub fn release(
+pub(crate) fn release(
     fill: &FillSpec,
     state_dir: &Path,
     sys: &dyn System,
@@ -96,7 +96,7 @@ pub fn release(
 }
 
 /// [`run`] with the stop flag given: for tests, and for callers with their own.
-pub fn run_until(
+pub(crate) fn run_until(
     fill: &FillSpec,
     state_dir: &Path,
     overwrite: bool,
@@ -301,7 +301,6 @@ fn write(
     let pending = Pending::new(scan.done.clone(), state.files_total);
     engine::write_files::<FillError>(job, pending, stop, |report| {
         match report {
-            Report::Started { .. } => {}
             Report::Wrote { bytes } => emit(&Event::Fill(FillEvent::Progress { bytes })),
             Report::Finished {
                 index,
@@ -542,7 +541,6 @@ mod tests {
             &mut |_| {},
         )
         .expect_err("foreign");
-        sys.assert_done();
         assert!(matches!(err, FillError::Foreign { count: 1, .. }), "{err}");
         assert!(err.to_string().contains("--overwrite"), "{err}");
         assert_eq!(std::fs::read(&theirs).expect("intact"), b"someone's data");
@@ -591,7 +589,6 @@ mod tests {
         );
         let sys = FakeSystem::new();
         let summary = fill_half(&sys, mnt.path(), state.path(), false).expect("fill");
-        sys.assert_done();
         assert_eq!((summary.files, summary.files_total), (4, 4));
         assert!(summary.complete);
         assert_eq!(std::fs::read_dir(mnt.path()).expect("dir").count(), 4);
@@ -609,7 +606,6 @@ mod tests {
         );
         let sys = FakeSystem::new();
         let err = fill_half(&sys, mnt.path(), state.path(), true).expect_err("stopped");
-        sys.assert_done();
         assert!(
             matches!(err, FillError::Interrupted { done: 0, total: 4 }),
             "{err}"
@@ -624,6 +620,5 @@ mod tests {
         let sys = FakeSystem::new();
         let err = fill_half(&sys, &state.path().join("gone"), state.path(), false);
         assert!(matches!(err, Err(FillError::Write(_))), "{err:?}");
-        sys.assert_done();
     }
 }

@@ -25,7 +25,11 @@ pub struct Capacity {
 ///   is then what a file is charged in pool space, where the planner knows it;
 /// - a size: enough files to write at least that much, rounded up;
 /// - a count: itself.
-pub fn files_for(until: FillTarget, file_size: u64, capacity: Option<Capacity>) -> Option<u64> {
+pub(crate) fn files_for(
+    until: FillTarget,
+    file_size: u64,
+    capacity: Option<Capacity>,
+) -> Option<u64> {
     let file_size = file_size.max(1);
     match until {
         FillTarget::Files(n) => Some(n),
@@ -40,7 +44,7 @@ pub fn files_for(until: FillTarget, file_size: u64, capacity: Option<Capacity>) 
 }
 
 /// The pool's capacity from its root dataset: `zfs list -Hp -o used,avail POOL`.
-pub fn pool_capacity(sys: &dyn System, pool: &str) -> Result<Capacity, CommandError> {
+pub(crate) fn pool_capacity(sys: &dyn System, pool: &str) -> Result<Capacity, CommandError> {
     let cmd = CommandLine::new("zfs")
         .args(["list", "-Hp", "-o", "used,avail"])
         .arg(pool);
@@ -50,7 +54,7 @@ pub fn pool_capacity(sys: &dyn System, pool: &str) -> Result<Capacity, CommandEr
 }
 
 /// A directory's filesystem: `df -B1 --output=used,avail DIR`.
-pub fn fs_capacity(sys: &dyn System, dir: &Path) -> Result<Capacity, CommandError> {
+pub(crate) fn fs_capacity(sys: &dyn System, dir: &Path) -> Result<Capacity, CommandError> {
     let cmd = CommandLine::new("df")
         .args(["-B1", "--output=used,avail"])
         .arg(dir.to_string_lossy());

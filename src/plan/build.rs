@@ -9,7 +9,7 @@ use crate::lab::{DevicePath, Lab, Source};
 use crate::scenario::model::WipeMode;
 
 #[derive(Debug, Clone)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub lab: String,
     pub file: PathBuf,
     pub steps: Vec<Step>,
@@ -19,13 +19,13 @@ pub struct Plan {
 
 /// A real disk the scenario uses, and whether it may be used although it looks busy.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RealDisk {
+pub(crate) struct RealDisk {
     pub label: String,
     pub path: PathBuf,
     pub force: bool,
 }
 
-pub fn build(lab: &Lab) -> Plan {
+pub(crate) fn build(lab: &Lab) -> Plan {
     let mut steps = Vec::new();
     let mut dirs: Vec<&std::path::Path> = Vec::new();
     for g in &lab.groups {
@@ -144,7 +144,7 @@ pub fn build(lab: &Lab) -> Plan {
 
 impl Plan {
     /// Undo commands in reverse step order, each with the index of its step.
-    pub fn teardown(&self) -> Vec<(usize, CommandLine)> {
+    pub(crate) fn teardown(&self) -> Vec<(usize, CommandLine)> {
         self.steps
             .iter()
             .enumerate()
@@ -154,7 +154,7 @@ impl Plan {
     }
 
     /// Every program the plan and its teardown run, once each, for preflight.
-    pub fn programs(&self) -> Vec<String> {
+    pub(crate) fn programs(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         if !self.disks.is_empty() {
             // Real disks are inspected before use (exec::guard).

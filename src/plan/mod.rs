@@ -1,9 +1,9 @@
 //! The plan: an ordered list of typed steps, each with its exact command line.
 
-pub mod build;
-pub mod command;
-pub mod render;
-pub mod step;
-pub mod undo;
+pub(crate) mod build;
+pub(crate) mod command;
+pub(crate) mod render;
+pub(crate) mod step;
+pub(crate) mod undo;
 
-pub use build::{Plan, RealDisk, build};
+pub(crate) use build::{Plan, build};

@@ -9,7 +9,7 @@ use super::build::Plan;
 
 /// Numbered steps with their exact commands, then the teardown; `notes` are
 /// extra lines under a step (its index in `plan.steps`), such as its capacity.
-pub fn text(plan: &Plan, notes: &[(usize, String)]) -> String {
+pub(crate) fn text(plan: &Plan, notes: &[(usize, String)]) -> String {
     let mut out = String::new();
     let n = plan.steps.len();
     let _ = writeln!(
@@ -43,7 +43,7 @@ pub fn text(plan: &Plan, notes: &[(usize, String)]) -> String {
 }
 
 /// A commented bash script with `up` and `down`, for review or running by hand.
-pub fn sh(plan: &Plan) -> String {
+pub(crate) fn sh(plan: &Plan) -> String {
     let file = plan.file.to_string_lossy();
     let mut out = String::new();
     let _ = writeln!(out, "#!/usr/bin/env bash");
@@ -96,7 +96,7 @@ pub fn sh(plan: &Plan) -> String {
 }
 
 /// The plan for programs: steps with their commands, undos and bindings.
-pub fn json(plan: &Plan) -> String {
+pub(crate) fn json(plan: &Plan) -> String {
     let file = plan.file.to_string_lossy();
     let steps: Vec<_> = plan
         .steps

@@ -9,7 +9,7 @@ use crate::scenario::model::{FillTarget, FsKind, LabelKind};
 use crate::scenario::size::Size;
 
 #[derive(Debug, Clone)]
-pub enum Step {
+pub(crate) enum Step {
     CreateDir {
         path: PathBuf,
     },
@@ -68,7 +68,7 @@ pub enum Step {
 
 impl Step {
     /// A short machine name for the step kind (JSON, journal).
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Step::CreateDir { .. } => "create_dir",
             Step::CreateFile { .. } => "create_file",
@@ -88,7 +88,7 @@ impl Step {
 
     /// What the journal keys the step by: stable across runs and across
     /// rewordings of [`Step::describe`].
-    pub fn id(&self) -> String {
+    pub(crate) fn id(&self) -> String {
         match self {
             Step::CreateDir { path } => format!("dir:{}", path.display()),
             Step::CreateFile { path, .. } => format!("file:{}", path.display()),
@@ -109,7 +109,7 @@ impl Step {
     }
 
     /// One line for people.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Step::CreateDir { path } => format!("create directory {}", path.display()),
             Step::CreateFile { path, size } => format!(
@@ -176,7 +176,7 @@ impl Step {
     }
 
     /// The commands the executor runs; empty for steps zlab does itself.
-    pub fn commands(&self) -> Vec<CommandLine> {
+    pub(crate) fn commands(&self) -> Vec<CommandLine> {
         match self {
             Step::CreateDir { path } => {
                 vec![CommandLine::new("mkdir").arg("-p").arg(path_str(path))]
@@ -270,7 +270,7 @@ impl Step {
     }
 
     /// What undoes this step, in the order to run it (the one undo table).
-    pub fn undos(&self) -> Vec<Undo> {
+    pub(crate) fn undos(&self) -> Vec<Undo> {
         match self {
             Step::CreateDir { path } => vec![Undo::RemoveDir(path.clone())],
             Step::CreateFile { path, .. } => vec![Undo::RemoveFile(path.clone())],
@@ -293,19 +293,19 @@ impl Step {
     }
 
     /// The commands that undo this step, in the order to run them.
-    pub fn undo(&self) -> Vec<CommandLine> {
+    pub(crate) fn undo(&self) -> Vec<CommandLine> {
         self.undos().iter().map(Undo::command).collect()
     }
 
     /// The shell variable this step binds (a loop device's name).
-    pub fn binds(&self) -> Option<&str> {
+    pub(crate) fn binds(&self) -> Option<&str> {
         match self {
             Step::AttachLoop { var, .. } => Some(var),
             _ => None,
         }
     }
 
-    pub fn is_native(&self) -> bool {
+    pub(crate) fn is_native(&self) -> bool {
         matches!(
             self,
             Step::WipeEnds { .. } | Step::WipeZero { .. } | Step::Fill { .. }
@@ -313,7 +313,7 @@ impl Step {
     }
 
     /// Lines for the `up` part of `plan --format sh`.
-    pub fn sh(&self, scenario: &str) -> Vec<String> {
+    pub(crate) fn sh(&self, scenario: &str) -> Vec<String> {
         match self {
             Step::AttachLoop { var, .. } => self
                 .commands()
@@ -344,7 +344,7 @@ impl Step {
 
     /// Lines for the `down` part of `plan --format sh`: tolerant of what is
     /// already gone, and rediscovering loop devices from their files.
-    pub fn undo_sh(&self) -> Vec<String> {
+    pub(crate) fn undo_sh(&self) -> Vec<String> {
         match self {
             Step::AttachLoop { file, var, .. } => vec![
                 format!(

@@ -8,7 +8,7 @@ use super::command::CommandLine;
 use crate::lab::DevicePath;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Undo {
+pub(crate) enum Undo {
     DestroyPool(String),
     Unmount(PathBuf),
     UnloadBrd,
@@ -20,7 +20,7 @@ pub enum Undo {
 }
 
 impl Undo {
-    pub fn command(&self) -> CommandLine {
+    pub(crate) fn command(&self) -> CommandLine {
         let path = |p: &PathBuf| p.to_string_lossy().into_owned();
         match self {
             Undo::DestroyPool(name) => CommandLine::new("zpool").arg("destroy").arg(name.clone()),

@@ -12,12 +12,12 @@ use crate::scenario::size::Size;
 
 /// What a fill has reported so far; turns events into text.
 #[derive(Debug, Default)]
-pub struct FillView {
+pub(crate) struct FillView {
     plan: Option<Plan>,
 }
 
 /// What to do with the display after an event.
-pub enum Show {
+pub(crate) enum Show {
     /// Start a bar over this many bytes, this many already done.
     Bar {
         total: u64,
@@ -34,7 +34,7 @@ pub enum Show {
 }
 
 impl FillView {
-    pub fn event(&mut self, event: &FillEvent) -> Vec<Show> {
+    pub(crate) fn event(&mut self, event: &FillEvent) -> Vec<Show> {
         match event {
             FillEvent::Plan(plan) => {
                 let shows = vec![
@@ -157,7 +157,7 @@ fn summary_lines(s: &Summary) -> Vec<String> {
     clippy::cast_precision_loss,
     reason = "a duration to show, clamped to what fits"
 )]
-pub fn eta(bytes: u64, mb_s: f64) -> String {
+pub(crate) fn eta(bytes: u64, mb_s: f64) -> String {
     if bytes == 0 {
         return "0s".to_owned();
     }
@@ -176,7 +176,7 @@ pub fn eta(bytes: u64, mb_s: f64) -> String {
 
 /// `2026-11-25 10:15:02` (UTC), from the civil-from-days algorithm
 /// (Howard Hinnant), to need no date crate.
-pub fn timestamp(t: SystemTime) -> String {
+pub(crate) fn timestamp(t: SystemTime) -> String {
     let secs = t
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());

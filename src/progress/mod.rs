@@ -2,9 +2,9 @@
 //! timestamped lines otherwise (logs, `screen`, CI). Every command is shown.
 //! Fill events go through [`fill::FillView`].
 
-pub mod fill;
+pub(crate) mod fill;
 
-pub mod rig;
+pub(crate) mod rig;
 
 use std::time::{Duration, Instant};
 
@@ -13,7 +13,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::exec::event::{Event, Outcome};
 use fill::{FillView, Show};
 
-pub struct Reporter {
+pub(crate) struct Reporter {
     bar: Option<ProgressBar>,
     start: Instant,
     fill: FillView,
@@ -25,7 +25,7 @@ fn spinner_style() -> ProgressStyle {
 }
 
 impl Reporter {
-    pub fn new(is_terminal: bool) -> Self {
+    pub(crate) fn new(is_terminal: bool) -> Self {
         let bar = is_terminal.then(|| {
             let bar = ProgressBar::new_spinner();
             bar.set_style(spinner_style());
@@ -46,7 +46,7 @@ impl Reporter {
         }
     }
 
-    pub fn event(&mut self, event: &Event) {
+    pub(crate) fn event(&mut self, event: &Event) {
         match event {
             Event::StepStarted {
                 index,
@@ -119,7 +119,7 @@ impl Reporter {
         }
     }
 
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }

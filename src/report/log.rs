@@ -21,7 +21,7 @@ use serde::Deserialize;
 
 /// One line of the log, as far as the report needs it.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Line<'a> {
+pub(crate) enum Line<'a> {
     File(FileRecord<'a>),
     /// The end of a run; `complete` says whether the fill reached its target.
     Summary {
@@ -34,7 +34,7 @@ pub enum Line<'a> {
 
 /// One finished file.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FileRecord<'a> {
+pub(crate) struct FileRecord<'a> {
     pub index: u64,
     pub name: Option<Cow<'a, str>>,
     pub bytes: u64,
@@ -46,7 +46,7 @@ pub struct FileRecord<'a> {
 
 impl FileRecord<'_> {
     /// Unix time, in seconds, when the file was finished.
-    pub fn end(&self) -> f64 {
+    pub(crate) fn end(&self) -> f64 {
         self.start + self.ms / 1000.0
     }
 
@@ -55,14 +55,14 @@ impl FileRecord<'_> {
         clippy::cast_precision_loss,
         reason = "file sizes are far below 2^52 bytes; a rate needs no more precision"
     )]
-    pub fn mb_s(&self) -> f64 {
+    pub(crate) fn mb_s(&self) -> f64 {
         self.bytes as f64 / 1000.0 / self.ms
     }
 }
 
 /// Why a line was skipped.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Malformed {
+pub(crate) struct Malformed {
     pub line: u64,
     pub reason: String,
 }
@@ -90,7 +90,7 @@ struct Kind<'a> {
 }
 
 /// Parses one line (without its newline).
-pub fn parse_line(text: &[u8]) -> Result<Line<'_>, String> {
+pub(crate) fn parse_line(text: &[u8]) -> Result<Line<'_>, String> {
     if text.iter().all(u8::is_ascii_whitespace) {
         return Ok(Line::Blank);
     }
@@ -151,7 +151,7 @@ fn json_reason(err: &serde_json::Error) -> String {
 
 /// Reads a log line by line, counting lines and bytes; lines need not be UTF-8
 /// (a bad byte makes that one line malformed, not the whole log unreadable).
-pub struct LineReader<R> {
+pub(crate) struct LineReader<R> {
     inner: R,
     buf: Vec<u8>,
     line: u64,
@@ -160,14 +160,14 @@ pub struct LineReader<R> {
 
 /// One line as read: its number (from 1), its text without the newline, and
 /// whether a newline ended it.
-pub struct RawLine<'a> {
+pub(crate) struct RawLine<'a> {
     pub number: u64,
     pub text: &'a [u8],
     pub terminated: bool,
 }
 
 impl<R: BufRead> LineReader<R> {
-    pub fn new(inner: R) -> Self {
+    pub(crate) fn new(inner: R) -> Self {
         LineReader {
             inner,
             buf: Vec::with_capacity(256),
@@ -177,12 +177,12 @@ impl<R: BufRead> LineReader<R> {
     }
 
     /// Bytes read so far: where the next line begins.
-    pub fn bytes_read(&self) -> u64 {
+    pub(crate) fn bytes_read(&self) -> u64 {
         self.bytes
     }
 
     /// The next line, or `None` at the end.
-    pub fn next_line(&mut self) -> io::Result<Option<RawLine<'_>>> {
+    pub(crate) fn next_line(&mut self) -> io::Result<Option<RawLine<'_>>> {
         self.buf.clear();
         let read = self.inner.read_until(b'\n', &mut self.buf)?;
         if read == 0 {
@@ -208,7 +208,7 @@ impl<R: BufRead> LineReader<R> {
 
 /// Parses a line as read; a malformed last line without a newline is called
 /// incomplete, since that is what a writer stopped mid-line leaves.
-pub fn parse_raw<'a>(raw: &RawLine<'a>) -> Result<Line<'a>, Malformed> {
+pub(crate) fn parse_raw<'a>(raw: &RawLine<'a>) -> Result<Line<'a>, Malformed> {
     parse_line(raw.text).map_err(|reason| Malformed {
         line: raw.number,
         reason: if raw.terminated {

@@ -11,7 +11,7 @@ use super::event::RigEvent;
 
 /// A built guest: kernel and RAM-only initramfs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Guest {
+pub(crate) struct Guest {
     pub kernel: PathBuf,
     pub initrd: PathBuf,
 }
@@ -31,7 +31,7 @@ const TAIL: usize = 15;
 
 /// Runs `build-guest.sh` from `scripts` (instant when cached); every line but
 /// the last (the guest directory) is a progress line.
-pub fn ensure(
+pub(crate) fn ensure(
     scripts: &Path,
     cache: &Path,
     emit: &mut dyn FnMut(&RigEvent),

@@ -22,7 +22,7 @@ use crate::diag::{Diagnostic, suggest};
 /// problems kept in [`Scenario::problems`] and their names in
 /// [`Scenario::broken`], so validation can still check the rest without
 /// repeating what is already reported. `Err` only when nothing is usable.
-pub fn decode(file: &Path, root: &Located<Node>) -> Result<Scenario, Vec<Diagnostic>> {
+pub(crate) fn decode(file: &Path, root: &Located<Node>) -> Result<Scenario, Vec<Diagnostic>> {
     let mut d = Decoder {
         file,
         diags: Vec::new(),
@@ -911,7 +911,6 @@ impl Decoder<'_> {
             direct,
             during,
             after: after?,
-            at: node.at,
         })
     }
 }

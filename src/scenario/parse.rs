@@ -14,7 +14,7 @@ use super::node::{Located, Node, Span};
 use crate::diag::Diagnostic;
 
 /// Parses YAML text into a located tree, or the one syntax error that stops it.
-pub fn parse_yaml(file: &Path, text: &str) -> Result<Located<Node>, Diagnostic> {
+pub(crate) fn parse_yaml(file: &Path, text: &str) -> Result<Located<Node>, Diagnostic> {
     match serde_saphyr::from_str::<Spanned<RawNode>>(text) {
         Ok(root) => Ok(located(root)),
         Err(err) => {

@@ -1,18 +1,18 @@
-//! A recording fake for unit tests: it answers scripted commands in order and
-//! fails on anything unexpected. It is not a ZFS simulator — the qemu rig is the
+//! A scripted fake for unit tests: it answers scripted commands in order,
+//! fails on anything unexpected, and fails the test when dropped with scripted
+//! commands never run. It is not a ZFS simulator — the qemu rig is the
 //! proof that steps work; this only pins down which commands a plan runs.
 
 use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 
-use super::{CommandError, FileStat, Output, System};
+use super::{CommandError, FileKind, FileStat, Output, System};
 use crate::plan::command::CommandLine;
 
 #[derive(Debug, Default)]
-pub struct FakeSystem {
+pub(crate) struct FakeSystem {
     expected: RefCell<VecDeque<Expected>>,
-    ran: RefCell<Vec<String>>,
     files: RefCell<HashMap<PathBuf, Vec<u8>>>,
     stats: RefCell<HashMap<PathBuf, FileStat>>,
 }
@@ -26,12 +26,12 @@ struct Expected {
 }
 
 impl FakeSystem {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// Expects `command` (as rendered) next, answering with `stdout`.
-    pub fn expect(&self, command: &str, stdout: &str) -> &Self {
+    pub(crate) fn expect(&self, command: &str, stdout: &str) -> &Self {
         let out = Output {
             stdout: stdout.to_owned(),
             stderr: String::new(),
@@ -44,23 +44,8 @@ impl FakeSystem {
         self
     }
 
-    /// After the last expected command has run, `stat` of `path` answers `stat`
-    /// (`None`: gone): a file the command created or removed.
-    pub fn then_stat(&self, path: &str, stat: Option<FileStat>) -> &Self {
-        if let Some(last) = self.expected.borrow_mut().back_mut() {
-            last.then.push((PathBuf::from(path), stat));
-        }
-        self
-    }
-
-    /// `stat` of `path` answers `stat` from now on.
-    pub fn set_stat(&self, path: &str, stat: FileStat) -> &Self {
-        self.stats.borrow_mut().insert(PathBuf::from(path), stat);
-        self
-    }
-
     /// Expects `command` next, failing with `stderr`.
-    pub fn expect_failure(&self, command: &str, stderr: &str) -> &Self {
+    pub(crate) fn expect_failure(&self, command: &str, stderr: &str) -> &Self {
         self.expected.borrow_mut().push_back(Expected {
             command: command.to_owned(),
             answer: Err(stderr.to_owned()),
@@ -69,10 +54,25 @@ impl FakeSystem {
         self
     }
 
+    /// After the last expected command has run, `stat` of `path` answers `stat`
+    /// (`None`: gone): a file the command created or removed.
+    pub(crate) fn then_stat(&self, path: &str, stat: Option<FileStat>) -> &Self {
+        if let Some(last) = self.expected.borrow_mut().back_mut() {
+            last.then.push((PathBuf::from(path), stat));
+        }
+        self
+    }
+
+    /// `stat` of `path` answers `stat` from now on.
+    pub(crate) fn set_stat(&self, path: &str, stat: FileStat) -> &Self {
+        self.stats.borrow_mut().insert(PathBuf::from(path), stat);
+        self
+    }
+
     /// A regular file on device 1 (for `set_stat`/`then_stat`).
-    pub fn file(ino: u64, size: u64) -> FileStat {
+    pub(crate) fn file(ino: u64, size: u64) -> FileStat {
         FileStat {
-            kind: super::FileKind::Regular,
+            kind: FileKind::Regular,
             dev: 1,
             ino,
             size,
@@ -80,36 +80,34 @@ impl FakeSystem {
     }
 
     /// A directory on device 1.
-    pub fn dir(ino: u64) -> FileStat {
+    pub(crate) fn dir(ino: u64) -> FileStat {
         FileStat {
-            kind: super::FileKind::Dir,
+            kind: FileKind::Dir,
             dev: 1,
             ino,
             size: 4096,
         }
     }
+}
 
-    /// Every command run so far, as rendered.
-    pub fn ran(&self) -> Vec<String> {
-        self.ran.borrow().clone()
-    }
-
-    /// Panics if a scripted command was never run: a test must see all it expects.
-    pub fn assert_done(&self) {
+impl Drop for FakeSystem {
+    /// A test must see every command it scripted run (unless it already failed).
+    fn drop(&mut self) {
         let left: Vec<String> = self
             .expected
             .borrow()
             .iter()
             .map(|e| e.command.clone())
             .collect();
-        assert!(left.is_empty(), "expected commands never ran: {left:#?}");
+        if !std::thread::panicking() {
+            assert!(left.is_empty(), "expected commands never ran: {left:#?}");
+        }
     }
 }
 
 impl System for FakeSystem {
     fn run(&self, command: &CommandLine) -> Result<Output, CommandError> {
         let shown = command.to_string();
-        self.ran.borrow_mut().push(shown.clone());
         let next = self.expected.borrow_mut().pop_front();
         match next {
             Some(e) if e.command == shown => {
@@ -136,12 +134,7 @@ impl System for FakeSystem {
         }
     }
 
-    fn zero(&self, device: &Path, offset: u64, len: u64) -> Result<(), CommandError> {
-        self.ran.borrow_mut().push(format!(
-            "<zero {} bytes at {offset} of {}>",
-            len,
-            device.display()
-        ));
+    fn zero(&self, _device: &Path, _offset: u64, _len: u64) -> Result<(), CommandError> {
         Ok(())
     }
 

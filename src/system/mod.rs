@@ -2,11 +2,12 @@
 //! through [`System`], so a plan can run against the real machine ([`real`]) or a
 //! recording fake ([`fake`]) in unit tests.
 
-pub mod fake;
-pub mod preflight;
-pub mod real;
+#[cfg(test)]
+pub(crate) mod fake;
+pub(crate) mod preflight;
+pub(crate) mod real;
 
-pub use preflight::preflight;
+pub(crate) use preflight::{PreflightError, preflight};
 
 use std::path::Path;
 

@@ -8,7 +8,7 @@ use crate::plan::command::CommandLine;
 
 /// Runs commands with `LC_ALL=C` so their output parses the same everywhere.
 #[derive(Debug, Default)]
-pub struct RealSystem;
+pub(crate) struct RealSystem;
 
 impl System for RealSystem {
     fn run(&self, command: &CommandLine) -> Result<Output, CommandError> {

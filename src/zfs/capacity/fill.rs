@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::pool::PoolSpace;
 
 /// The `recordsize` of a dataset that does not set one.
-pub const DEFAULT_RECORDSIZE: u64 = 128 << 10;
+pub(crate) const DEFAULT_RECORDSIZE: u64 = 128 << 10;
 
 /// The cost of one file, assuming incompressible data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
