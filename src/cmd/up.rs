@@ -34,7 +34,7 @@ pub(crate) fn run(file: &Path, flags: &Flags) -> Result<(), Error> {
         adopt: flags.adopt,
         confirm,
     };
-    with_progress(|emit| {
+    let result = with_progress(|emit| {
         if flags.no_fill && !lab.fills.is_empty() {
             plan.steps.retain(|s| !matches!(s, Step::Fill { .. }));
             emit(&Event::Note(format!(
@@ -50,7 +50,13 @@ pub(crate) fn run(file: &Path, flags: &Flags) -> Result<(), Error> {
             &RealSystem,
             emit,
         )
-    })
+    });
+    // Refused before anything was made: leave no state directory behind.
+    if result.is_err() && !exec::up::journal_path(&lab.state_dir).exists() {
+        let _ = std::fs::remove_file(exec::lock::path(&lab.state_dir));
+        let _ = std::fs::remove_dir(&lab.state_dir);
+    }
+    result
 }
 
 /// Asks on the terminal; only `yes` is yes.

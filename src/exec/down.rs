@@ -130,12 +130,6 @@ pub(crate) fn down(
             }),
         }
     }
-    if !remaining.is_empty() {
-        return Err(Error::TeardownIncomplete {
-            journal: path,
-            remaining,
-        });
-    }
     if journal.records.is_empty() {
         sys.remove_file(&path).map_err(Error::Journal)?;
         // The state directory is zlab's own; it goes once empty. The lock file
@@ -148,7 +142,14 @@ pub(crate) fn down(
         emit(&Event::Command(rmdir.to_string()));
         sys.run(&rmdir).map_err(Error::Journal)?;
     }
-    Ok(())
+    if remaining.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::TeardownIncomplete {
+            journal: path,
+            remaining,
+        })
+    }
 }
 
 /// What to do with a journaled resource.
@@ -477,7 +478,8 @@ mod tests {
             .expect("zpool destroy tank", "")
             .expect(LOSETUP, &holding("/dev/loop4", 11))
             .expect("losetup --detach /dev/loop4", "")
-            .expect("rmdir --ignore-fail-on-non-empty /z", "");
+            .expect("rmdir --ignore-fail-on-non-empty /z", "")
+            .expect("rmdir --ignore-fail-on-non-empty /state", "");
         let err = run(&sys).expect_err("incomplete");
         let Error::TeardownIncomplete { remaining, .. } = err else {
             panic!("{err}")
@@ -513,7 +515,8 @@ mod tests {
             .expect(LOSETUP, "")
             .expect(LOSETUP, "")
             .expect("rm -f /z/a.img", "")
-            .expect("rmdir --ignore-fail-on-non-empty /z", "");
+            .expect("rmdir --ignore-fail-on-non-empty /z", "")
+            .expect("rmdir --ignore-fail-on-non-empty /state", "");
         let err = run(&sys).expect_err("incomplete");
         assert!(
             err.to_string().contains("has guid 1000, not the guid 99"),

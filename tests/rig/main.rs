@@ -10,6 +10,7 @@ mod capacity;
 mod executor;
 mod fill;
 mod real_disks;
+mod safety;
 mod scripts;
 
 use std::process::Output;
