@@ -19,7 +19,7 @@ use std::path::Path;
 use crate::error::Error;
 use crate::exec::event::Event;
 use crate::host::HostFacts;
-use crate::lab::{FillDir, Lab};
+use crate::lab::Lab;
 use crate::plan::Plan;
 use crate::{progress, scenario, system, validate as rules};
 
@@ -35,21 +35,7 @@ pub(crate) fn host_facts(portable: bool) -> HostFacts {
 /// Reads, decodes and validates a scenario file.
 pub fn load_lab(file: &Path, host: &HostFacts) -> Result<Lab, Error> {
     let scenario = scenario::load(file)?;
-    let mut lab = rules::validate(&scenario, host).map_err(Error::Invalid)?;
-    // A fill to a percentage counts files by what the planner says each costs.
-    let report = crate::capacity::report(&lab);
-    for fill in &mut lab.fills {
-        if let FillDir::Dataset { name, pool } = &fill.target {
-            fill.charge_per_file = report
-                .pools
-                .iter()
-                .filter(|p| &p.name == pool)
-                .flat_map(|p| &p.fills)
-                .find(|f| &f.dataset == name)
-                .map(|f| f.cost.charged);
-        }
-    }
-    Ok(lab)
+    rules::validate(&scenario, host).map_err(Error::Invalid)
 }
 
 /// Every stage a scenario's text goes through without a system: parse,
@@ -60,11 +46,11 @@ pub fn exercise_scenario(text: &str) {
         return;
     };
     if let Ok(lab) = rules::validate(&scenario, &HostFacts::unknown()) {
-        let plan = crate::plan::build(&lab);
-        let report = crate::capacity::report(&lab);
-        let _ = crate::capacity::text(&report);
-        let notes = crate::capacity::plan_notes(&report, &plan);
-        let _ = crate::plan::render::text(&plan, &notes);
+        let capacity = crate::capacity::of(&lab);
+        let plan = crate::plan::build(&lab, &capacity);
+        let _ = crate::capacity::render::text(&capacity);
+        let _ = crate::capacity::render::json(&capacity);
+        let _ = crate::plan::render::text(&plan, &capacity);
         let _ = crate::plan::render::sh(&plan);
         let _ = crate::plan::render::json(&plan);
     }
@@ -74,8 +60,8 @@ pub fn exercise_scenario(text: &str) {
 /// acting on this machine; nothing is touched before all of it passes.
 fn prepare(command: &'static str, file: &Path) -> Result<(Lab, Plan), Error> {
     let lab = load_lab(file, &HostFacts::read())?;
-    let plan = crate::plan::build(&lab);
-    system::preflight(command, &plan)?;
+    let plan = crate::plan::build(&lab, &crate::capacity::of(&lab));
+    system::preflight(command, plan.programs())?;
     Ok((lab, plan))
 }
 
@@ -92,14 +78,14 @@ fn lab_identity(lab: &Lab) -> Result<crate::exec::journal::LabIdentity, Error> {
 
 /// Holds the lab for this run (`up`, `down`, `fill`); a second run learns
 /// who holds it: pid, command and since when.
-fn lock_lab(command: &str, lab: &Lab) -> Result<crate::exec::lock::Lock, Error> {
+fn lock_lab(command: &str, lab: &Lab) -> Result<crate::system::lock::Lock, Error> {
     let holder = format!(
         "pid {}, `zlab {command} {}`, since {} UTC",
         std::process::id(),
         lab.file.display(),
         progress::fill::timestamp(std::time::SystemTime::now())
     );
-    Ok(crate::exec::lock::Lock::lab(&lab.state_dir, &holder)?)
+    Ok(crate::system::lock::Lock::lab(&lab.state_dir, &holder)?)
 }
 
 /// Runs `act` with the live display on stderr receiving its events.
@@ -115,13 +101,26 @@ fn with_progress(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::step::Step;
 
     #[test]
     fn a_percentage_fill_counts_files_by_their_planned_charge() {
         let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/N58-C3-D16-P2-S4.yaml");
         let lab = load_lab(&file, &HostFacts::unknown()).expect("valid");
-        let planned = crate::capacity::report(&lab).pools[0].fills[0].cost.charged;
-        assert_eq!(lab.fills[0].charge_per_file, Some(planned));
+        let capacity = crate::capacity::of(&lab);
+        let planned = capacity.pools[0].fills[0].cost.charged;
+        let plan = crate::plan::build(&lab, &capacity);
+        let charges: Vec<_> = plan
+            .steps
+            .iter()
+            .filter_map(|s| match s {
+                Step::Fill {
+                    charge_per_file, ..
+                } => Some(*charge_per_file),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(charges, [Some(planned)]);
         // 1G files of 1M records on draid2:16d are charged a little less than 1 GiB.
         assert!(planned < 1 << 30 && planned > (1 << 30) / 100 * 99);
     }

@@ -7,9 +7,15 @@
 use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
 
-use crate::scenario::node::Span;
-
 /// One problem in a scenario file, with where it is and how to fix it.
+/// Where a value was written: 1-based line and column, and its width in characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Span {
+    pub line: u32,
+    pub column: u32,
+    pub len: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Diagnostic {
     pub file: PathBuf,

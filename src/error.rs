@@ -53,10 +53,7 @@ pub enum Error {
     },
 
     #[error(transparent)]
-    Lab(#[from] crate::exec::journal::JournalError),
-
-    #[error(transparent)]
-    Locked(#[from] crate::exec::lock::LockError),
+    Locked(#[from] crate::system::lock::LockError),
 
     #[error("nothing proves these are the lab's, so nothing was touched; check each and run what applies by hand:\n  {}", remaining.join("\n  "))]
     Unproven { remaining: Vec<String> },

@@ -10,6 +10,7 @@
 pub(crate) mod capacity;
 pub(crate) mod cli;
 pub(crate) mod cmd;
+pub(crate) mod device;
 pub(crate) mod diag;
 pub(crate) mod error;
 pub(crate) mod exec;
@@ -30,7 +31,7 @@ use std::io::Write;
 
 // The public surface: what the binary, the integration tests and the fuzz
 // target use. Everything else is crate-private, so the compiler sees dead code.
-pub use capacity::{PoolReport, report as capacity_report};
+pub use capacity::{LabCapacity, PoolCapacity, of as lab_capacity};
 pub use cli::Cli;
 pub use cmd::{exercise_scenario, load_lab};
 pub use diag::render_all;

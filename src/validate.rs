@@ -12,12 +12,13 @@ mod pools;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use crate::diag::Span;
 use crate::diag::{Diagnostic, suggest};
 use crate::host::HostFacts;
 use crate::lab::{Device, DevicePath, Lab};
 use crate::scenario::Scenario;
 use crate::scenario::model::Property;
-use crate::scenario::node::{Located, Span};
+use crate::scenario::node::Located;
 use crate::scenario::selection::{Selection, is_identifier};
 use crate::zfs::properties;
 

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use super::{host_facts, load_lab};
 use crate::capacity;
+use crate::capacity::render;
 use crate::cli::ReportFormat;
 use crate::error::Error;
 use crate::zfs::capacity::layouts::{Search, candidates};
@@ -16,11 +17,11 @@ pub(crate) fn scenario(
     portable: bool,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    let report = capacity::report(&load_lab(file, &host_facts(portable))?);
+    let report = capacity::of(&load_lab(file, &host_facts(portable))?);
     out.write_all(
         match format {
-            ReportFormat::Text => capacity::text(&report),
-            ReportFormat::Json => capacity::json(&report),
+            ReportFormat::Text => render::text(&report),
+            ReportFormat::Json => render::json(&report),
         }
         .as_bytes(),
     )?;
@@ -36,8 +37,8 @@ pub(crate) fn layouts(
     let candidates = candidates(search)?;
     out.write_all(
         match format {
-            ReportFormat::Text => capacity::layouts_text(search, &candidates, recordsize),
-            ReportFormat::Json => capacity::layouts_json(search, &candidates),
+            ReportFormat::Text => render::layouts_text(search, &candidates, recordsize),
+            ReportFormat::Json => render::layouts_json(search, &candidates),
         }
         .as_bytes(),
     )?;

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use super::{lab_identity, lock_lab, prepare, with_progress};
 use crate::error::Error;
+use crate::exec::event::Event;
 use crate::system::real::RealSystem;
 use crate::{exec, fill};
 
@@ -27,7 +28,10 @@ pub(crate) fn run(file: &Path, keep_files: bool, from_system: bool) -> Result<()
     with_progress(|emit| {
         // Properties a killed fill left changed go back before the rest.
         let released = lab.fills.iter().try_for_each(|f| {
-            fill::release(f, &lab.state_dir, &RealSystem, emit).map_err(|source| Error::Fill {
+            fill::release(f, &lab.state_dir, &RealSystem, &mut |e| {
+                emit(&Event::Fill(e.clone()));
+            })
+            .map_err(|source| Error::Fill {
                 target: f.target.to_string(),
                 source,
             })

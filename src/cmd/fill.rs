@@ -4,13 +4,15 @@ use std::path::Path;
 
 use super::{lab_identity, lock_lab, prepare, with_progress};
 use crate::error::Error;
-use crate::exec::lock::Lock;
+use crate::exec::event::Event;
 use crate::lab::FillDir;
+use crate::plan::step::Step;
+use crate::system::lock::Lock;
 use crate::system::real::RealSystem;
 use crate::{exec, fill};
 
 pub(crate) fn run(file: &Path, overwrite: bool) -> Result<(), Error> {
-    let (lab, _) = prepare("fill", file)?;
+    let (lab, plan) = prepare("fill", file)?;
     // The lab's journal, if there is one, must be this scenario's.
     exec::journal::Journal::load(
         &RealSystem,
@@ -28,13 +30,27 @@ pub(crate) fn run(file: &Path, overwrite: bool) -> Result<(), Error> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     with_progress(|emit| {
-        lab.fills.iter().try_for_each(|f| {
-            fill::run(f, &lab.state_dir, overwrite, &RealSystem, emit)
-                .map(drop)
-                .map_err(|source| Error::Fill {
-                    target: f.target.to_string(),
-                    source,
-                })
+        let fills = plan.steps.iter().filter_map(|s| match s {
+            Step::Fill {
+                fill,
+                charge_per_file,
+            } => Some((fill, *charge_per_file)),
+            _ => None,
+        });
+        fills.into_iter().try_for_each(|(f, charge_per_file)| {
+            fill::run(
+                f,
+                charge_per_file,
+                &lab.state_dir,
+                overwrite,
+                &RealSystem,
+                &mut |e| emit(&Event::Fill(e.clone())),
+            )
+            .map(drop)
+            .map_err(|source| Error::Fill {
+                target: f.target.to_string(),
+                source,
+            })
         })
     })
 }

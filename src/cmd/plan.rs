@@ -16,11 +16,10 @@ pub(crate) fn run(
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let lab = load_lab(file, host)?;
-    let plan = plan::build(&lab);
+    let capacity = capacity::of(&lab);
+    let plan = plan::build(&lab, &capacity);
     let text = match format {
-        Format::Text => {
-            plan::render::text(&plan, &capacity::plan_notes(&capacity::report(&lab), &plan))
-        }
+        Format::Text => plan::render::text(&plan, &capacity),
         Format::Sh => plan::render::sh(&plan),
         Format::Json => plan::render::json(&plan),
     };

@@ -53,7 +53,7 @@ pub(crate) fn run(file: &Path, flags: &Flags) -> Result<(), Error> {
     });
     // Refused before anything was made: leave no state directory behind.
     if result.is_err() && !exec::up::journal_path(&lab.state_dir).exists() {
-        let _ = std::fs::remove_file(exec::lock::path(&lab.state_dir));
+        let _ = std::fs::remove_file(crate::system::lock::path(&lab.state_dir));
         let _ = std::fs::remove_dir(&lab.state_dir);
     }
     result

@@ -8,8 +8,8 @@ use serde::Deserialize;
 
 use crate::error::Error;
 use crate::plan::Plan;
-use crate::plan::command::CommandLine;
 use crate::scenario::size::Size;
+use crate::system::command::CommandLine;
 use crate::system::{CommandError, System};
 
 /// How the real disks of a plan are confirmed.
@@ -155,7 +155,7 @@ mod tests {
     fn plan() -> Plan {
         let scenario = crate::scenario::load_str(Path::new("r.yaml"), LAB).expect("decodes");
         let lab = crate::validate::validate(&scenario, &HostFacts::unknown()).expect("valid");
-        crate::plan::build(&lab)
+        crate::plan::build(&lab, &crate::capacity::of(&lab))
     }
 
     #[test]

@@ -11,14 +11,14 @@ use std::time::Instant;
 use super::event::{Event, Outcome};
 use super::identity::{self, Match};
 use super::journal::{Journal, JournalError, LabIdentity, Resource};
-use super::probe;
 use super::up::journal_path;
 use crate::error::Error;
 use crate::lab::DevicePath;
 use crate::plan::Plan;
-use crate::plan::command::CommandLine;
 use crate::plan::step::Step;
 use crate::plan::undo::Undo;
+use crate::system::command::CommandLine;
+use crate::system::probe;
 use crate::system::{CommandError, System};
 
 pub(crate) fn down(
@@ -134,7 +134,7 @@ pub(crate) fn down(
         sys.remove_file(&path).map_err(Error::Journal)?;
         // The state directory is zlab's own; it goes once empty. The lock file
         // goes too: the lock this run holds stays held until it ends.
-        let lock = super::lock::path(state_dir);
+        let lock = crate::system::lock::path(state_dir);
         if sys.exists(&lock) {
             sys.remove_file(&lock).map_err(Error::Journal)?;
         }
@@ -563,9 +563,8 @@ mod tests {
         use crate::host::HostFacts;
         let text = "lab: t\ndevices:\n  d:\n    sparse: { dir: /z, count: 1, size: 1G }\npools:\n  - name: tank\n    vdevs: [{ type: stripe, devices: d }]\n";
         let scenario = crate::scenario::load_str(Path::new("t.yaml"), text).expect("decodes");
-        let plan = crate::plan::build(
-            &crate::validate::validate(&scenario, &HostFacts::unknown()).expect("valid"),
-        );
+        let valid = crate::validate::validate(&scenario, &HostFacts::unknown()).expect("valid");
+        let plan = crate::plan::build(&valid, &crate::capacity::of(&valid));
         let sys = FakeSystem::new();
         sys.write_atomic(Path::new("/state/journal.json"), b"{ corrupt")
             .expect("write");

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::plan::command::CommandLine;
+use crate::system::command::CommandLine;
 use crate::system::{CommandError, System};
 
 /// `lsblk --json` of one device and what sits on it.

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::plan::command::CommandLine;
+use crate::system::command::CommandLine;
 use crate::system::{CommandError, FileKind, FileStat, System};
 
 /// A file or directory by identity: the filesystem's device and the inode,

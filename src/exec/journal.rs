@@ -21,7 +21,7 @@ pub(crate) const VERSION: u32 = 2;
 
 /// Which lab a journal belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct LabIdentity {
+pub(crate) struct LabIdentity {
     pub name: String,
     /// The scenario file, absolute.
     pub scenario: PathBuf,
@@ -103,7 +103,7 @@ pub(crate) struct Journal {
 
 /// Why a journal cannot be used.
 #[derive(Debug, thiserror::Error)]
-pub enum JournalError {
+pub(crate) enum JournalError {
     #[error(transparent)]
     Io(#[from] CommandError),
     #[error(
@@ -124,6 +124,17 @@ pub enum JournalError {
         ours: Box<LabIdentity>,
         theirs: Box<LabIdentity>,
     },
+}
+
+/// A journal that cannot be used refuses the run; one that cannot be read or
+/// written is the journal's own failure.
+impl From<JournalError> for crate::error::Error {
+    fn from(e: JournalError) -> Self {
+        match e {
+            JournalError::Io(io) => crate::error::Error::Journal(io),
+            refused => crate::error::Error::Refused(refused.to_string()),
+        }
+    }
 }
 
 impl Journal {

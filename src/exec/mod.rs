@@ -6,8 +6,6 @@ pub(crate) mod event;
 pub(crate) mod guard;
 pub(crate) mod identity;
 pub(crate) mod journal;
-pub(crate) mod lock;
-pub(crate) mod probe;
 pub(crate) mod status;
 pub(crate) mod up;
 pub(crate) mod verify;

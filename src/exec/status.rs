@@ -7,13 +7,15 @@ use std::path::Path;
 use super::identity::{self, Match};
 use super::journal::{Journal, LabIdentity, Resource};
 use super::up::journal_path;
-use super::{probe, verify};
+use super::verify;
 use crate::error::Error;
 use crate::plan::Plan;
-use crate::plan::command::CommandLine;
 use crate::plan::step::Step;
 use crate::scenario::size::Size;
 use crate::system::System;
+use crate::system::command::CommandLine;
+use crate::system::probe;
+use crate::zfs::output;
 
 pub(crate) fn status(
     plan: &Plan,
@@ -44,7 +46,7 @@ pub(crate) fn status(
             Some(_) => ("started", String::new()),
             None => ("pending", String::new()),
         };
-        if let Step::Fill { fill } = step {
+        if let Step::Fill { fill, .. } = step {
             let (complete, more) = fill_detail(fill, state_dir, sys);
             if complete {
                 state = "done";
@@ -164,41 +166,43 @@ fn pool_report(name: &str, sys: &dyn System) -> String {
             .args(["list", "-Hp", "-o", "name,size,alloc,free,health"])
             .arg(name),
     );
-    if let Ok(o) = list {
-        let f: Vec<&str> = o.stdout.trim().split('\t').collect();
-        if let [n, size, alloc, free, health] = f.as_slice() {
-            let _ = writeln!(
-                out,
-                "pool {n}: {health}, size {}, allocated {}, free {}",
-                human(size),
-                human(alloc),
-                human(free)
-            );
-        }
+    for p in list
+        .ok()
+        .and_then(|o| output::pools(&o.stdout).ok())
+        .unwrap_or_default()
+    {
+        let _ = writeln!(
+            out,
+            "pool {}: {}, size {}, allocated {}, free {}",
+            p.name,
+            p.health,
+            human(p.size),
+            human(p.alloc),
+            human(p.free)
+        );
     }
     let datasets = sys.run(
         &CommandLine::new("zfs")
             .args(["list", "-Hp", "-r", "-o", "name,used,avail,mountpoint"])
             .arg(name),
     );
-    if let Ok(o) = datasets {
-        for line in o.stdout.lines() {
-            if let [n, used, avail, mp] = line.split('\t').collect::<Vec<_>>().as_slice() {
-                let _ = writeln!(
-                    out,
-                    "  {n}: used {}, available {}, mounted at {mp}",
-                    human(used),
-                    human(avail)
-                );
-            }
-        }
+    for d in datasets
+        .ok()
+        .and_then(|o| output::datasets(&o.stdout).ok())
+        .unwrap_or_default()
+    {
+        let _ = writeln!(
+            out,
+            "  {}: used {}, available {}, mounted at {}",
+            d.name,
+            human(d.used),
+            human(d.avail),
+            d.mountpoint
+        );
     }
     out
 }
 
-fn human(bytes: &str) -> String {
-    bytes
-        .parse::<u64>()
-        .map(|b| Size::from_bytes(b).human())
-        .unwrap_or_else(|_| bytes.to_owned())
+fn human(bytes: u64) -> String {
+    Size::from_bytes(bytes).human()
 }

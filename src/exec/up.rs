@@ -8,11 +8,12 @@ use std::time::Instant;
 use super::event::{Event, Outcome};
 use super::identity::{self, FileId, Match};
 use super::journal::{Journal, LabIdentity, Resource};
-use super::{confirm, guard, probe, verify};
+use super::{confirm, guard, verify};
 use crate::error::Error;
 use crate::plan::Plan;
-use crate::plan::command::CommandLine;
 use crate::plan::step::Step;
+use crate::system::command::CommandLine;
+use crate::system::probe;
 use crate::system::{CommandError, FileKind, System};
 
 const MIB: u64 = 1 << 20;
@@ -83,12 +84,17 @@ pub(crate) fn up(
         journal.set(&id, &description, owned.clone(), false);
         journal.save(sys, &path).map_err(Error::Journal)?;
         let result = match step {
-            Step::Fill { fill } => crate::fill::run(fill, state_dir, false, sys, emit)
-                .map(|_| (Resource::Action, Outcome::Created))
-                .map_err(|source| Error::Fill {
-                    target: fill.target.to_string(),
-                    source,
-                }),
+            Step::Fill {
+                fill,
+                charge_per_file,
+            } => crate::fill::run(fill, *charge_per_file, state_dir, false, sys, &mut |e| {
+                emit(&Event::Fill(e.clone()));
+            })
+            .map(|_| (Resource::Action, Outcome::Created))
+            .map_err(|source| Error::Fill {
+                target: fill.target.to_string(),
+                source,
+            }),
             _ => run_step(step, &journal, owned, resumed, sys, emit).map_err(|source| {
                 Error::StepFailed {
                     step: description.clone(),
@@ -561,7 +567,7 @@ mod tests {
     fn plan_of(text: &str) -> Plan {
         let scenario = crate::scenario::load_str(Path::new("t.yaml"), text).expect("decodes");
         let lab = crate::validate::validate(&scenario, &HostFacts::unknown()).expect("valid");
-        crate::plan::build(&lab)
+        crate::plan::build(&lab, &crate::capacity::of(&lab))
     }
 
     fn lab() -> LabIdentity {

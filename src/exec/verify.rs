@@ -6,10 +6,10 @@
 use serde_json::Value;
 
 use crate::lab::{Device, PoolSpec, VdevSpec, partition_path};
-use crate::plan::command::CommandLine;
 use crate::scenario::size::Size;
+use crate::system::command::CommandLine;
 use crate::system::{CommandError, System};
-use crate::zfs::vdev::ResolvedVdev;
+use crate::zfs::output::{self, Property};
 
 /// A top-level vdev as `zpool status` names it: `mirror`, `raidz2`,
 /// `draid2:4d:8c:1s`, or `stripe` for a lone device; with its leaf paths.
@@ -35,18 +35,11 @@ pub(crate) fn expected(pool: &PoolSpec, resolve: &dyn Fn(&Device) -> String) -> 
     let class = |vdevs: &[VdevSpec]| {
         let mut out = Vec::new();
         for v in vdevs {
-            let devices: Vec<String> = v.devices.iter().map(resolve).collect();
-            match &v.kind {
-                // A stripe is one top-level vdev per device.
-                ResolvedVdev::Stripe => out.extend(devices.into_iter().map(|d| Vdev {
-                    kind: "stripe".to_owned(),
-                    devices: vec![d],
-                })),
-                kind => out.push(Vdev {
-                    kind: kind.token().unwrap_or_default(),
-                    devices,
-                }),
-            }
+            let kind = v.kind.token().unwrap_or_else(|| "stripe".to_owned());
+            out.extend(v.top_level().into_iter().map(|devices| Vdev {
+                kind: kind.clone(),
+                devices: devices.iter().map(resolve).collect(),
+            }));
         }
         out
     };
@@ -186,15 +179,11 @@ fn same_devices(want: &[String], got: &[String]) -> bool {
 pub(crate) fn compare_properties(
     what: &str,
     want: &[(String, String)],
-    got_lines: &str,
+    got: &[Property],
 ) -> Vec<String> {
-    let got: Vec<(&str, &str)> = got_lines
-        .lines()
-        .filter_map(|l| l.split_once('\t'))
-        .collect();
     want.iter()
         .filter_map(|(k, w)| {
-            let g = got.iter().find(|(gk, _)| gk == k).map(|(_, v)| *v);
+            let g = got.iter().find(|p| &p.name == k).map(|p| p.value.as_str());
             match g {
                 Some(g) if equivalent(k, w, g) => None,
                 Some(g) => Some(format!("{what}: {k} is {g}, expected {w}")),
@@ -236,11 +225,11 @@ pub(crate) fn verify_pool(
             .args(["get", "-Hp", "-o", "property,value"])
             .arg(names.join(","))
             .arg(pool.name.clone());
-        let out = sys.run(&get)?;
+        let got = read_properties(sys, &get)?;
         diffs.extend(compare_properties(
             &format!("pool {}", pool.name),
             &pool_props,
-            &out.stdout,
+            &got,
         ));
     }
     let mut datasets = vec![(pool.name.clone(), root_properties(pool))];
@@ -255,14 +244,16 @@ pub(crate) fn verify_pool(
             .args(["get", "-Hp", "-o", "property,value"])
             .arg(names.join(","))
             .arg(name.clone());
-        let out = sys.run(&get)?;
-        diffs.extend(compare_properties(
-            &format!("dataset {name}"),
-            &props,
-            &out.stdout,
-        ));
+        let got = read_properties(sys, &get)?;
+        diffs.extend(compare_properties(&format!("dataset {name}"), &props, &got));
     }
     Ok(diffs)
+}
+
+/// Runs a `zpool get`/`zfs get -Hp -o property,value` and reads its answer.
+fn read_properties(sys: &dyn System, get: &CommandLine) -> Result<Vec<Property>, CommandError> {
+    let out = sys.run(get)?;
+    output::properties(&out.stdout).map_err(|e| CommandError::unparsable(get, &out.stdout, e))
 }
 
 /// The root dataset's `-O` properties, and `-m` as its mountpoint.
@@ -370,9 +361,11 @@ mod tests {
             ("atime", "off"),
         ]
         .map(|(k, v)| (k.to_owned(), v.to_owned()));
-        let got = "recordsize\t1048576\ncompression\toff\nquota\t0\nsync\tstandard\n";
+        let got =
+            output::properties("recordsize\t1048576\ncompression\toff\nquota\t0\nsync\tstandard\n")
+                .expect("property lines");
         assert_eq!(
-            compare_properties("dataset t/d", &want, got),
+            compare_properties("dataset t/d", &want, &got),
             [
                 "dataset t/d: sync is standard, expected disabled",
                 "dataset t/d: atime is not reported",

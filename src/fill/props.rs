@@ -5,9 +5,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::exec::event::Event;
-use crate::plan::command::CommandLine;
+use super::event::FillEvent;
+use crate::system::command::CommandLine;
 use crate::system::{CommandError, System};
+use crate::zfs::output::{self, Source};
 
 /// A property as it was before the fill.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,20 +40,18 @@ pub(crate) fn read(
         .arg(names.join(","))
         .arg(dataset);
     let out = sys.run(&cmd)?;
-    let saved: Vec<Saved> = out
-        .stdout
-        .lines()
-        .filter_map(|line| {
-            let mut f = line.splitn(3, '\t');
-            let (name, value, source) = (f.next()?, f.next()?, f.next()?);
-            let origin = match source {
-                "local" | "temporary" => Origin::Local,
-                "received" => Origin::Received,
-                _ => Origin::Inherited,
+    let saved: Vec<Saved> = output::properties(&out.stdout)
+        .map_err(|e| CommandError::unparsable(&cmd, &out.stdout, e))?
+        .into_iter()
+        .filter_map(|p| {
+            let origin = match p.source? {
+                Source::Local => Origin::Local,
+                Source::Received => Origin::Received,
+                Source::Inherited => Origin::Inherited,
             };
             Some(Saved {
-                name: name.to_owned(),
-                value: value.to_owned(),
+                name: p.name,
+                value: p.value,
                 origin,
             })
         })
@@ -73,7 +72,7 @@ pub(crate) fn set(
     sys: &dyn System,
     dataset: &str,
     values: &[(String, String)],
-    emit: &mut dyn FnMut(&Event),
+    emit: &mut dyn FnMut(&FillEvent),
 ) -> Result<(), CommandError> {
     if values.is_empty() {
         return Ok(());
@@ -82,7 +81,7 @@ pub(crate) fn set(
         .arg("set")
         .args(values.iter().map(|(k, v)| format!("{k}={v}")))
         .arg(dataset);
-    emit(&Event::Command(cmd.to_string()));
+    emit(&FillEvent::Command(cmd.to_string()));
     sys.run(&cmd).map(drop)
 }
 
@@ -91,7 +90,7 @@ pub(crate) fn restore(
     sys: &dyn System,
     dataset: &str,
     saved: &[Saved],
-    emit: &mut dyn FnMut(&Event),
+    emit: &mut dyn FnMut(&FillEvent),
 ) -> Result<(), CommandError> {
     let mut first = None;
     for p in saved {
@@ -105,7 +104,7 @@ pub(crate) fn restore(
                 .arg(p.name.clone()),
         }
         .arg(dataset);
-        emit(&Event::Command(cmd.to_string()));
+        emit(&FillEvent::Command(cmd.to_string()));
         if let Err(e) = sys.run(&cmd) {
             first.get_or_insert(e);
         }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::props::Saved;
-use super::target::Capacity;
+use crate::capacity::model::Room;
 use crate::lab::FillDir;
 use crate::system::{CommandError, System};
 
@@ -22,7 +22,7 @@ pub struct State {
     pub files_total: u64,
     pub file_size: u64,
     /// What a percentage was taken of.
-    pub capacity: Option<Capacity>,
+    pub capacity: Option<Room>,
     /// Set while the `during` values are in force.
     pub saved: Option<Vec<Saved>>,
     pub complete: bool,

@@ -3,10 +3,12 @@
 
 use std::path::PathBuf;
 
-use super::command::CommandLine;
 use super::step::Step;
+use crate::capacity::LabCapacity;
+use crate::device::loop_var;
 use crate::lab::{DevicePath, Lab, Source};
 use crate::scenario::model::WipeMode;
+use crate::system::command::CommandLine;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Plan {
@@ -25,7 +27,7 @@ pub(crate) struct RealDisk {
     pub force: bool,
 }
 
-pub(crate) fn build(lab: &Lab) -> Plan {
+pub(crate) fn build(lab: &Lab, capacity: &LabCapacity) -> Plan {
     let mut steps = Vec::new();
     let mut dirs: Vec<&std::path::Path> = Vec::new();
     for g in &lab.groups {
@@ -59,7 +61,7 @@ pub(crate) fn build(lab: &Lab) -> Plan {
         {
             steps.extend(files.iter().enumerate().map(|(i, f)| Step::AttachLoop {
                 file: f.clone(),
-                var: format!("{}_{i}", g.name),
+                var: loop_var(&g.name, i),
                 sector_size: *sector_size,
                 partscan: *partscan,
             }));
@@ -117,7 +119,10 @@ pub(crate) fn build(lab: &Lab) -> Plan {
             properties: d.properties.clone(),
         }));
     }
-    steps.extend(lab.fills.iter().map(|f| Step::Fill { fill: f.clone() }));
+    steps.extend(lab.fills.iter().map(|f| Step::Fill {
+        fill: f.clone(),
+        charge_per_file: capacity.charge_per_file(f),
+    }));
     let disks = lab
         .groups
         .iter()

@@ -2,11 +2,11 @@
 
 use std::path::PathBuf;
 
-use super::command::{CommandLine, quote};
 use super::undo::Undo;
 use crate::lab::{DevicePath, FillDir, FillSpec, PartSpec, PoolSpec, VdevSpec};
 use crate::scenario::model::{FillTarget, FsKind, LabelKind};
 use crate::scenario::size::Size;
+use crate::system::command::{CommandLine, quote};
 
 #[derive(Debug, Clone)]
 pub(crate) enum Step {
@@ -63,6 +63,10 @@ pub(crate) enum Step {
     /// Done by zlab itself: `zlab fill`.
     Fill {
         fill: FillSpec,
+        /// What each file is charged in pool space, where the capacity model
+        /// knows the pool: a percentage target counts in it, so the run stops
+        /// where `zlab capacity` and the plan say it will.
+        charge_per_file: Option<u64>,
     },
 }
 
@@ -104,7 +108,7 @@ impl Step {
             Step::Mount { path, .. } => format!("mount:{}", path.display()),
             Step::CreatePool { pool } => format!("pool:{}", pool.name),
             Step::CreateDataset { name, .. } => format!("dataset:{name}"),
-            Step::Fill { fill } => format!("fill:{}", fill.target),
+            Step::Fill { fill, .. } => format!("fill:{}", fill.target),
         }
     }
 
@@ -149,7 +153,7 @@ impl Step {
             Step::Mount { device, path } => format!("mount {device} on {}", path.display()),
             Step::CreatePool { pool } => format!("create pool {} ({})", pool.name, topology(pool)),
             Step::CreateDataset { name, .. } => format!("create dataset {name}"),
-            Step::Fill { fill } => {
+            Step::Fill { fill, .. } => {
                 let during: Vec<String> = fill
                     .during
                     .iter()
@@ -465,7 +469,7 @@ fn fill_target(fill: &FillSpec) -> String {
 }
 
 fn shell_device(d: &DevicePath) -> String {
-    super::command::Arg::Dev(d.clone()).to_string()
+    crate::system::command::Arg::Dev(d.clone()).to_string()
 }
 
 fn path_str(p: &std::path::Path) -> String {

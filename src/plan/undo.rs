@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
-use super::command::CommandLine;
-use crate::lab::DevicePath;
+use crate::device::DevicePath;
+use crate::system::command::CommandLine;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Undo {

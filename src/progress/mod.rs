@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::exec::event::{Event, Outcome};
+use crate::fill::event::FillEvent;
 use fill::{FillView, Show};
 
 pub(crate) struct Reporter {
@@ -78,6 +79,8 @@ impl Reporter {
                 error,
             } => self.line(&format!("FAILED [{index}/{total}] {description}: {error}")),
             Event::Note(text) => self.line(text),
+            Event::Fill(FillEvent::Command(text)) => self.line(&format!("    $ {text}")),
+            Event::Fill(FillEvent::Note(text)) => self.line(text),
             Event::Fill(e) => {
                 for show in self.fill.event(e) {
                     self.show_fill(show);

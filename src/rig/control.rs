@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::error::RigError;
-use crate::plan::command::quote;
+use crate::system::command::quote;
 
 /// How often the host looks for output and the exit status.
 const POLL: Duration = Duration::from_millis(50);

@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 use super::error::RigError;
 use super::event::RigEvent;
 use super::guest::Guest;
-use crate::plan::command::CommandLine;
 use crate::scenario::size::Size;
 use crate::system::System;
+use crate::system::command::CommandLine;
 
 /// What to boot.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -13,9 +13,10 @@ use super::model::{
     PartitionTable, Pool, Property, RamDisks, RealDisks, Scenario, SparseFiles, Vdev, Wipe,
     WipeMode,
 };
-use super::node::{Located, Node, Span};
+use super::node::{Located, Node};
 use super::selection::{SelItem, Selection};
 use super::size::Size;
+use crate::diag::Span;
 use crate::diag::{Diagnostic, suggest};
 
 /// Decodes a parsed scenario. Parts that cannot be decoded are left out, their

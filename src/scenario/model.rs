@@ -6,9 +6,10 @@
 
 use std::path::PathBuf;
 
-use super::node::{Located, Span};
+use super::node::Located;
 use super::selection::Selection;
 use super::size::Size;
+use crate::diag::Span;
 use crate::zfs::vdev::VdevKind;
 
 /// One YAML file: one lab.

@@ -4,13 +4,7 @@
 //! map remembers where it was written. Decoding walks it and can then report *all*
 //! problems at once, each at the exact line and column of the value at fault.
 
-/// Where a value was written: 1-based line and column, and its width in characters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
-pub struct Span {
-    pub line: u32,
-    pub column: u32,
-    pub len: u32,
-}
+use crate::diag::Span;
 
 /// A value and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,8 +7,8 @@ use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 
+use super::command::CommandLine;
 use super::{CommandError, FileKind, FileStat, Output, System};
-use crate::plan::command::CommandLine;
 
 #[derive(Debug, Default)]
 pub(crate) struct FakeSystem {

@@ -3,8 +3,6 @@
 
 use std::path::Path;
 
-use crate::plan::Plan;
-
 /// An unmet precondition of acting on this machine.
 #[derive(Debug, thiserror::Error)]
 pub enum PreflightError {
@@ -17,12 +15,15 @@ pub enum PreflightError {
     NotRoot { command: &'static str },
 }
 
-/// Fails with the first unmet precondition of running `plan`.
-pub(crate) fn preflight(command: &'static str, plan: &Plan) -> Result<(), PreflightError> {
+/// Fails with the first unmet precondition of running `programs` as root.
+pub(crate) fn preflight(
+    command: &'static str,
+    programs: Vec<String>,
+) -> Result<(), PreflightError> {
     if !is_root() {
         return Err(PreflightError::NotRoot { command });
     }
-    for program in plan.programs() {
+    for program in programs {
         if find_in_path(&program).is_none() {
             return Err(PreflightError::MissingTool {
                 package: package_of(&program).to_owned(),

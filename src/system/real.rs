@@ -3,8 +3,8 @@
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 
+use super::command::CommandLine;
 use super::{CommandError, FileKind, FileStat, Output, System};
-use crate::plan::command::CommandLine;
 
 /// Runs commands with `LC_ALL=C` so their output parses the same everywhere.
 #[derive(Debug, Default)]

@@ -2,10 +2,11 @@
 
 use std::path::PathBuf;
 
+use crate::device::loop_var;
+use crate::diag::Span;
 use crate::lab::{Device, DevicePath, Group, Source, WipeAction};
 use crate::scenario::Scenario;
 use crate::scenario::model::DeviceKind;
-use crate::scenario::node::Span;
 
 use super::Checker;
 
@@ -71,7 +72,7 @@ impl Checker<'_> {
                             label: format!("{}[{i}]", g.name.value),
                             path: if sp.attach.value {
                                 DevicePath::Loop {
-                                    var: format!("{}_{i}", g.name.value),
+                                    var: loop_var(&g.name.value, i),
                                 }
                             } else {
                                 DevicePath::Known(f.clone())

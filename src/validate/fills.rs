@@ -154,7 +154,6 @@ impl Checker<'_> {
             direct: f.direct.value,
             during: pairs(&f.during),
             after,
-            charge_per_file: None,
         })
     }
 }

@@ -2,10 +2,11 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::diag::Span;
 use crate::lab::{DatasetSpec, Device, PoolSpec, VdevSpec};
 use crate::scenario::Scenario;
 use crate::scenario::model::{Pool, Vdev};
-use crate::scenario::node::{Located, Span};
+use crate::scenario::node::Located;
 use crate::scenario::selection::Selection;
 use crate::zfs::layout_name::LayoutName;
 use crate::zfs::properties;

@@ -2,5 +2,6 @@
 
 pub(crate) mod capacity;
 pub(crate) mod layout_name;
+pub(crate) mod output;
 pub(crate) mod properties;
 pub(crate) mod vdev;

@@ -10,7 +10,6 @@
 use std::path::{Path, PathBuf};
 
 use zlab::HostFacts;
-use zlab::capacity_report as report;
 use zlab::file_cost;
 
 use crate::{assert_clean, sh, text, zlab};
@@ -54,9 +53,9 @@ impl Drop for Lab {
 }
 
 /// The prediction for a fixture's pool `cap`, through the library.
-fn predicted(file: &Path) -> zlab::PoolReport {
+fn predicted(file: &Path) -> zlab::PoolCapacity {
     let lab = zlab::load_lab(file, &HostFacts::unknown()).expect("fixture is valid");
-    report(&lab).pools.remove(0)
+    zlab::lab_capacity(&lab).pools.remove(0)
 }
 
 fn numbers(line: &str) -> Vec<u64> {

@@ -7,7 +7,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::lab::DevicePath;
+use crate::device::DevicePath;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandLine {

@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use crate::plan::command::CommandLine;
-use crate::system::{CommandError, System};
+use super::command::CommandLine;
+use super::{CommandError, System};
 
 pub(crate) fn pool_exists(sys: &dyn System, name: &str) -> bool {
     sys.run(
