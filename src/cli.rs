@@ -91,8 +91,8 @@ pub enum Command {
         /// Scenario file.
         #[arg(required_unless_present = "layouts", conflicts_with = "layouts")]
         file: Option<PathBuf>,
-        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-        format: ReportFormat,
+        #[arg(long, value_enum, default_value_t = CapacityFormat::Text)]
+        format: CapacityFormat,
         /// Skip the checks against this machine (free memory, filesystem limits).
         #[arg(long)]
         portable: bool,
@@ -127,7 +127,7 @@ pub enum Command {
 
 /// Output of `zlab capacity`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
+pub enum CapacityFormat {
     /// Tables for people.
     Text,
     /// Machine-readable.

@@ -5,8 +5,6 @@
 //! each with its exact command) → execute (through [`system::System`]) → teardown.
 //! ARCHITECTURE.md draws the modules and who may import whom.
 
-#![warn(unreachable_pub)]
-
 pub(crate) mod capacity;
 pub(crate) mod cli;
 pub(crate) mod cmd;

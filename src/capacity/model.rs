@@ -14,7 +14,6 @@ use crate::scenario::size::Size;
 use crate::zfs::capacity::fill::{DEFAULT_RECORDSIZE, FileCost, file_cost};
 use crate::zfs::capacity::pool::{Layout, PoolSpace, Shape, TopVdev};
 use crate::zfs::properties::recordsize_bytes;
-use crate::zfs::vdev::ResolvedVdev;
 
 /// Every pool of a lab, and its fills.
 #[derive(Debug, Clone, Serialize)]
@@ -206,12 +205,7 @@ fn top_vdevs(vdevs: &[VdevSpec]) -> Vec<TopVdev> {
     let size = |d: &Device| d.size.map_or(0, Size::bytes);
     let mut out = Vec::new();
     for v in vdevs {
-        let shape = match v.kind {
-            ResolvedVdev::Stripe => Shape::Disk,
-            ResolvedVdev::Mirror => Shape::Mirror,
-            ResolvedVdev::Raidz { parity } => Shape::Raidz { parity },
-            ResolvedVdev::Draid(l) => Shape::Draid(l),
-        };
+        let shape = Shape::of(&v.kind);
         out.extend(v.top_level().into_iter().map(|devices| TopVdev {
             shape,
             sizes: devices.iter().map(size).collect(),

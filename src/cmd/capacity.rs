@@ -7,21 +7,21 @@ use std::path::Path;
 use super::{host_facts, load_lab};
 use crate::capacity;
 use crate::capacity::render;
-use crate::cli::ReportFormat;
+use crate::cli::CapacityFormat;
 use crate::error::Error;
 use crate::zfs::capacity::layouts::{Search, candidates};
 
 pub(crate) fn scenario(
     file: &Path,
-    format: ReportFormat,
+    format: CapacityFormat,
     portable: bool,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let report = capacity::of(&load_lab(file, &host_facts(portable))?);
     out.write_all(
         match format {
-            ReportFormat::Text => render::text(&report),
-            ReportFormat::Json => render::json(&report),
+            CapacityFormat::Text => render::text(&report),
+            CapacityFormat::Json => render::json(&report),
         }
         .as_bytes(),
     )?;
@@ -31,14 +31,14 @@ pub(crate) fn scenario(
 pub(crate) fn layouts(
     search: &Search,
     recordsize: u64,
-    format: ReportFormat,
+    format: CapacityFormat,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     let candidates = candidates(search)?;
     out.write_all(
         match format {
-            ReportFormat::Text => render::layouts_text(search, &candidates, recordsize),
-            ReportFormat::Json => render::layouts_json(search, &candidates),
+            CapacityFormat::Text => render::layouts_text(search, &candidates, recordsize),
+            CapacityFormat::Json => render::layouts_json(search, &candidates),
         }
         .as_bytes(),
     )?;

@@ -112,7 +112,7 @@ pub(crate) fn down(
                 let outcome = if commands.is_empty() {
                     Outcome::Skipped("nothing left to undo".into())
                 } else {
-                    Outcome::Created
+                    Outcome::Done
                 };
                 emit(&Event::StepFinished {
                     index,

@@ -4,7 +4,8 @@ use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Outcome {
-    Created,
+    /// The step did its work: created, wiped, set, filled or undone.
+    Done,
     /// Found already there (from an earlier run, or not ours): verified, not repeated.
     AlreadyPresent,
     Skipped(String),

@@ -90,7 +90,7 @@ pub(crate) fn up(
             } => crate::fill::run(fill, *charge_per_file, state_dir, false, sys, &mut |e| {
                 emit(&Event::Fill(e.clone()));
             })
-            .map(|_| (Resource::Action, Outcome::Created))
+            .map(|_| (Resource::Action, Outcome::Done))
             .map_err(|source| Error::Fill {
                 target: fill.target.to_string(),
                 source,
@@ -456,7 +456,7 @@ fn run_step(
             )));
             sys.zero(&dev, 0, len.min(size))?;
             sys.zero(&dev, size.saturating_sub(len), len.min(size))?;
-            return Ok((Resource::Action, Outcome::Created));
+            return Ok((Resource::Action, Outcome::Done));
         }
         (Step::WipeZero { device }, _) => {
             let dev = resolved(device, &bind)?;
@@ -466,7 +466,7 @@ fn run_step(
                 dev.display()
             )));
             sys.zero(&dev, 0, size)?;
-            return Ok((Resource::Action, Outcome::Created));
+            return Ok((Resource::Action, Outcome::Done));
         }
         _ => {}
     }
@@ -507,7 +507,7 @@ fn run_step(
         }
         other => other,
     };
-    Ok((resource, Outcome::Created))
+    Ok((resource, Outcome::Done))
 }
 
 fn with_device(resource: Resource, device: PathBuf) -> Resource {

@@ -57,7 +57,7 @@ fn prev_power_of_two(n: usize) -> usize {
 
 /// What the writers report.
 #[derive(Debug)]
-pub(crate) enum Report {
+pub(crate) enum Update {
     /// Bytes written since the last report (for a live byte count).
     Wrote { bytes: u64 },
     Finished {
@@ -90,14 +90,14 @@ pub(crate) fn write_files<E: From<WriteError>>(
     job: &Job,
     indices: impl Iterator<Item = u64> + Send,
     stop: &AtomicBool,
-    mut report: impl FnMut(Report) -> Result<(), E>,
+    mut report: impl FnMut(Update) -> Result<(), E>,
 ) -> Result<(), E> {
     let (source_len, write) = job.sizes();
     let indices = Mutex::new(indices);
     let halt = AtomicBool::new(false);
     let stopped = || stop.load(Ordering::Relaxed) || halt.load(Ordering::Relaxed);
     // Bounded, so writers never run far ahead of the log and a halt is prompt.
-    let (tx, rx) = mpsc::sync_channel::<Result<Report, WriteError>>(64);
+    let (tx, rx) = mpsc::sync_channel::<Result<Update, WriteError>>(64);
     std::thread::scope(|scope| {
         for stream in 0..job.streams.max(1) {
             let tx = tx.clone();
@@ -112,7 +112,7 @@ pub(crate) fn write_files<E: From<WriteError>>(
                     let Some(index) = next else { return };
                     let written =
                         write_file(job, index, &mut source, write, stopped, &mut |bytes| {
-                            let _ = tx.send(Ok(Report::Wrote { bytes }));
+                            let _ = tx.send(Ok(Update::Wrote { bytes }));
                         });
                     match written {
                         Ok(Some(done)) => {
@@ -150,7 +150,7 @@ fn write_file(
     write: usize,
     stopped: &dyn Fn() -> bool,
     wrote: &mut dyn FnMut(u64),
-) -> Result<Option<Report>, WriteError> {
+) -> Result<Option<Update>, WriteError> {
     let path = job.dir.join(job.name(index));
     let io = |source| WriteError::Io {
         path: path.clone(),
@@ -179,7 +179,7 @@ fn write_file(
     // here). A file is whole once written; after a power cut, a resume finds
     // the files that did not reach the disk by their size.
     drop(file);
-    Ok(Some(Report::Finished {
+    Ok(Some(Update::Finished {
         index,
         bytes: job.file_size,
         start,
@@ -236,8 +236,8 @@ mod tests {
             &AtomicBool::new(false),
             |r| {
                 match r {
-                    Report::Finished { index, .. } => finished.push(index),
-                    Report::Wrote { bytes: b } => bytes += b,
+                    Update::Finished { index, .. } => finished.push(index),
+                    Update::Wrote { bytes: b } => bytes += b,
                 }
                 Ok(())
             },
@@ -262,7 +262,7 @@ mod tests {
         let stop = AtomicBool::new(false);
         let mut finished = 0;
         write_files::<WriteError>(&job, 0..1000, &stop, |r| {
-            if let Report::Finished { .. } = r {
+            if let Update::Finished { .. } = r {
                 finished += 1;
                 if finished == 3 {
                     stop.store(true, Ordering::Relaxed);
@@ -280,7 +280,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let job = job(dir.path(), 64 << 10, 2);
         let err = write_files(&job, 0..1000, &AtomicBool::new(false), |r| match r {
-            Report::Finished { index, .. } => Err(WriteError::Io {
+            Update::Finished { index, .. } => Err(WriteError::Io {
                 path: format!("log after {index}").into(),
                 source: std::io::ErrorKind::StorageFull.into(),
             }),

@@ -1,13 +1,16 @@
-//! The fill log: JSON lines in the lab's state directory, one per file written
-//! and one summary per run, appended across resumed runs. It is both the
-//! record `zlab report` plots and what a resumed fill reads to know which
-//! files are complete (a line is written only once its file is).
+//! The fill log's format, in one place: JSON lines in the lab's state
+//! directory, one per file written and one summary per run, appended across
+//! resumed runs. The types here write it; a resumed fill reads it back with
+//! [`read`] (which files are complete: a line is written only once its file
+//! is) and `zlab report` with [`read::parse_line`], which is lenient.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+pub(crate) mod read;
 
 /// One line of the log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -139,6 +142,35 @@ mod tests {
         assert_eq!(
             text,
             r#"{"type":"file","index":0,"name":"file_0","bytes":1073741824,"start_unix":1764000000.123,"ms":812.4,"mb_s":1321.6,"rolling_mb_s":1300.2}"#
+        );
+    }
+
+    #[test]
+    fn what_the_fill_writes_the_report_reads() {
+        let text = serde_json::to_vec(&record(4)).expect("json");
+        match read::parse_line(&text) {
+            Ok(read::Record::File(f)) => {
+                assert_eq!((f.index, f.bytes, f.ms), (4, 1_073_741_824, 812.4));
+                assert_eq!(f.name.as_deref(), Some("file_4"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let summary = Line::Summary(Summary {
+            files: 1,
+            files_total: 1,
+            bytes: 1,
+            seconds: 1.0,
+            mean_mb_s: 1.0,
+            p50_ms: 1.0,
+            p99_ms: 1.0,
+            min_rolling_mb_s: 1.0,
+            max_rolling_mb_s: 1.0,
+            complete: true,
+        });
+        let text = serde_json::to_vec(&summary).expect("json");
+        assert_eq!(
+            read::parse_line(&text),
+            Ok(read::Record::Summary { complete: true })
         );
     }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::engine::{self, Job, Report, WriteError};
+use super::engine::{self, Job, Update, WriteError};
 use super::event::{FillEvent, Start};
 use super::log::{self, FileRecord, Line, Summary, round3};
 use super::props;
@@ -299,8 +299,8 @@ fn write(
     let pending = Pending::new(scan.done.clone(), state.files_total);
     engine::write_files::<FillError>(job, pending, stop, |report| {
         match report {
-            Report::Wrote { bytes } => emit(&FillEvent::Progress { bytes }),
-            Report::Finished {
+            Update::Wrote { bytes } => emit(&FillEvent::Progress { bytes }),
+            Update::Finished {
                 index,
                 bytes,
                 start,

@@ -66,7 +66,7 @@ impl Reporter {
                 elapsed,
             } => {
                 let how = match outcome {
-                    Outcome::Created => format!("done in {:.1}s", elapsed.as_secs_f64()),
+                    Outcome::Done => format!("done in {:.1}s", elapsed.as_secs_f64()),
                     Outcome::AlreadyPresent => "already present".to_owned(),
                     Outcome::Skipped(why) => format!("skipped: {why}"),
                 };

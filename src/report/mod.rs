@@ -8,7 +8,6 @@
 pub(crate) mod axis;
 pub(crate) mod command;
 pub(crate) mod error;
-pub(crate) mod log;
 pub(crate) mod scan;
 pub(crate) mod stats;
 pub(crate) mod summary;

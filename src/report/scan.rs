@@ -21,8 +21,8 @@ use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 
 use super::Error;
-use super::log::{FileRecord, Line, LineReader, Malformed, parse_raw};
 use super::stats::{Gap, Largest, Rolling, RunStep, Runs, gap_threshold, nearest_rank};
+use crate::fill::log::read::{FileEntry, LineReader, Malformed, Record, parse_raw};
 
 /// How many malformed lines the report lists (all are counted).
 const MALFORMED_LISTED: usize = 5;
@@ -52,7 +52,7 @@ pub(crate) struct FileAt {
 }
 
 impl FileAt {
-    fn of(f: &FileRecord<'_>) -> FileAt {
+    fn of(f: &FileEntry<'_>) -> FileAt {
         FileAt {
             index: f.index,
             name: f.name.as_deref().map(str::to_owned),
@@ -223,7 +223,7 @@ pub(crate) fn analyze(path: &Path, window: NonZeroU32, columns: usize) -> Result
     while let Some(raw) = reader.next_line().map_err(read_err)? {
         counts.lines += 1;
         match parse_raw(&raw) {
-            Ok(Line::File(f)) => {
+            Ok(Record::File(f)) => {
                 counts.file_records += 1;
                 start = start.min(f.start);
                 end = end.max(f.end());
@@ -233,9 +233,9 @@ pub(crate) fn analyze(path: &Path, window: NonZeroU32, columns: usize) -> Result
                     ms: f.ms,
                 });
             }
-            Ok(Line::Summary { .. }) => counts.summaries += 1,
-            Ok(Line::Other) => counts.other += 1,
-            Ok(Line::Blank) => counts.blank += 1,
+            Ok(Record::Summary { .. }) => counts.summaries += 1,
+            Ok(Record::Other) => counts.other += 1,
+            Ok(Record::Blank) => counts.blank += 1,
             Err(m) => {
                 counts.malformed += 1;
                 if malformed.len() < MALFORMED_LISTED {
@@ -290,8 +290,8 @@ pub(crate) fn analyze(path: &Path, window: NonZeroU32, columns: usize) -> Result
     let mut reader = LineReader::new(BufReader::with_capacity(1 << 16, open()?.take(length)));
     while let Some(raw) = reader.next_line().map_err(read_err)? {
         let f = match parse_raw(&raw) {
-            Ok(Line::File(f)) => f,
-            Ok(Line::Summary { complete }) => {
+            Ok(Record::File(f)) => f,
+            Ok(Record::Summary { complete }) => {
                 runs.summary(complete);
                 continue;
             }

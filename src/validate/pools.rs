@@ -10,7 +10,7 @@ use crate::scenario::node::Located;
 use crate::scenario::selection::Selection;
 use crate::zfs::layout_name::LayoutName;
 use crate::zfs::properties;
-use crate::zfs::vdev::{ResolvedVdev, VdevKind};
+use crate::zfs::vdev::ResolvedVdev;
 
 use super::{Checker, pairs};
 
@@ -233,12 +233,7 @@ impl Checker<'_> {
         let mut out = Vec::new();
         for (i, v) in vdevs.iter().enumerate() {
             let vf = format!("{field}[{i}]");
-            let word = match &v.kind.value {
-                VdevKind::Stripe => "stripe",
-                VdevKind::Mirror => "mirror",
-                VdevKind::Raidz { .. } => "raidz",
-                VdevKind::Draid(_) => "draid",
-            };
+            let word = v.kind.value.family();
             let class = field.rsplit('.').next().unwrap_or(field);
             if !allowed.contains(&word) {
                 self.error(

@@ -130,6 +130,16 @@ impl ArityError {
 }
 
 impl VdevKind {
+    /// The kind without its parameters, as the scenario's `type` names it.
+    pub(crate) fn family(&self) -> &'static str {
+        match self {
+            VdevKind::Stripe => "stripe",
+            VdevKind::Mirror => "mirror",
+            VdevKind::Raidz { .. } => "raidz",
+            VdevKind::Draid(_) => "draid",
+        }
+    }
+
     /// The fewest devices `zpool create` accepts (`is_grouping`'s `mindev`).
     pub(crate) fn min_devices(&self) -> usize {
         match self {

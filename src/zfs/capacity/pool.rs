@@ -11,7 +11,7 @@
 use serde::Serialize;
 
 use super::rules;
-use crate::zfs::vdev::DraidLayout;
+use crate::zfs::vdev::{DraidLayout, ResolvedVdev};
 
 /// The shape of one top-level vdev. A stripe of n devices is n `Disk`s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -21,6 +21,18 @@ pub enum Shape {
     Mirror,
     Raidz { parity: u8 },
     Draid(DraidLayout),
+}
+
+impl Shape {
+    /// The shape of one top-level vdev of `kind` (a stripe's are single disks).
+    pub(crate) fn of(kind: &ResolvedVdev) -> Shape {
+        match kind {
+            ResolvedVdev::Stripe => Shape::Disk,
+            ResolvedVdev::Mirror => Shape::Mirror,
+            ResolvedVdev::Raidz { parity } => Shape::Raidz { parity: *parity },
+            ResolvedVdev::Draid(l) => Shape::Draid(*l),
+        }
+    }
 }
 
 /// One top-level vdev: its shape and the size of each child in bytes.

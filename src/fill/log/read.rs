@@ -1,4 +1,5 @@
-//! Reading the fill log: the JSON-lines contract with the fill engine.
+//! Reading the fill log leniently, as `zlab report` does: the JSON-lines
+//! contract of [`super`], whose types write it.
 //!
 //! One object per line. `{"type":"file",…}` is one finished file;
 //! `{"type":"summary",…}` ends a run (a log holds several runs when a fill was
@@ -21,8 +22,8 @@ use serde::Deserialize;
 
 /// One line of the log, as far as the report needs it.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Line<'a> {
-    File(FileRecord<'a>),
+pub(crate) enum Record<'a> {
+    File(FileEntry<'a>),
     /// The end of a run; `complete` says whether the fill reached its target.
     Summary {
         complete: bool,
@@ -34,7 +35,7 @@ pub(crate) enum Line<'a> {
 
 /// One finished file.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct FileRecord<'a> {
+pub(crate) struct FileEntry<'a> {
     pub index: u64,
     pub name: Option<Cow<'a, str>>,
     pub bytes: u64,
@@ -44,7 +45,7 @@ pub(crate) struct FileRecord<'a> {
     pub ms: f64,
 }
 
-impl FileRecord<'_> {
+impl FileEntry<'_> {
     /// Unix time, in seconds, when the file was finished.
     pub(crate) fn end(&self) -> f64 {
         self.start + self.ms / 1000.0
@@ -90,15 +91,15 @@ struct Kind<'a> {
 }
 
 /// Parses one line (without its newline).
-pub(crate) fn parse_line(text: &[u8]) -> Result<Line<'_>, String> {
+pub(crate) fn parse_line(text: &[u8]) -> Result<Record<'_>, String> {
     if text.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Line::Blank);
+        return Ok(Record::Blank);
     }
     let raw: Raw = match serde_json::from_slice(text) {
         Ok(raw) => raw,
         Err(err) => {
             return match serde_json::from_slice::<Kind>(text) {
-                Ok(k) if !matches!(k.kind.as_ref(), "file" | "summary") => Ok(Line::Other),
+                Ok(k) if !matches!(k.kind.as_ref(), "file" | "summary") => Ok(Record::Other),
                 Ok(_) => Err(json_reason(&err)),
                 Err(_) if err.is_data() => {
                     Err("expected a JSON object with a string `type` field".to_owned())
@@ -108,15 +109,15 @@ pub(crate) fn parse_line(text: &[u8]) -> Result<Line<'_>, String> {
         }
     };
     match raw.kind.as_ref() {
-        "file" => file_record(raw).map(Line::File),
-        "summary" => Ok(Line::Summary {
+        "file" => file_record(raw).map(Record::File),
+        "summary" => Ok(Record::Summary {
             complete: raw.complete.unwrap_or(false),
         }),
-        _ => Ok(Line::Other),
+        _ => Ok(Record::Other),
     }
 }
 
-fn file_record(raw: Raw<'_>) -> Result<FileRecord<'_>, String> {
+fn file_record(raw: Raw<'_>) -> Result<FileEntry<'_>, String> {
     let missing = |field: &str| format!("file record without `{field}`");
     let index = raw.index.ok_or_else(|| missing("index"))?;
     let bytes = raw.bytes.ok_or_else(|| missing("bytes"))?;
@@ -130,7 +131,7 @@ fn file_record(raw: Raw<'_>) -> Result<FileRecord<'_>, String> {
             "`ms` {ms} is not a positive number of milliseconds"
         ));
     }
-    let file = FileRecord {
+    let file = FileEntry {
         index,
         name: raw.name,
         bytes,
@@ -208,7 +209,7 @@ impl<R: BufRead> LineReader<R> {
 
 /// Parses a line as read; a malformed last line without a newline is called
 /// incomplete, since that is what a writer stopped mid-line leaves.
-pub(crate) fn parse_raw<'a>(raw: &RawLine<'a>) -> Result<Line<'a>, Malformed> {
+pub(crate) fn parse_raw<'a>(raw: &RawLine<'a>) -> Result<Record<'a>, Malformed> {
     parse_line(raw.text).map_err(|reason| Malformed {
         line: raw.number,
         reason: if raw.terminated {
@@ -223,9 +224,9 @@ pub(crate) fn parse_raw<'a>(raw: &RawLine<'a>) -> Result<Line<'a>, Malformed> {
 mod tests {
     use super::*;
 
-    fn file(text: &str) -> FileRecord<'_> {
+    fn file(text: &str) -> FileEntry<'_> {
         match parse_line(text.as_bytes()) {
-            Ok(Line::File(f)) => f,
+            Ok(Record::File(f)) => f,
             other => panic!("{other:?}"),
         }
     }
@@ -263,7 +264,7 @@ mod tests {
             r#"{"type":"progress","pct":12}"#,
             r#"{"type":"note","ms":"soon","index":-1}"#,
         ] {
-            assert_eq!(parse_line(text.as_bytes()), Ok(Line::Other), "{text}");
+            assert_eq!(parse_line(text.as_bytes()), Ok(Record::Other), "{text}");
         }
     }
 
@@ -271,18 +272,18 @@ mod tests {
     fn summary_needs_only_its_type() {
         assert_eq!(
             parse_line(br#"{"type":"summary","files":3,"complete":true}"#),
-            Ok(Line::Summary { complete: true })
+            Ok(Record::Summary { complete: true })
         );
         assert_eq!(
             parse_line(br#"{"type":"summary"}"#),
-            Ok(Line::Summary { complete: false })
+            Ok(Record::Summary { complete: false })
         );
     }
 
     #[test]
     fn blank_lines_are_blank() {
-        assert_eq!(parse_line(b""), Ok(Line::Blank));
-        assert_eq!(parse_line(b"  \t"), Ok(Line::Blank));
+        assert_eq!(parse_line(b""), Ok(Record::Blank));
+        assert_eq!(parse_line(b"  \t"), Ok(Record::Blank));
     }
 
     #[test]
