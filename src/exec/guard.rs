@@ -9,6 +9,7 @@ use serde::Deserialize;
 
 use crate::system::command::CommandLine;
 use crate::system::{CommandError, System};
+use crate::zfs::output;
 
 /// `lsblk --json` of one device and what sits on it.
 #[derive(Debug, Deserialize)]
@@ -114,17 +115,7 @@ fn signatures(sys: &dyn System, device: &str) -> Result<Vec<String>, CommandErro
 fn pool_devices(sys: &dyn System) -> Result<Vec<(String, String)>, CommandError> {
     let list = CommandLine::new("zpool").args(["list", "-v", "-H", "-P"]);
     let out = sys.run(&list)?;
-    let mut pool = String::new();
-    let mut found = Vec::new();
-    for line in out.stdout.lines() {
-        // Pools start at column 0; their vdevs are indented by a tab.
-        let first = line.split('\t').find(|f| !f.is_empty()).unwrap_or_default();
-        if !line.starts_with('\t') {
-            first.clone_into(&mut pool);
-        } else if first.starts_with('/') {
-            found.push((first.to_owned(), pool.clone()));
-        }
-    }
+    let mut found = output::pool_leaves(&out.stdout);
     // `/dev/disk/by-id/…` names in a pool are links: compare what they point to.
     let links: Vec<(String, String)> = found
         .iter()

@@ -173,6 +173,26 @@ pub(crate) fn datasets(text: &str) -> Result<Vec<DatasetRow>, ParseError> {
         .collect()
 }
 
+/// `zpool list -v -H -P`: every leaf device named by path, with its pool.
+/// Pools start at column 0 and their vdevs are indented by a tab; the class
+/// headers (`logs`, `cache`, `spare`, `special`, `dedup`) also start at
+/// column 0 but are padded with spaces, not tabs, and belong to the pool above.
+pub(crate) fn pool_leaves(text: &str) -> Vec<(String, String)> {
+    let mut pool = String::new();
+    let mut found = Vec::new();
+    for line in text.lines() {
+        let first = line.split('\t').find(|f| !f.is_empty()).unwrap_or_default();
+        if line.starts_with('\t') {
+            if first.starts_with('/') {
+                found.push((first.to_owned(), pool.clone()));
+            }
+        } else if line.contains('\t') {
+            first.clone_into(&mut pool);
+        }
+    }
+    found
+}
+
 /// `zpool list -H -o name` or `zfs list -H -o name …`: one name a line.
 pub(crate) fn names(text: &str) -> Vec<String> {
     text.lines()
@@ -300,6 +320,34 @@ mod tests {
             ]
         );
         assert_eq!(rows[1].used, 8_801_680);
+    }
+
+    #[test]
+    fn leaf_devices_with_their_pools_past_class_headers() {
+        let leaves = pool_leaves(&captured(V, "zpool-list-v-H-P.txt"));
+        let pools: Vec<(&str, &str)> = leaves
+            .iter()
+            .map(|(d, p)| (d.as_str(), p.as_str()))
+            .collect();
+        assert_eq!(
+            pools,
+            [
+                ("/dev/loop0", "capdraid"),
+                ("/dev/loop1", "capdraid"),
+                ("/dev/loop2", "capdraid"),
+                ("/dev/loop3", "capdraid"),
+                ("/dev/loop4", "capdraid"),
+                ("/dev/loop5", "capdraid"),
+                ("/dev/loop6", "capmirror"),
+                ("/dev/loop7", "capmirror"),
+            ]
+        );
+        // A hot spare after the space-padded `spare` header stays in its pool.
+        let text = "tank\t1G\t-\nspare   -   -\n\t/dev/sdc\t1G\t-\n";
+        assert_eq!(
+            pool_leaves(text),
+            [("/dev/sdc".to_owned(), "tank".to_owned())]
+        );
     }
 
     #[test]
