@@ -56,6 +56,13 @@ pub enum Command {
         /// Check against this OpenZFS release (2.1, 2.3.2) instead of the installed one.
         #[arg(long, value_name = "VERSION")]
         zfs_version: Option<ZfsVersion>,
+        /// Use existing sparse files of exactly the declared size instead of
+        /// refusing them; `down` detaches them but leaves them in place.
+        #[arg(long)]
+        adopt: bool,
+        /// Answer yes to erasing the scenario's real disks (for scripts).
+        #[arg(long)]
+        yes: bool,
     },
     /// Show what exists of a scenario's lab.
     Status { file: PathBuf },
@@ -65,9 +72,19 @@ pub enum Command {
         /// Leave the sparse backing files in place.
         #[arg(long)]
         keep_files: bool,
+        /// For a journal zlab cannot use (corrupt, older, another lab's): list
+        /// what the scenario names on this machine, with the commands to remove
+        /// it, and tear down only what is proved the lab's.
+        #[arg(long, conflicts_with = "keep_files")]
+        from_system: bool,
     },
     /// Run a scenario's fills.
-    Fill { file: PathBuf },
+    Fill {
+        file: PathBuf,
+        /// Write over files of the fill's names that it did not write.
+        #[arg(long)]
+        overwrite: bool,
+    },
     /// Summarise a fill's JSON-lines log and plot its throughput over time as SVG.
     Report {
         /// The log `zlab fill` wrote (JSON lines).

@@ -83,6 +83,29 @@ fn prepare(
     Ok((lab, plan))
 }
 
+/// Who this lab belongs to: its name and its scenario's absolute path.
+fn lab_identity(lab: &Lab) -> Result<crate::exec::journal::LabIdentity, Error> {
+    let scenario = std::fs::canonicalize(&lab.file).map_err(|e| {
+        Error::Refused(format!(
+            "cannot tell which scenario this is: {}: {e}; check the path and run again",
+            lab.file.display()
+        ))
+    })?;
+    Ok(crate::exec::journal::LabIdentity::new(&lab.name, &scenario))
+}
+
+/// Holds the lab for this run (`up`, `down`, `fill`); a second run learns
+/// who holds it: pid, command and since when.
+fn lock_lab(command: &str, lab: &Lab) -> Result<crate::system::lock::Lock, Error> {
+    let holder = format!(
+        "pid {}, `zlab {command} {}`, since {} UTC",
+        std::process::id(),
+        lab.file.display(),
+        progress::fill::timestamp(std::time::SystemTime::now())
+    );
+    Ok(crate::system::lock::Lock::lab(&lab.state_dir, &holder)?)
+}
+
 /// Runs `act` with the live display on stderr receiving its events.
 fn with_progress(
     act: impl FnOnce(&mut dyn FnMut(&Event)) -> Result<(), Error>,

@@ -71,12 +71,26 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
         Command::Up {
             file,
             no_fill,
+            adopt,
+            yes,
             zfs_version,
             ..
-        } => cmd::up::run(&file, no_fill, zfs_version),
-        Command::Down { file, keep_files } => cmd::down::run(&file, keep_files),
+        } => cmd::up::run(
+            &file,
+            &cmd::up::Flags {
+                no_fill,
+                adopt,
+                yes,
+                zfs_version,
+            },
+        ),
+        Command::Down {
+            file,
+            keep_files,
+            from_system,
+        } => cmd::down::run(&file, keep_files, from_system),
         Command::Status { file } => cmd::status::run(&file, out),
-        Command::Fill { file } => cmd::fill::run(&file),
+        Command::Fill { file, overwrite } => cmd::fill::run(&file, overwrite),
         Command::Capacity {
             file: Some(file),
             format,

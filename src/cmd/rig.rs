@@ -70,8 +70,12 @@ fn up(
         let file = guest_path(&dir, &cfg.share, file)?;
         for verb in ["up", "status"] {
             let mut command = zlab_words(verb, &file);
-            if verb == "up" && args.no_fill {
-                command.push("--no-fill".to_owned());
+            if verb == "up" {
+                // The VM's disks are throw-away: no one to ask in the guest.
+                command.push("--yes".to_owned());
+                if args.no_fill {
+                    command.push("--no-fill".to_owned());
+                }
             }
             writeln!(out, "== {}", command.join(" "))?;
             let status = in_guest(&dir, &cfg, &command, out)?;
@@ -151,7 +155,9 @@ fn up_status_down(
     let file = guest_path(dir, &cfg.share, scenario)?;
     let zpool_status = vec!["zpool".to_owned(), "status".to_owned(), "-P".to_owned()];
     let mut failed = None;
+    // The VM's disks are throw-away: no one to ask in the guest.
     let mut up = zlab_words("up", &file);
+    up.push("--yes".to_owned());
     if no_fill {
         up.push("--no-fill".to_owned());
     }

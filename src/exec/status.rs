@@ -4,7 +4,8 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::journal::{Journal, Resource};
+use super::identity::{self, Match};
+use super::journal::{Journal, LabIdentity, Resource};
 use super::up::journal_path;
 use super::{read, verify};
 use crate::error::Error;
@@ -18,14 +19,19 @@ use crate::zfs::output;
 use crate::zfs::scan::{Scan, ScanKind, ScanState};
 use crate::zfs::topology::{State, Topology};
 
-pub(crate) fn status(plan: &Plan, state_dir: &Path, sys: &dyn System) -> Result<String, Error> {
+pub(crate) fn status(
+    plan: &Plan,
+    lab: &LabIdentity,
+    state_dir: &Path,
+    sys: &dyn System,
+) -> Result<String, Error> {
     let path = journal_path(state_dir);
-    let journal = Journal::load(sys, &path, &plan.lab).map_err(Error::Journal)?;
+    let journal = Journal::load(sys, &path, lab)?;
     let mut out = String::new();
     let done = plan
         .steps
         .iter()
-        .filter(|s| journal.find(&s.describe()).is_some_and(|r| r.done))
+        .filter(|s| journal.find(&s.id()).is_some_and(|r| r.done))
         .count();
     let _ = writeln!(
         out,
@@ -37,7 +43,7 @@ pub(crate) fn status(plan: &Plan, state_dir: &Path, sys: &dyn System) -> Result<
     );
     for step in &plan.steps {
         let description = step.describe();
-        let (mut state, mut detail) = match journal.find(&description) {
+        let (mut state, mut detail) = match journal.find(&step.id()) {
             Some(r) if r.done => ("done", present(&r.resource, sys)),
             Some(_) => ("started", String::new()),
             None => ("pending", String::new()),
@@ -184,27 +190,42 @@ fn fill_detail(fill: &crate::lab::FillSpec, state_dir: &Path, sys: &dyn System) 
     }
 }
 
-/// Whether a journaled resource still exists, as a suffix for its line.
+/// Whether a journaled resource still exists with the identity zlab
+/// recorded, as a suffix for its line.
 fn present(resource: &Resource, sys: &dyn System) -> String {
-    let exists = match resource {
-        Resource::Dir { path } | Resource::File { path } => sys.exists(path),
-        Resource::Loop { file, device, .. } => {
-            let now = probe::loops_of(sys, file);
-            return match device {
-                Some(d) if now.contains(d) => format!(" [{}]", d.display()),
-                _ => " [MISSING: not attached]".to_owned(),
-            };
+    let checked = match resource {
+        Resource::Dir { path, id: Some(id) }
+        | Resource::File {
+            path, id: Some(id), ..
+        } => identity::check_file(sys, path, id).map(|m| match m {
+            Match::Same => String::new(),
+            Match::Gone => " [MISSING]".to_owned(),
+            Match::Differs(why) => format!(" [NOT THE LAB'S: {why}]"),
+        }),
+        // Found by its backing file's inode, whatever its number now.
+        Resource::Loop {
+            backing, device, ..
+        } => identity::loops_holding(sys, backing).map(|now| match (now.first(), device) {
+            (None, _) => " [MISSING: not attached]".to_owned(),
+            (Some(d), Some(was)) if d != was => {
+                format!(" [{} (was {})]", d.display(), was.display())
+            }
+            (Some(d), _) => format!(" [{}]", d.display()),
+        }),
+        Resource::Pool { name, guid } => {
+            identity::pool_guid(sys, name).map(|now| match (now, guid) {
+                (None, _) => " [MISSING]".to_owned(),
+                (Some(n), Some(g)) if n != *g => {
+                    format!(" [NOT THE LAB'S: pool {name} has {n}, the lab made {g}]")
+                }
+                _ => String::new(),
+            })
         }
-        Resource::Brd => probe::module_loaded(sys, "brd"),
-        Resource::Mount { path } => probe::is_mounted(sys, path),
-        Resource::Pool { name } => probe::pool_exists(sys, name),
-        Resource::Action => return String::new(),
+        Resource::Brd if !probe::module_loaded(sys, "brd") => Ok(" [MISSING]".to_owned()),
+        Resource::Mount { path } if !probe::is_mounted(sys, path) => Ok(" [MISSING]".to_owned()),
+        _ => Ok(String::new()),
     };
-    if exists {
-        String::new()
-    } else {
-        " [MISSING]".to_owned()
-    }
+    checked.unwrap_or_else(|e| format!(" [could not check: {e}]"))
 }
 
 fn pool_report(name: &str, sys: &dyn System) -> String {

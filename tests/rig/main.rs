@@ -11,6 +11,7 @@ mod executor;
 mod fill;
 mod hostile;
 mod real_disks;
+mod safety;
 mod scripts;
 mod topology;
 
