@@ -150,6 +150,9 @@ pub enum RigCommand {
 /// The VM `zlab rig up` and `zlab rig run` boot.
 #[derive(Debug, Clone, clap::Args)]
 pub struct VmArgs {
+    /// The OpenZFS line the guest runs (each its own cached guest; see rig/README.md).
+    #[arg(long, value_enum, default_value_t)]
+    pub zfs: crate::rig::guest::ZfsLine,
     /// Extra virtual disks (/dev/vda, /dev/vdb, …), sparse files on this host.
     #[arg(long, default_value_t = 4)]
     pub disks: u32,

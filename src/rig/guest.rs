@@ -1,6 +1,6 @@
-//! The guest image: `build-guest.sh` builds it once into the cache (keyed by a
-//! hash of its recipe) and prints its directory; its progress lines become
-//! events as they come.
+//! The guest image: `build-guest.sh` builds it once per OpenZFS line into the
+//! cache (keyed by a hash of that line's recipe, `rig/guest-<line>.conf`) and
+//! prints its directory; its progress lines become events as they come.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
@@ -8,6 +8,38 @@ use std::path::{Path, PathBuf};
 
 use super::error::RigError;
 use super::event::RigEvent;
+
+/// The OpenZFS release lines the rig has a guest recipe for (`rig/guest-<line>.conf`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ZfsLine {
+    /// OpenZFS 2.1.11, Debian 12's own (bookworm/contrib), kernel 6.1.
+    #[value(name = "2.1")]
+    V2_1,
+    /// OpenZFS 2.3.2 from bookworm-backports, Debian 12 userland, kernel 6.1.
+    #[value(name = "2.3")]
+    V2_3,
+    /// OpenZFS 2.4.4 from trixie-backports, Debian 13 userland, kernel 6.12.
+    #[default]
+    #[value(name = "2.4")]
+    V2_4,
+}
+
+impl ZfsLine {
+    /// The name the rig scripts take in `ZLAB_RIG_ZFS`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ZfsLine::V2_1 => "2.1",
+            ZfsLine::V2_3 => "2.3",
+            ZfsLine::V2_4 => "2.4",
+        }
+    }
+}
+
+impl std::fmt::Display for ZfsLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// A built guest: kernel and RAM-only initramfs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,16 +61,18 @@ impl Guest {
 /// How many of the script's last lines an error shows.
 const TAIL: usize = 15;
 
-/// Runs `build-guest.sh` from `scripts` (instant when cached); every line but
-/// the last (the guest directory) is a progress line.
+/// Runs `build-guest.sh` from `scripts` for the `zfs` line (instant when
+/// cached); every line but the last (the guest directory) is a progress line.
 pub fn ensure(
     scripts: &Path,
     cache: &Path,
+    zfs: ZfsLine,
     emit: &mut dyn FnMut(&RigEvent),
 ) -> Result<Guest, RigError> {
     let script = scripts.join("build-guest.sh");
     let reader = duct::cmd(&script, Vec::<String>::new())
         .env("ZLAB_RIG_CACHE", cache)
+        .env("ZLAB_RIG_ZFS", zfs.as_str())
         .stdin_null()
         .stderr_to_stdout()
         .reader()
@@ -104,21 +138,24 @@ mod tests {
         fake_script(
             tmp.path(),
             &format!(
-                "echo building >&2\necho \"cache=$ZLAB_RIG_CACHE\"\necho {}\n",
+                "echo building >&2\necho \"cache=$ZLAB_RIG_CACHE zfs=$ZLAB_RIG_ZFS\"\necho {}\n",
                 guest.display()
             ),
         );
         let mut events = Vec::new();
-        let got = ensure(tmp.path(), Path::new("/the/cache"), &mut |e| {
-            events.push(e.clone())
-        })
+        let got = ensure(
+            tmp.path(),
+            Path::new("/the/cache"),
+            ZfsLine::V2_1,
+            &mut |e| events.push(e.clone()),
+        )
         .expect("guest");
         assert_eq!(got.kernel, guest.join("vmlinuz"));
         assert_eq!(
             events,
             [
                 RigEvent::BuildLine("building".into()),
-                RigEvent::BuildLine("cache=/the/cache".into()),
+                RigEvent::BuildLine("cache=/the/cache zfs=2.1".into()),
                 RigEvent::GuestReady { built: true },
             ]
         );
@@ -128,7 +165,8 @@ mod tests {
     fn a_failed_build_shows_its_last_lines() {
         let tmp = tempfile::tempdir().expect("tempdir");
         fake_script(tmp.path(), "echo 'E: no space left' >&2\nexit 3\n");
-        let err = ensure(tmp.path(), tmp.path(), &mut |_| {}).expect_err("fails");
+        let err =
+            ensure(tmp.path(), tmp.path(), ZfsLine::default(), &mut |_| {}).expect_err("fails");
         assert!(
             matches!(&err, RigError::Build { last_lines, .. } if last_lines == "E: no space left"),
             "{err}"
