@@ -16,6 +16,19 @@ if compgen -G "$out/zfs.ko" >/dev/null; then
   echo "$out"
   exit 0
 fi
+# A host that ran the single-version rig has this line's module from DKMS
+# already (zfs-dkms installed by apt): the same source and kernel, so reuse it.
+dkms_dir="/lib/modules/$GUEST_KERNEL/updates/dkms"
+if [ -f "$dkms_dir/zfs.ko" ] && [ "$(modinfo -F version "$dkms_dir/zfs.ko" 2>/dev/null)" = "$ZFS_VERSION" ]; then
+  mkdir -p "$out.tmp"
+  cp "$dkms_dir"/*.ko "$out.tmp/"
+  echo "taken from DKMS ($dkms_dir)" > "$out.tmp/build-time"
+  rm -rf "$out"
+  mv "$out.tmp" "$out"
+  echo "rig: OpenZFS $ZFS_VERSION for $GUEST_KERNEL taken from $dkms_dir" >&2
+  echo "$out"
+  exit 0
+fi
 rig_apt_setup
 echo "rig: building OpenZFS $ZFS_VERSION for $GUEST_KERNEL ($ZFS_BUILD; several minutes)" >&2
 started=$SECONDS

@@ -13,8 +13,9 @@ set -euo pipefail
 out=$1
 [ -d /sys/module/zfs ] || { echo "capture.sh: no zfs module: run it in the rig" >&2; exit 2; }
 [ -z "$(zpool list -H -o name)" ] || { echo "capture.sh: pools exist already" >&2; exit 2; }
-rm -rf "$out"
+# Everything but man/ (rig/capture-man.sh writes that on the host).
 mkdir -p "$out"
+find "$out" -mindepth 1 -maxdepth 1 ! -name man -exec rm -rf {} +
 work=$(mktemp -d /tmp/capture.XXXXXX)
 loops=()
 cleanup() {
@@ -32,6 +33,15 @@ new_dev() {
   dev=$(losetup -f --show "$work/d$n.img")
   loops+=("$dev")
   n=$((n + 1))
+}
+# Detaches loop devices of a destroyed pool and frees their files: /tmp is a
+# tmpfs of half the guest's memory, and the resilver and rebuild pools hold data.
+gone() {
+  local l
+  for l in "$@"; do
+    rm -f "$(cat "/sys/block/${l#/dev/}/loop/backing_file")"
+    losetup -d "$l"
+  done
 }
 devs() {
   local count=$1 size=$2 i
@@ -75,6 +85,7 @@ write_data() { # POOL MiB: incompressible enough for ZFS (compression off)
 cap . zfs-version zfs version
 cap . sys-module-zfs-version cat /sys/module/zfs/version
 cap . zpool-upgrade-v zpool upgrade -v
+# Pool names must not start with a vdev kind (mirror, raidz, draid, spare, log).
 # With no arguments these print usage and the tables of settable properties
 # and their values (exit status 2).
 cap . zpool-get-usage zpool get
@@ -84,93 +95,97 @@ cap . zpool-create-usage zpool create
 cap . zpool-status-usage zpool status '-?'
 cap . zpool-list-usage zpool list '-?'
 
-# dRAID with special, log, cache and a hot spare beside its distributed spare.
+# dRAID with special, log, cache and a hot spare beside its distributed spare
+# (a 3-way special mirror: zpool refuses less redundancy than draid2's).
 devs 10 2G; data=("${list[@]}")
-devs 2 1G; special=("${list[@]}")
+devs 3 1G; special=("${list[@]}")
 devs 2 1G; log=("${list[@]}")
 new_dev 1G; cache=$dev
 new_dev 2G; spare=$dev
-zpool create -o ashift=12 draid draid2:4d:10c:1s "${data[@]}" special mirror "${special[@]}" \
+zpool create -o ashift=12 tank_draid draid2:4d:10c:1s "${data[@]}" special mirror "${special[@]}" \
   log mirror "${log[@]}" cache "$cache" spare "$spare"
-zfs create -o recordsize=1M -o compression=lz4 draid/fs
-zfs create -V 64M draid/vol
-pool_state draid draid
+zfs create -o recordsize=1M -o compression=lz4 tank_draid/fs
+zfs create -V 64M tank_draid/vol
+pool_state tank_draid draid
 
-# raidz2 and raidz1 top-level vdevs, a single log, a cache.
+# raidz2 and raidz1 top-level vdevs (mixed parity needs -f), a single log, a cache.
 devs 6 1G; z2=("${list[@]}")
 devs 3 1G; z1=("${list[@]}")
 new_dev 512M; log=$dev
 new_dev 512M; cache=$dev
-zpool create -o ashift=12 raidz raidz2 "${z2[@]}" raidz1 "${z1[@]}" log "$log" cache "$cache"
-pool_state raidz raidz
+zpool create -f -o ashift=12 tank_raidz raidz2 "${z2[@]}" raidz1 "${z1[@]}" log "$log" cache "$cache"
+pool_state tank_raidz raidz
 
 # Two two-way mirrors and a spare; a three-way mirror at ashift 9.
 devs 4 1G; m=("${list[@]}")
 new_dev 1G; spare=$dev
-zpool create -o ashift=12 mirror mirror "${m[0]}" "${m[1]}" mirror "${m[2]}" "${m[3]}" spare "$spare"
-pool_state mirror mirror
+zpool create -o ashift=12 tank_mirror mirror "${m[0]}" "${m[1]}" mirror "${m[2]}" "${m[3]}" spare "$spare"
+pool_state tank_mirror mirror
 devs 3 1G
-zpool create -o ashift=9 mirror3 mirror "${list[@]}"
-pool_state mirror3 mirror3
+zpool create -o ashift=9 tank_mirror3 mirror "${list[@]}"
+pool_state tank_mirror3 mirror3
 
 # A plain stripe of two devices.
 devs 2 1G
-zpool create stripe "${list[@]}"
-pool_state stripe stripe
+zpool create tank_stripe "${list[@]}"
+pool_state tank_stripe stripe
 
 # Degraded: one raidz1 member offline (DEGRADED, OFFLINE), one faulted.
 devs 4 1G; d=("${list[@]}")
-zpool create degraded raidz1 "${d[@]}"
-zpool offline degraded "${d[1]}"
-pool_state degraded degraded-offline
-zpool online degraded "${d[1]}"
-zpool wait -t resilver degraded
-zpool offline -f degraded "${d[2]}"
-pool_state degraded degraded-faulted
-zpool destroy degraded
+zpool create tank_degraded raidz1 "${d[@]}"
+zpool offline tank_degraded "${d[1]}"
+pool_state tank_degraded degraded-offline
+zpool online tank_degraded "${d[1]}"
+zpool wait -t resilver tank_degraded
+zpool offline -f tank_degraded "${d[2]}"
+pool_state tank_degraded degraded-faulted
+zpool destroy tank_degraded
+gone "${d[@]}"
 
 # A device missing at import (its file gone): UNAVAIL, pool DEGRADED.
 mkdir "$work/files"
 for i in 0 1 2; do truncate -s 1G "$work/files/f$i"; done
-zpool create missing raidz1 "$work/files/f0" "$work/files/f1" "$work/files/f2"
-zpool export missing
+zpool create tank_missing raidz1 "$work/files/f0" "$work/files/f1" "$work/files/f2"
+zpool export tank_missing
 rm "$work/files/f2"
-zpool import -d "$work/files" missing
-pool_state missing missing-device
-zpool destroy missing
+zpool import -d "$work/files" tank_missing
+pool_state tank_missing missing-device
+zpool destroy tank_missing
 
 # Resilver onto a hot spare (spare INUSE), caught while it runs and after.
-devs 2 3G; r=("${list[@]}")
-new_dev 3G; spare=$dev
-zpool create resilver mirror "${r[@]}" spare "$spare"
-write_data resilver 1024
-zpool offline resilver "${r[1]}"
-zpool replace resilver "${r[1]}" "$spare"
-pool_state resilver resilver-running
-zpool wait -t resilver resilver
-pool_state resilver resilver-done
-zpool destroy resilver
+devs 2 2G; r=("${list[@]}")
+new_dev 2G; spare=$dev
+zpool create tank_resilver mirror "${r[@]}" spare "$spare"
+write_data tank_resilver 384
+zpool offline tank_resilver "${r[1]}"
+zpool replace tank_resilver "${r[1]}" "$spare"
+pool_state tank_resilver resilver-running
+zpool wait -t resilver tank_resilver
+pool_state tank_resilver resilver-done
+zpool destroy tank_resilver
+gone "${r[@]}" "$spare"
 
 # A dRAID sequential rebuild onto its distributed spare, while it runs and after.
 devs 5 2G
-zpool create rebuild draid1:2d:5c:1s "${list[@]}"
-write_data rebuild 512
-zpool offline rebuild "${list[0]}"
-zpool replace rebuild "${list[0]}" draid1-0-0
-pool_state rebuild rebuild-running
-zpool wait -t resilver rebuild
-pool_state rebuild rebuild-done
+zpool create tank_rebuild draid1:2d:5c:1s "${list[@]}"
+write_data tank_rebuild 256
+zpool offline tank_rebuild "${list[0]}"
+zpool replace tank_rebuild "${list[0]}" draid1-0-0
+pool_state tank_rebuild rebuild-running
+zpool wait -t resilver tank_rebuild
+pool_state tank_rebuild rebuild-done
 # dRAID scrubs itself after a sequential rebuild.
-zpool wait -t scrub rebuild
-pool_state rebuild rebuild-scrubbed
-zpool destroy rebuild
+zpool wait -t scrub tank_rebuild
+pool_state tank_rebuild rebuild-scrubbed
+zpool destroy tank_rebuild
+gone "${list[@]}"
 
 # A scrubbed pool (scan: scrub repaired …).
 devs 2 1G
-zpool create scrubbed mirror "${list[@]}"
-write_data scrubbed 64
-zpool scrub -w scrubbed
-pool_state scrubbed scrubbed
+zpool create tank_scrubbed mirror "${list[@]}"
+write_data tank_scrubbed 64
+zpool scrub -w tank_scrubbed
+pool_state tank_scrubbed scrubbed
 
 # All pools at once, as `zlab status` reads them.
 cap all zpool-status-P zpool status -P
