@@ -68,7 +68,7 @@ pub enum Error {
     },
 
     #[error(transparent)]
-    FillReport(#[from] crate::fill_report::Error),
+    FillReport(#[from] crate::report::Error),
     #[error("list dRAID layouts: {0}")]
     Layouts(#[from] crate::zfs::capacity::layouts::SearchError),
     #[error("{0}")]

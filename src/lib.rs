@@ -10,10 +10,10 @@ pub mod diag;
 pub mod error;
 pub mod exec;
 pub mod fill;
-pub mod fill_report;
 pub mod host;
 pub mod lab;
 pub mod plan;
+pub mod progress;
 pub mod report;
 pub mod rig;
 pub mod scenario;
@@ -159,7 +159,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             log,
             output,
             window,
-        } => Ok(fill_report::report(&log, output.as_deref(), window, out)?),
+        } => Ok(report::report(&log, output.as_deref(), window, out)?),
     }
 }
 
@@ -238,7 +238,7 @@ fn prepare(command: &'static str, file: &Path) -> Result<(Lab, plan::Plan), Erro
 fn with_reporter(
     act: impl FnOnce(&mut dyn FnMut(&exec::event::Event)) -> Result<(), Error>,
 ) -> Result<(), Error> {
-    let mut reporter = report::Reporter::new(std::io::stderr().is_terminal());
+    let mut reporter = progress::Reporter::new(std::io::stderr().is_terminal());
     let result = act(&mut |e| reporter.event(e));
     reporter.finish();
     result

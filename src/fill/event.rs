@@ -1,4 +1,4 @@
-//! What a fill reports while it runs; `report::fill` decides how to show it.
+//! What a fill reports while it runs; `progress::fill` decides how to show it.
 
 use std::path::PathBuf;
 

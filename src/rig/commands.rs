@@ -14,7 +14,7 @@ use super::vm::{self, Lifetime, VmConfig, VmDir};
 use crate::cli::{RigCommand, VmArgs};
 use crate::error::Error;
 use crate::host::HostFacts;
-use crate::report::rig::RigReporter;
+use crate::progress::rig::RigReporter;
 use crate::system::real::RealSystem;
 
 /// Runs one `zlab rig` command; guest output goes to `out` (stdout) and stderr.

@@ -1,4 +1,4 @@
-//! What the rig reports while it builds and boots; `report::rig` shows it.
+//! What the rig reports while it builds and boots; `progress::rig` shows it.
 
 use std::time::Duration;
 

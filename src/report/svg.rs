@@ -388,7 +388,7 @@ mod tests {
     use std::num::NonZeroU32;
 
     use super::*;
-    use crate::fill_report::scan::analyze;
+    use crate::report::scan::analyze;
 
     fn analysis(log: &str, name: &str) -> Analysis {
         let dir = tempfile::tempdir().expect("tempdir");
