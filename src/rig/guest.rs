@@ -10,16 +10,18 @@ use super::error::RigError;
 use super::event::RigEvent;
 
 /// The OpenZFS release lines the rig has a guest recipe for (`rig/guest-<line>.conf`).
+/// The default is the line the rig suite proves (2.3), as in `rig/lib.sh`;
+/// 2.4, the newest, takes over once its guest passes the suite.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum ZfsLine {
     /// OpenZFS 2.1.11, Debian 12's own (bookworm/contrib), kernel 6.1.
     #[value(name = "2.1")]
     V2_1,
     /// OpenZFS 2.3.2 from bookworm-backports, Debian 12 userland, kernel 6.1.
+    #[default]
     #[value(name = "2.3")]
     V2_3,
     /// OpenZFS 2.4.4 from trixie-backports, Debian 13 userland, kernel 6.12.
-    #[default]
     #[value(name = "2.4")]
     V2_4,
 }
