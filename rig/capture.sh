@@ -94,7 +94,9 @@ write_data() { # POOL MiB: incompressible enough for ZFS (compression off)
 
 section_release() {
   # The release itself.
-  cap . zfs-version zfs version
+  cap . zfs-version-all zfs version
+  # The parsers read the first line (fixtures/zfs/README.md).
+  head -n 1 "$out/zfs-version-all.txt" > "$out/zfs-version.txt"
   cap . sys-module-zfs-version cat /sys/module/zfs/version
   cap . zpool-upgrade-v zpool upgrade -v
   # Pool names must not start with a vdev kind (mirror, raidz, draid, spare, log).

@@ -7,9 +7,15 @@
 use std::fmt::{self, Write as _};
 use std::path::{Path, PathBuf};
 
-use crate::scenario::node::Span;
-
 /// One problem in a scenario file, with where it is and how to fix it.
+/// Where a value was written: 1-based line and column, and its width in characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Span {
+    pub line: u32,
+    pub column: u32,
+    pub len: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Diagnostic {
     pub file: PathBuf,
@@ -132,7 +138,10 @@ pub fn render_all(diags: &[Diagnostic]) -> String {
 
 /// The closest of `candidates` to a misspelt `word`, if it is close enough to be a
 /// plausible typo (`recsize` → `recordsize`).
-pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn suggest<'a>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(word, c), c))

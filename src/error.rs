@@ -13,37 +13,16 @@ use crate::diag::Diagnostic;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("read {}: {source}", path.display())]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error("{0}")]
+    Read(crate::scenario::LoadError),
 
     #[error("the scenario is invalid")]
     Invalid(Vec<Diagnostic>),
 
-    #[error("`{command}` exited with {status}: {stderr}")]
-    CommandFailed {
-        command: String,
-        status: String,
-        stderr: String,
-    },
+    #[error(transparent)]
+    Preflight(#[from] crate::system::PreflightError),
 
-    #[error("`{program}` is not installed (it comes with the Debian package `{package}`)")]
-    MissingTool { program: String, package: String },
-
-    #[error(
-        "`zlab {command}` needs root: it creates loop devices, loads modules and creates pools"
-    )]
-    NotRoot { command: &'static str },
-
-    #[error("`zlab {command}` is not available yet: {why}")]
-    NotYet {
-        command: &'static str,
-        why: &'static str,
-    },
-
-    #[error("write the plan: {0}")]
+    #[error("write the output: {0}")]
     Output(#[from] std::io::Error),
 
     #[error("the state journal: {0}")]
@@ -61,14 +40,8 @@ pub enum Error {
     #[error("refusing to go on: {0}")]
     Refused(String),
 
-    #[error("`{module}` is not loaded: {hint}")]
-    ModuleMissing {
-        module: &'static str,
-        hint: &'static str,
-    },
-
     #[error(transparent)]
-    FillReport(#[from] crate::report::Error),
+    Report(#[from] crate::report::Error),
     #[error("list dRAID layouts: {0}")]
     Layouts(#[from] crate::zfs::capacity::layouts::SearchError),
     #[error("{0}")]
@@ -84,6 +57,16 @@ pub enum Error {
         journal: PathBuf,
         remaining: Vec<String>,
     },
+}
+
+impl From<crate::scenario::LoadError> for Error {
+    /// An invalid scenario is reported as diagnostics, however it was found.
+    fn from(e: crate::scenario::LoadError) -> Self {
+        match e {
+            crate::scenario::LoadError::Invalid(diags) => Error::Invalid(diags),
+            read => Error::Read(read),
+        }
+    }
 }
 
 impl Error {

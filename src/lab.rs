@@ -6,6 +6,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
+pub(crate) use crate::device::{DevicePath, partition_path};
 use crate::scenario::model::{Bound, FillTarget, FsKind, LabelKind, WipeMode};
 use crate::scenario::size::Size;
 use crate::zfs::vdev::ResolvedVdev;
@@ -51,74 +52,6 @@ pub enum Source {
     },
     /// Existing block devices, used only with the scenario's opt-in.
     Disk { force: bool },
-}
-
-/// A device as the plan knows it: a path, or a name bound at run time.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DevicePath {
-    /// Known before anything runs: `/dev/ram0`, `/dev/sdb`, a file used as a vdev.
-    Known(PathBuf),
-    /// A loop device, known once `losetup --find --show` has answered; `var` is
-    /// the shell variable it is bound to (`disks_3`).
-    Loop { var: String },
-    /// Partition `number` of `parent` (`/dev/loop3p1`, `/dev/ram0p2`, `/dev/sdb1`).
-    Part {
-        parent: Box<DevicePath>,
-        number: u32,
-    },
-}
-
-impl DevicePath {
-    /// The path once run-time names are known; `bind` answers for loop variables.
-    pub fn resolve(&self, bind: &dyn Fn(&str) -> Option<PathBuf>) -> Option<PathBuf> {
-        match self {
-            DevicePath::Known(p) => Some(p.clone()),
-            DevicePath::Loop { var } => bind(var),
-            DevicePath::Part { parent, number } => {
-                let parent = parent.resolve(bind)?;
-                Some(PathBuf::from(partition_path(
-                    &parent.to_string_lossy(),
-                    *number,
-                )))
-            }
-        }
-    }
-}
-
-impl DevicePath {
-    /// Whether the path is known only once zlab runs (a loop device or its partition).
-    pub fn is_runtime(&self) -> bool {
-        match self {
-            DevicePath::Known(_) => false,
-            DevicePath::Loop { .. } => true,
-            DevicePath::Part { parent, .. } => parent.is_runtime(),
-        }
-    }
-}
-
-/// Linux names partitions `sdb1` but `loop3p1`, `nvme0n1p1`, `ram0p1`: a `p` when
-/// the disk's name ends in a digit.
-pub fn partition_path(disk: &str, number: u32) -> String {
-    if disk.ends_with(|c: char| c.is_ascii_digit()) {
-        format!("{disk}p{number}")
-    } else {
-        format!("{disk}{number}")
-    }
-}
-
-impl fmt::Display for DevicePath {
-    /// Run-time names render as shell variables, the same in every plan format.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DevicePath::Known(p) => write!(f, "{}", p.display()),
-            DevicePath::Loop { var } => write!(f, "${{{var}}}"),
-            DevicePath::Part { parent, number } => match parent.as_ref() {
-                DevicePath::Loop { var } => write!(f, "${{{var}}}p{number}"),
-                other => f.write_str(&partition_path(&other.to_string(), *number)),
-            },
-        }
-    }
 }
 
 /// One device with what is known about it.
@@ -177,6 +110,17 @@ pub struct VdevSpec {
     pub devices: Vec<Device>,
 }
 
+impl VdevSpec {
+    /// The top-level vdevs `zpool create` makes of this spec, by their
+    /// devices: a stripe of n devices is n top-level vdevs, any other kind one.
+    pub(crate) fn top_level(&self) -> Vec<&[Device]> {
+        match self.kind {
+            ResolvedVdev::Stripe => self.devices.iter().map(std::slice::from_ref).collect(),
+            _ => vec![self.devices.as_slice()],
+        }
+    }
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct DatasetSpec {
     /// Full name: `pool/Data`.
@@ -197,11 +141,6 @@ pub struct FillSpec {
     pub during: Vec<(String, String)>,
     /// `None`: restore the values found before the fill.
     pub after: Option<Vec<(String, String)>>,
-    /// Pool space one file is charged (parity, padding, deflation), when the
-    /// capacity planner knows the pool: a percentage target counts in it, so
-    /// the run stops where `zlab capacity` and the plan say it will.
-    #[serde(skip)]
-    pub charge_per_file: Option<u64>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]

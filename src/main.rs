@@ -3,9 +3,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use zlab::Cli;
 use zlab::Error;
-use zlab::cli::Cli;
-use zlab::diag::render_all;
+use zlab::render_all;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();

@@ -2,7 +2,7 @@
 //! times, durations in the largest units that fit (reports, capacity).
 
 /// `453120` → `453,120`.
-pub fn thousands(n: u64) -> String {
+pub(crate) fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -16,7 +16,7 @@ pub fn thousands(n: u64) -> String {
 
 /// A non-negative quantity with `decimals` decimals and separated thousands:
 /// `1321.64` → `1,321.6`.
-pub fn decimal(value: f64, decimals: usize) -> String {
+pub(crate) fn decimal(value: f64, decimals: usize) -> String {
     let text = format!("{:.*}", decimals, value.max(0.0));
     let (whole, frac) = text.split_once('.').unwrap_or((&text, ""));
     let whole = whole
@@ -30,12 +30,12 @@ pub fn decimal(value: f64, decimals: usize) -> String {
 }
 
 /// A rate in MB/s (10⁶ bytes per second), one decimal.
-pub fn mb_s(rate: f64) -> String {
+pub(crate) fn mb_s(rate: f64) -> String {
     format!("{} MB/s", decimal(rate, 1))
 }
 
 /// A file time: milliseconds below ten seconds, seconds above.
-pub fn file_time(ms: f64) -> String {
+pub(crate) fn file_time(ms: f64) -> String {
     if ms < 10_000.0 {
         format!("{} ms", decimal(ms, 1))
     } else {
@@ -44,7 +44,7 @@ pub fn file_time(ms: f64) -> String {
 }
 
 /// A duration: `42.3 s`, `12m 03s`, `3h 04m 05s`, `2d 09h 12m`.
-pub fn duration(seconds: f64) -> String {
+pub(crate) fn duration(seconds: f64) -> String {
     if seconds < 59.95 {
         return format!("{:.1} s", seconds.max(0.0));
     }

@@ -43,12 +43,12 @@ impl Drop for Rig {
 }
 
 /// The OpenZFS line the VMs boot: `ZLAB_RIG_ZFS` (scripts/test sets it per
-/// line it proves), else zlab's default.
+/// line it proves), else zlab's default (`ZfsLine` in src/rig/guest.rs).
 fn zfs_line() -> String {
     std::env::var("ZLAB_RIG_ZFS")
         .ok()
         .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| zlab::rig::guest::ZfsLine::default().to_string())
+        .unwrap_or_else(|| "2.3".to_owned())
 }
 
 fn stdout(out: &Output) -> String {

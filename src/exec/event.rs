@@ -3,15 +3,16 @@
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    Created,
+pub(crate) enum Outcome {
+    /// The step did its work: created, wiped, set, filled or undone.
+    Done,
     /// Found already there (from an earlier run, or not ours): verified, not repeated.
     AlreadyPresent,
     Skipped(String),
 }
 
 #[derive(Debug, Clone)]
-pub enum Event {
+pub(crate) enum Event {
     StepStarted {
         index: usize,
         total: usize,

@@ -12,7 +12,7 @@ use crate::system::{CommandError, System};
 /// Something that exists because zlab made it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Resource {
+pub(crate) enum Resource {
     Dir {
         path: PathBuf,
     },
@@ -37,7 +37,7 @@ pub enum Resource {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Record {
+pub(crate) struct Record {
     /// The step, as `Step::describe` says it: stable across runs of one scenario.
     pub step: String,
     pub resource: Resource,
@@ -46,14 +46,14 @@ pub struct Record {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Journal {
+pub(crate) struct Journal {
     pub lab: String,
     pub records: Vec<Record>,
 }
 
 impl Journal {
     /// The journal at `path`, or an empty one if there is none.
-    pub fn load(sys: &dyn System, path: &Path, lab: &str) -> Result<Journal, CommandError> {
+    pub(crate) fn load(sys: &dyn System, path: &Path, lab: &str) -> Result<Journal, CommandError> {
         if !sys.exists(path) {
             return Ok(Journal {
                 lab: lab.to_owned(),
@@ -68,17 +68,17 @@ impl Journal {
         })
     }
 
-    pub fn save(&self, sys: &dyn System, path: &Path) -> Result<(), CommandError> {
+    pub(crate) fn save(&self, sys: &dyn System, path: &Path) -> Result<(), CommandError> {
         let text = serde_json::to_string_pretty(self).unwrap_or_default();
         sys.write_atomic(path, text.as_bytes())
     }
 
-    pub fn find(&self, step: &str) -> Option<&Record> {
+    pub(crate) fn find(&self, step: &str) -> Option<&Record> {
         self.records.iter().find(|r| r.step == step)
     }
 
     /// Records `resource` for `step`, replacing an earlier record of it.
-    pub fn set(&mut self, step: &str, resource: Resource, done: bool) {
+    pub(crate) fn set(&mut self, step: &str, resource: Resource, done: bool) {
         let record = Record {
             step: step.to_owned(),
             resource,
@@ -90,12 +90,12 @@ impl Journal {
         }
     }
 
-    pub fn remove(&mut self, step: &str) {
+    pub(crate) fn remove(&mut self, step: &str) {
         self.records.retain(|r| r.step != step);
     }
 
     /// The loop device bound to a plan variable.
-    pub fn binding(&self, var: &str) -> Option<PathBuf> {
+    pub(crate) fn binding(&self, var: &str) -> Option<PathBuf> {
         self.records.iter().find_map(|r| match &r.resource {
             Resource::Loop { var: v, device, .. } if v == var => device.clone(),
             _ => None,

@@ -1,13 +1,12 @@
 //! Execution: run a plan through a `System`, journal what is created, undo it.
 
-pub mod down;
-pub mod event;
-pub mod guard;
-pub mod journal;
-pub mod probe;
-pub mod status;
-pub mod up;
-pub mod verify;
+pub(crate) mod down;
+pub(crate) mod event;
+pub(crate) mod guard;
+pub(crate) mod journal;
+pub(crate) mod status;
+pub(crate) mod up;
+pub(crate) mod verify;
 
-pub use down::down;
-pub use up::up;
+pub(crate) use down::down;
+pub(crate) use up::up;

@@ -6,15 +6,17 @@ use std::path::Path;
 
 use super::journal::{Journal, Resource};
 use super::up::journal_path;
-use super::{probe, verify};
+use super::verify;
 use crate::error::Error;
 use crate::plan::Plan;
-use crate::plan::command::CommandLine;
 use crate::plan::step::Step;
 use crate::scenario::size::Size;
 use crate::system::System;
+use crate::system::command::CommandLine;
+use crate::system::probe;
+use crate::zfs::output;
 
-pub fn status(plan: &Plan, state_dir: &Path, sys: &dyn System) -> Result<String, Error> {
+pub(crate) fn status(plan: &Plan, state_dir: &Path, sys: &dyn System) -> Result<String, Error> {
     let path = journal_path(state_dir);
     let journal = Journal::load(sys, &path, &plan.lab).map_err(Error::Journal)?;
     let mut out = String::new();
@@ -38,7 +40,7 @@ pub fn status(plan: &Plan, state_dir: &Path, sys: &dyn System) -> Result<String,
             Some(_) => ("started", String::new()),
             None => ("pending", String::new()),
         };
-        if let Step::Fill { fill } = step {
+        if let Step::Fill { fill, .. } = step {
             let (complete, more) = fill_detail(fill, state_dir, sys);
             if complete {
                 state = "done";
@@ -143,41 +145,43 @@ fn pool_report(name: &str, sys: &dyn System) -> String {
             .args(["list", "-Hp", "-o", "name,size,alloc,free,health"])
             .arg(name),
     );
-    if let Ok(o) = list {
-        let f: Vec<&str> = o.stdout.trim().split('\t').collect();
-        if let [n, size, alloc, free, health] = f.as_slice() {
-            let _ = writeln!(
-                out,
-                "pool {n}: {health}, size {}, allocated {}, free {}",
-                human(size),
-                human(alloc),
-                human(free)
-            );
-        }
+    for p in list
+        .ok()
+        .and_then(|o| output::pools(&o.stdout).ok())
+        .unwrap_or_default()
+    {
+        let _ = writeln!(
+            out,
+            "pool {}: {}, size {}, allocated {}, free {}",
+            p.name,
+            p.health,
+            human(p.size),
+            human(p.alloc),
+            human(p.free)
+        );
     }
     let datasets = sys.run(
         &CommandLine::new("zfs")
             .args(["list", "-Hp", "-r", "-o", "name,used,avail,mountpoint"])
             .arg(name),
     );
-    if let Ok(o) = datasets {
-        for line in o.stdout.lines() {
-            if let [n, used, avail, mp] = line.split('\t').collect::<Vec<_>>().as_slice() {
-                let _ = writeln!(
-                    out,
-                    "  {n}: used {}, available {}, mounted at {mp}",
-                    human(used),
-                    human(avail)
-                );
-            }
-        }
+    for d in datasets
+        .ok()
+        .and_then(|o| output::datasets(&o.stdout).ok())
+        .unwrap_or_default()
+    {
+        let _ = writeln!(
+            out,
+            "  {}: used {}, available {}, mounted at {}",
+            d.name,
+            human(d.used),
+            human(d.avail),
+            d.mountpoint
+        );
     }
     out
 }
 
-fn human(bytes: &str) -> String {
-    bytes
-        .parse::<u64>()
-        .map(|b| Size::from_bytes(b).human())
-        .unwrap_or_else(|_| bytes.to_owned())
+fn human(bytes: u64) -> String {
+    Size::from_bytes(bytes).human()
 }

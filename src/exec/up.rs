@@ -6,23 +6,24 @@ use std::time::Instant;
 
 use super::event::{Event, Outcome};
 use super::journal::{Journal, Resource};
-use super::{guard, probe, verify};
+use super::{guard, verify};
 use crate::error::Error;
 use crate::plan::Plan;
-use crate::plan::command::CommandLine;
 use crate::plan::step::Step;
+use crate::system::command::CommandLine;
+use crate::system::probe;
 use crate::system::{CommandError, System};
 
 const MIB: u64 = 1 << 20;
 
 /// The journal of a lab's state directory.
-pub fn journal_path(state_dir: &Path) -> PathBuf {
+pub(crate) fn journal_path(state_dir: &Path) -> PathBuf {
     state_dir.join("journal.json")
 }
 
 /// Builds the lab. Re-running continues where an earlier run stopped: steps the
 /// journal records as done are verified, not repeated.
-pub fn up(
+pub(crate) fn up(
     plan: &Plan,
     state_dir: &Path,
     sys: &dyn System,
@@ -64,12 +65,17 @@ pub fn up(
         journal.set(&description, owned.clone(), false);
         journal.save(sys, &path).map_err(Error::Journal)?;
         let result = match step {
-            Step::Fill { fill } => crate::fill::run(fill, state_dir, sys, emit)
-                .map(|_| (Resource::Action, Outcome::Created))
-                .map_err(|source| Error::Fill {
-                    target: fill.target.to_string(),
-                    source,
-                }),
+            Step::Fill {
+                fill,
+                charge_per_file,
+            } => crate::fill::run(fill, *charge_per_file, state_dir, sys, &mut |e| {
+                emit(&Event::Fill(e.clone()));
+            })
+            .map(|_| (Resource::Action, Outcome::Done))
+            .map_err(|source| Error::Fill {
+                target: fill.target.to_string(),
+                source,
+            }),
             _ => run_step(step, &journal, owned, resumed, sys, emit).map_err(|source| {
                 Error::StepFailed {
                     step: description.clone(),
@@ -285,7 +291,7 @@ fn run_step(
             )));
             sys.zero(&dev, 0, len.min(size))?;
             sys.zero(&dev, size.saturating_sub(len), len.min(size))?;
-            return Ok((Resource::Action, Outcome::Created));
+            return Ok((Resource::Action, Outcome::Done));
         }
         Step::WipeZero { device } => {
             let dev = resolved(device, &bind)?;
@@ -295,7 +301,7 @@ fn run_step(
                 dev.display()
             )));
             sys.zero(&dev, 0, size)?;
-            return Ok((Resource::Action, Outcome::Created));
+            return Ok((Resource::Action, Outcome::Done));
         }
         _ => {}
     }
@@ -326,7 +332,7 @@ fn run_step(
         },
         other => other,
     };
-    Ok((resource, Outcome::Created))
+    Ok((resource, Outcome::Done))
 }
 
 fn resolved(
@@ -353,7 +359,7 @@ mod tests {
     fn plan() -> Plan {
         let scenario = crate::scenario::load_str(Path::new("t.yaml"), LAB).expect("decodes");
         let lab = crate::validate::validate(&scenario, &HostFacts::unknown()).expect("valid");
-        crate::plan::build(&lab)
+        crate::plan::build(&lab, &crate::capacity::of(&lab))
     }
 
     /// The refusal checks' answers: neither backing file is attached yet.
@@ -385,7 +391,6 @@ mod tests {
                     "/dev/loop4":{"path":"/dev/loop4"},"/dev/loop5":{"path":"/dev/loop5"}}}}}}}}}"#,
             );
         up(&plan(), Path::new("/state"), &sys, &mut |_| {}).expect("up");
-        sys.assert_done();
         let journal = Journal::load(&sys, Path::new("/state/journal.json"), "t").expect("journal");
         assert!(journal.records.iter().all(|r| r.done));
         assert_eq!(journal.binding("d_1"), Some(PathBuf::from("/dev/loop5")));
@@ -417,6 +422,5 @@ mod tests {
         no_foreign_files(&sys).expect("zpool list -H -o name tank", "tank\n");
         let err = up(&plan(), Path::new("/state"), &sys, &mut |_| {}).expect_err("refused");
         assert!(matches!(err, Error::Refused(_)), "{err}");
-        sys.assert_done();
     }
 }

@@ -6,22 +6,22 @@
 use serde_json::Value;
 
 use crate::lab::{Device, PoolSpec, VdevSpec, partition_path};
-use crate::plan::command::CommandLine;
 use crate::scenario::size::Size;
+use crate::system::command::CommandLine;
 use crate::system::{CommandError, System};
-use crate::zfs::vdev::ResolvedVdev;
+use crate::zfs::output::{self, Property};
 
 /// A top-level vdev as `zpool status` names it: `mirror`, `raidz2`,
 /// `draid2:4d:8c:1s`, or `stripe` for a lone device; with its leaf paths.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Vdev {
+pub(crate) struct Vdev {
     pub kind: String,
     pub devices: Vec<String>,
 }
 
 /// One pool's vdevs by class.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Topology {
+pub(crate) struct Topology {
     pub data: Vec<Vdev>,
     pub log: Vec<Vdev>,
     pub special: Vec<Vdev>,
@@ -31,22 +31,15 @@ pub struct Topology {
 }
 
 /// What the scenario says the pool is, with run-time device names resolved.
-pub fn expected(pool: &PoolSpec, resolve: &dyn Fn(&Device) -> String) -> Topology {
+pub(crate) fn expected(pool: &PoolSpec, resolve: &dyn Fn(&Device) -> String) -> Topology {
     let class = |vdevs: &[VdevSpec]| {
         let mut out = Vec::new();
         for v in vdevs {
-            let devices: Vec<String> = v.devices.iter().map(resolve).collect();
-            match &v.kind {
-                // A stripe is one top-level vdev per device.
-                ResolvedVdev::Stripe => out.extend(devices.into_iter().map(|d| Vdev {
-                    kind: "stripe".to_owned(),
-                    devices: vec![d],
-                })),
-                kind => out.push(Vdev {
-                    kind: kind.token().unwrap_or_default(),
-                    devices,
-                }),
-            }
+            let kind = v.kind.token().unwrap_or_else(|| "stripe".to_owned());
+            out.extend(v.top_level().into_iter().map(|devices| Vdev {
+                kind: kind.clone(),
+                devices: devices.iter().map(resolve).collect(),
+            }));
         }
         out
     };
@@ -60,7 +53,7 @@ pub fn expected(pool: &PoolSpec, resolve: &dyn Fn(&Device) -> String) -> Topolog
 }
 
 /// The pool as ZFS reports it.
-pub fn actual(sys: &dyn System, pool: &str) -> Result<Topology, CommandError> {
+pub(crate) fn actual(sys: &dyn System, pool: &str) -> Result<Topology, CommandError> {
     let status = CommandLine::new("zpool")
         .args(["status", "-jP", "--json-int"])
         .arg(pool);
@@ -125,7 +118,7 @@ fn top_vdev(v: &Value) -> Vdev {
 }
 
 /// Differences between what was asked and what exists, one sentence each.
-pub fn compare(pool: &str, want: &Topology, got: &Topology) -> Vec<String> {
+pub(crate) fn compare(pool: &str, want: &Topology, got: &Topology) -> Vec<String> {
     let mut diffs = Vec::new();
     for (class, w, g) in [
         ("data", &want.data, &got.data),
@@ -183,14 +176,14 @@ fn same_devices(want: &[String], got: &[String]) -> bool {
 
 /// Compares properties as `zpool get -Hp` / `zfs get -Hp` print them
 /// (`property\tvalue` lines) with the scenario's.
-pub fn compare_properties(what: &str, want: &[(String, String)], got_lines: &str) -> Vec<String> {
-    let got: Vec<(&str, &str)> = got_lines
-        .lines()
-        .filter_map(|l| l.split_once('\t'))
-        .collect();
+pub(crate) fn compare_properties(
+    what: &str,
+    want: &[(String, String)],
+    got: &[Property],
+) -> Vec<String> {
     want.iter()
         .filter_map(|(k, w)| {
-            let g = got.iter().find(|(gk, _)| gk == k).map(|(_, v)| *v);
+            let g = got.iter().find(|p| &p.name == k).map(|p| p.value.as_str());
             match g {
                 Some(g) if equivalent(k, w, g) => None,
                 Some(g) => Some(format!("{what}: {k} is {g}, expected {w}")),
@@ -215,7 +208,7 @@ fn equivalent(property: &str, want: &str, got: &str) -> bool {
 
 /// Checks one pool, whose topology `got` was read with [`actual`]: all
 /// differences, or none.
-pub fn verify_pool(
+pub(crate) fn verify_pool(
     sys: &dyn System,
     pool: &PoolSpec,
     got: &Topology,
@@ -232,11 +225,11 @@ pub fn verify_pool(
             .args(["get", "-Hp", "-o", "property,value"])
             .arg(names.join(","))
             .arg(pool.name.clone());
-        let out = sys.run(&get)?;
+        let got = read_properties(sys, &get)?;
         diffs.extend(compare_properties(
             &format!("pool {}", pool.name),
             &pool_props,
-            &out.stdout,
+            &got,
         ));
     }
     let mut datasets = vec![(pool.name.clone(), root_properties(pool))];
@@ -251,14 +244,16 @@ pub fn verify_pool(
             .args(["get", "-Hp", "-o", "property,value"])
             .arg(names.join(","))
             .arg(name.clone());
-        let out = sys.run(&get)?;
-        diffs.extend(compare_properties(
-            &format!("dataset {name}"),
-            &props,
-            &out.stdout,
-        ));
+        let got = read_properties(sys, &get)?;
+        diffs.extend(compare_properties(&format!("dataset {name}"), &props, &got));
     }
     Ok(diffs)
+}
+
+/// Runs a `zpool get`/`zfs get -Hp -o property,value` and reads its answer.
+fn read_properties(sys: &dyn System, get: &CommandLine) -> Result<Vec<Property>, CommandError> {
+    let out = sys.run(get)?;
+    output::properties(&out.stdout).map_err(|e| CommandError::unparsable(get, &out.stdout, e))
 }
 
 /// The root dataset's `-O` properties, and `-m` as its mountpoint.
@@ -366,9 +361,11 @@ mod tests {
             ("atime", "off"),
         ]
         .map(|(k, v)| (k.to_owned(), v.to_owned()));
-        let got = "recordsize\t1048576\ncompression\toff\nquota\t0\nsync\tstandard\n";
+        let got =
+            output::properties("recordsize\t1048576\ncompression\toff\nquota\t0\nsync\tstandard\n")
+                .expect("property lines");
         assert_eq!(
-            compare_properties("dataset t/d", &want, got),
+            compare_properties("dataset t/d", &want, &got),
             [
                 "dataset t/d: sync is standard, expected disabled",
                 "dataset t/d: atime is not reported",

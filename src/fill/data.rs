@@ -8,12 +8,12 @@
 use bytemuck::{Pod, Zeroable};
 
 /// The alignment O_DIRECT wants (and the page size).
-pub const PAGE: usize = 4096;
+pub(crate) const PAGE: usize = 4096;
 
 /// Stamp spacing: the smallest record ZFS makes (ashift 9), so every record
 /// of any `recordsize` holds at least one stamp. 16 of 512 bytes stay
 /// incompressible: ZFS keeps a block compressed only if it saves 12.5 %.
-pub const STAMP_EVERY: usize = 512;
+pub(crate) const STAMP_EVERY: usize = 512;
 
 #[derive(Clone, Copy, Pod, Zeroable)]
 #[repr(C, align(4096))]
@@ -22,13 +22,13 @@ struct Page([u8; PAGE]);
 /// xoshiro256++ (Blackman and Vigna): fast, small and plenty random for data
 /// that only has to defeat compression.
 #[derive(Debug, Clone)]
-pub struct Xoshiro256pp {
+pub(crate) struct Xoshiro256pp {
     s: [u64; 4],
 }
 
 impl Xoshiro256pp {
     /// Seeds the state through splitmix64, as the authors recommend.
-    pub fn seed(seed: u64) -> Self {
+    pub(crate) fn seed(seed: u64) -> Self {
         let mut x = seed;
         let mut next = || {
             x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);
@@ -39,7 +39,7 @@ impl Xoshiro256pp {
         }
     }
 
-    pub fn next_u64(&mut self) -> u64 {
+    pub(crate) fn next_u64(&mut self) -> u64 {
         let s = &mut self.s;
         let result = s[0].wrapping_add(s[3]).rotate_left(23).wrapping_add(s[0]);
         let t = s[1] << 17;
@@ -63,13 +63,13 @@ fn mix(mut z: u64) -> u64 {
 
 /// One stream's source: random bytes, page-aligned so O_DIRECT can write
 /// straight from it; stamped in place just before each write.
-pub struct Source {
+pub(crate) struct Source {
     pages: Vec<Page>,
 }
 
 impl Source {
     /// `len` bytes (rounded down to whole pages, at least one) of random data.
-    pub fn new(len: usize, seed: u64) -> Self {
+    pub(crate) fn new(len: usize, seed: u64) -> Self {
         let mut pages = vec![Page::zeroed(); (len / PAGE).max(1)];
         let mut rng = Xoshiro256pp::seed(seed);
         for word in bytemuck::cast_slice_mut::<Page, u64>(&mut pages) {
@@ -87,7 +87,7 @@ impl Source {
     /// and `offset` must be a multiple of `len`), each 512-byte block stamped
     /// with its file and its offset in it (each through a bijection, so
     /// different stamps stay different).
-    pub fn chunk(&mut self, index: u64, salt: u64, offset: u64, len: usize) -> &[u8] {
+    pub(crate) fn chunk(&mut self, index: u64, salt: u64, offset: u64, len: usize) -> &[u8] {
         let at = usize::try_from(offset % self.bytes() as u64).unwrap_or(0);
         let words =
             &mut bytemuck::cast_slice_mut::<Page, u64>(&mut self.pages)[at / 8..][..len / 8];

@@ -18,10 +18,10 @@ use super::data::{PAGE, Source};
 /// The largest single write: one 1M record, as `dd bs=1M` and `fio --bs=1M`
 /// write. Measured in the rig on OpenZFS, 8 MiB writes were no faster (a
 /// little slower), and a syscall per MiB costs nothing next to the copy.
-pub const MAX_WRITE: usize = 1 << 20;
+pub(crate) const MAX_WRITE: usize = 1 << 20;
 
 #[derive(Debug, Clone)]
-pub struct Job {
+pub(crate) struct Job {
     pub dir: PathBuf,
     /// File name with `{n}`.
     pub pattern: String,
@@ -35,7 +35,7 @@ pub struct Job {
 }
 
 impl Job {
-    pub fn name(&self, index: u64) -> String {
+    pub(crate) fn name(&self, index: u64) -> String {
         self.pattern.replace("{n}", &index.to_string())
     }
 
@@ -57,14 +57,9 @@ fn prev_power_of_two(n: usize) -> usize {
 
 /// What the writers report.
 #[derive(Debug)]
-pub enum Report {
-    Started {
-        index: u64,
-    },
+pub(crate) enum Update {
     /// Bytes written since the last report (for a live byte count).
-    Wrote {
-        bytes: u64,
-    },
+    Wrote { bytes: u64 },
     Finished {
         index: u64,
         bytes: u64,
@@ -91,18 +86,18 @@ pub enum WriteError {
 /// file being written when a stop comes is left partial (and is not
 /// reported finished). `report` runs on the calling thread; its error stops
 /// the writers too.
-pub fn write_files<E: From<WriteError>>(
+pub(crate) fn write_files<E: From<WriteError>>(
     job: &Job,
     indices: impl Iterator<Item = u64> + Send,
     stop: &AtomicBool,
-    mut report: impl FnMut(Report) -> Result<(), E>,
+    mut report: impl FnMut(Update) -> Result<(), E>,
 ) -> Result<(), E> {
     let (source_len, write) = job.sizes();
     let indices = Mutex::new(indices);
     let halt = AtomicBool::new(false);
     let stopped = || stop.load(Ordering::Relaxed) || halt.load(Ordering::Relaxed);
     // Bounded, so writers never run far ahead of the log and a halt is prompt.
-    let (tx, rx) = mpsc::sync_channel::<Result<Report, WriteError>>(64);
+    let (tx, rx) = mpsc::sync_channel::<Result<Update, WriteError>>(64);
     std::thread::scope(|scope| {
         for stream in 0..job.streams.max(1) {
             let tx = tx.clone();
@@ -115,10 +110,9 @@ pub fn write_files<E: From<WriteError>>(
                     }
                     let next = indices.lock().map(|mut i| i.next()).unwrap_or(None);
                     let Some(index) = next else { return };
-                    let _ = tx.send(Ok(Report::Started { index }));
                     let written =
                         write_file(job, index, &mut source, write, stopped, &mut |bytes| {
-                            let _ = tx.send(Ok(Report::Wrote { bytes }));
+                            let _ = tx.send(Ok(Update::Wrote { bytes }));
                         });
                     match written {
                         Ok(Some(done)) => {
@@ -156,7 +150,7 @@ fn write_file(
     write: usize,
     stopped: &dyn Fn() -> bool,
     wrote: &mut dyn FnMut(u64),
-) -> Result<Option<Report>, WriteError> {
+) -> Result<Option<Update>, WriteError> {
     let path = job.dir.join(job.name(index));
     let io = |source| WriteError::Io {
         path: path.clone(),
@@ -185,7 +179,7 @@ fn write_file(
     // here). A file is whole once written; after a power cut, a resume finds
     // the files that did not reach the disk by their size.
     drop(file);
-    Ok(Some(Report::Finished {
+    Ok(Some(Update::Finished {
         index,
         bytes: job.file_size,
         start,
@@ -242,9 +236,8 @@ mod tests {
             &AtomicBool::new(false),
             |r| {
                 match r {
-                    Report::Finished { index, .. } => finished.push(index),
-                    Report::Wrote { bytes: b } => bytes += b,
-                    Report::Started { .. } => {}
+                    Update::Finished { index, .. } => finished.push(index),
+                    Update::Wrote { bytes: b } => bytes += b,
                 }
                 Ok(())
             },
@@ -269,7 +262,7 @@ mod tests {
         let stop = AtomicBool::new(false);
         let mut finished = 0;
         write_files::<WriteError>(&job, 0..1000, &stop, |r| {
-            if let Report::Finished { .. } = r {
+            if let Update::Finished { .. } = r {
                 finished += 1;
                 if finished == 3 {
                     stop.store(true, Ordering::Relaxed);
@@ -287,7 +280,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("tempdir");
         let job = job(dir.path(), 64 << 10, 2);
         let err = write_files(&job, 0..1000, &AtomicBool::new(false), |r| match r {
-            Report::Finished { index, .. } => Err(WriteError::Io {
+            Update::Finished { index, .. } => Err(WriteError::Io {
                 path: format!("log after {index}").into(),
                 source: std::io::ErrorKind::StorageFull.into(),
             }),

@@ -3,13 +3,13 @@
 use std::path::PathBuf;
 
 use super::log::{FileRecord, Summary};
-use super::target::Capacity;
+use crate::capacity::model::Room;
 use crate::scenario::model::FillTarget;
 
 #[derive(Debug, Clone)]
-pub enum FillEvent {
+pub(crate) enum FillEvent {
     /// What this run will do, once the target is resolved.
-    Plan(Plan),
+    Start(Start),
     /// Bytes written since the last `Progress` (every write, for a live count).
     Progress {
         bytes: u64,
@@ -20,16 +20,19 @@ pub enum FillEvent {
         files_done: u64,
     },
     Summary(Summary),
+    /// A command about to run, as a shell would show it.
+    Command(String),
+    Note(String),
 }
 
 #[derive(Debug, Clone)]
-pub struct Plan {
+pub(crate) struct Start {
     /// The dataset or directory, as the scenario names it.
     pub target: String,
     pub dir: PathBuf,
     pub until: FillTarget,
     /// What a percentage is of.
-    pub capacity: Option<Capacity>,
+    pub capacity: Option<Room>,
     pub files_total: u64,
     /// Complete before this run (a resumed fill).
     pub files_done: u64,
@@ -39,8 +42,8 @@ pub struct Plan {
     pub log: PathBuf,
 }
 
-impl Plan {
-    pub fn bytes_total(&self) -> u64 {
+impl Start {
+    pub(crate) fn bytes_total(&self) -> u64 {
         self.files_total.saturating_mul(self.file_size)
     }
 }

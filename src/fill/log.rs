@@ -1,13 +1,16 @@
-//! The fill log: JSON lines in the lab's state directory, one per file written
-//! and one summary per run, appended across resumed runs. It is both the
-//! record `zlab report` plots and what a resumed fill reads to know which
-//! files are complete (a line is written only once its file is).
+//! The fill log's format, in one place: JSON lines in the lab's state
+//! directory, one per file written and one summary per run, appended across
+//! resumed runs. The types here write it; a resumed fill reads it back with
+//! [`read`] (which files are complete: a line is written only once its file
+//! is) and `zlab report` with [`read::parse_line`], which is lenient.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+
+pub(crate) mod read;
 
 /// One line of the log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,13 +53,13 @@ pub struct Summary {
 }
 
 /// Rounds for the log: thousandths are finer than any clock here.
-pub fn round3(x: f64) -> f64 {
+pub(crate) fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
 /// Reads every line, calling `each` with the ones that parse; the number of
 /// lines that did not (a line cut short by `kill -9` is skipped, not fatal).
-pub fn read(path: &Path, mut each: impl FnMut(Line)) -> std::io::Result<usize> {
+pub(crate) fn read(path: &Path, mut each: impl FnMut(Line)) -> std::io::Result<usize> {
     let file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
@@ -77,7 +80,7 @@ pub fn read(path: &Path, mut each: impl FnMut(Line)) -> std::io::Result<usize> {
 }
 
 /// Appends lines, each written whole with one `write`.
-pub struct Writer {
+pub(crate) struct Writer {
     file: File,
     path: PathBuf,
 }
@@ -85,7 +88,7 @@ pub struct Writer {
 impl Writer {
     /// Opens for appending; a last line cut short is ended first, so that the
     /// next line starts on its own.
-    pub fn open(path: &Path) -> std::io::Result<Writer> {
+    pub(crate) fn open(path: &Path) -> std::io::Result<Writer> {
         let mut file = OpenOptions::new()
             .read(true)
             .append(true)
@@ -106,13 +109,13 @@ impl Writer {
         })
     }
 
-    pub fn append(&mut self, line: &Line) -> std::io::Result<()> {
+    pub(crate) fn append(&mut self, line: &Line) -> std::io::Result<()> {
         let mut text = serde_json::to_vec(line).map_err(std::io::Error::other)?;
         text.push(b'\n');
         self.file.write_all(&text)
     }
 
-    pub fn path(&self) -> &Path {
+    pub(crate) fn path(&self) -> &Path {
         &self.path
     }
 }
@@ -139,6 +142,35 @@ mod tests {
         assert_eq!(
             text,
             r#"{"type":"file","index":0,"name":"file_0","bytes":1073741824,"start_unix":1764000000.123,"ms":812.4,"mb_s":1321.6,"rolling_mb_s":1300.2}"#
+        );
+    }
+
+    #[test]
+    fn what_the_fill_writes_the_report_reads() {
+        let text = serde_json::to_vec(&record(4)).expect("json");
+        match read::parse_line(&text) {
+            Ok(read::Record::File(f)) => {
+                assert_eq!((f.index, f.bytes, f.ms), (4, 1_073_741_824, 812.4));
+                assert_eq!(f.name.as_deref(), Some("file_4"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let summary = Line::Summary(Summary {
+            files: 1,
+            files_total: 1,
+            bytes: 1,
+            seconds: 1.0,
+            mean_mb_s: 1.0,
+            p50_ms: 1.0,
+            p99_ms: 1.0,
+            min_rolling_mb_s: 1.0,
+            max_rolling_mb_s: 1.0,
+            complete: true,
+        });
+        let text = serde_json::to_vec(&summary).expect("json");
+        assert_eq!(
+            read::parse_line(&text),
+            Ok(read::Record::Summary { complete: true })
         );
     }
 

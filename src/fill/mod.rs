@@ -7,15 +7,15 @@
 //! done, [`props`] and [`state`] keep the properties recoverable, [`run`]
 //! ties them together and reports [`event::FillEvent`]s.
 
-pub mod data;
-pub mod engine;
-pub mod event;
-pub mod log;
-pub mod props;
-pub mod resume;
-pub mod run;
-pub mod state;
-pub mod stats;
-pub mod target;
+pub(crate) mod data;
+pub(crate) mod engine;
+pub(crate) mod event;
+pub(crate) mod log;
+pub(crate) mod props;
+pub(crate) mod resume;
+pub(crate) mod run;
+pub(crate) mod state;
+pub(crate) mod stats;
+pub(crate) mod target;
 
-pub use run::{FillError, release, run, run_until};
+pub(crate) use run::{FillError, release, run};

@@ -5,9 +5,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::exec::event::Event;
-use crate::plan::command::CommandLine;
+use super::event::FillEvent;
+use crate::system::command::CommandLine;
 use crate::system::{CommandError, System};
+use crate::zfs::output::{self, Source};
 
 /// A property as it was before the fill.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,26 +30,28 @@ pub enum Origin {
 }
 
 /// `zfs get -Hp -o property,value,source NAMES DATASET`.
-pub fn read(sys: &dyn System, dataset: &str, names: &[&str]) -> Result<Vec<Saved>, CommandError> {
+pub(crate) fn read(
+    sys: &dyn System,
+    dataset: &str,
+    names: &[&str],
+) -> Result<Vec<Saved>, CommandError> {
     let cmd = CommandLine::new("zfs")
         .args(["get", "-Hp", "-o", "property,value,source"])
         .arg(names.join(","))
         .arg(dataset);
     let out = sys.run(&cmd)?;
-    let saved: Vec<Saved> = out
-        .stdout
-        .lines()
-        .filter_map(|line| {
-            let mut f = line.splitn(3, '\t');
-            let (name, value, source) = (f.next()?, f.next()?, f.next()?);
-            let origin = match source {
-                "local" | "temporary" => Origin::Local,
-                "received" => Origin::Received,
-                _ => Origin::Inherited,
+    let saved: Vec<Saved> = output::properties(&out.stdout)
+        .map_err(|e| CommandError::unparsable(&cmd, &out.stdout, e))?
+        .into_iter()
+        .filter_map(|p| {
+            let origin = match p.source? {
+                Source::Local => Origin::Local,
+                Source::Received => Origin::Received,
+                Source::Inherited => Origin::Inherited,
             };
             Some(Saved {
-                name: name.to_owned(),
-                value: value.to_owned(),
+                name: p.name,
+                value: p.value,
                 origin,
             })
         })
@@ -65,11 +68,11 @@ pub fn read(sys: &dyn System, dataset: &str, names: &[&str]) -> Result<Vec<Saved
 }
 
 /// `zfs set k=v … DATASET`: all at once.
-pub fn set(
+pub(crate) fn set(
     sys: &dyn System,
     dataset: &str,
     values: &[(String, String)],
-    emit: &mut dyn FnMut(&Event),
+    emit: &mut dyn FnMut(&FillEvent),
 ) -> Result<(), CommandError> {
     if values.is_empty() {
         return Ok(());
@@ -78,16 +81,16 @@ pub fn set(
         .arg("set")
         .args(values.iter().map(|(k, v)| format!("{k}={v}")))
         .arg(dataset);
-    emit(&Event::Command(cmd.to_string()));
+    emit(&FillEvent::Command(cmd.to_string()));
     sys.run(&cmd).map(drop)
 }
 
 /// Puts every property back as it was, trying all of them; the first error.
-pub fn restore(
+pub(crate) fn restore(
     sys: &dyn System,
     dataset: &str,
     saved: &[Saved],
-    emit: &mut dyn FnMut(&Event),
+    emit: &mut dyn FnMut(&FillEvent),
 ) -> Result<(), CommandError> {
     let mut first = None;
     for p in saved {
@@ -101,7 +104,7 @@ pub fn restore(
                 .arg(p.name.clone()),
         }
         .arg(dataset);
-        emit(&Event::Command(cmd.to_string()));
+        emit(&FillEvent::Command(cmd.to_string()));
         if let Err(e) = sys.run(&cmd) {
             first.get_or_insert(e);
         }
@@ -132,7 +135,6 @@ mod tests {
         ];
         set(&sys, "quick/data", &during, &mut |_| {}).expect("set");
         restore(&sys, "quick/data", &saved, &mut |_| {}).expect("restore");
-        sys.assert_done();
     }
 
     #[test]
@@ -154,6 +156,5 @@ mod tests {
         ];
         let err = restore(&sys, "t/d", &saved, &mut |_| {}).expect_err("fails");
         assert!(err.to_string().contains("busy"), "{err}");
-        sys.assert_done();
     }
 }

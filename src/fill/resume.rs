@@ -15,13 +15,13 @@ use super::log::{self, Line};
 use super::stats::Totals;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Done {
+pub(crate) struct Done {
     below: u64,
     above: BTreeSet<u64>,
 }
 
 impl Done {
-    pub fn insert(&mut self, index: u64) {
+    pub(crate) fn insert(&mut self, index: u64) {
         if index == self.below {
             self.below += 1;
             while self.above.remove(&self.below) {
@@ -32,11 +32,11 @@ impl Done {
         }
     }
 
-    pub fn contains(&self, index: u64) -> bool {
+    pub(crate) fn contains(&self, index: u64) -> bool {
         index < self.below || self.above.contains(&index)
     }
 
-    pub fn remove(&mut self, index: u64) {
+    pub(crate) fn remove(&mut self, index: u64) {
         if index < self.below {
             self.above.extend(index + 1..self.below);
             self.below = index;
@@ -45,7 +45,7 @@ impl Done {
         }
     }
 
-    pub fn count(&self) -> u64 {
+    pub(crate) fn count(&self) -> u64 {
         self.below + self.above.len() as u64
     }
 
@@ -57,14 +57,14 @@ impl Done {
 
 /// The indices still to write, lowest first.
 #[derive(Debug, Clone)]
-pub struct Pending {
+pub(crate) struct Pending {
     next: u64,
     total: u64,
     done: Done,
 }
 
 impl Pending {
-    pub fn new(done: Done, total: u64) -> Self {
+    pub(crate) fn new(done: Done, total: u64) -> Self {
         Pending {
             next: 0,
             total,
@@ -90,7 +90,7 @@ impl Iterator for Pending {
 
 /// How far back before the last logged file a power cut can reach: well past
 /// Linux's 30 s dirty expiry and ZFS's 5 s transaction groups.
-pub const UNSYNCED_SECS: f64 = 300.0;
+pub(crate) const UNSYNCED_SECS: f64 = 300.0;
 
 /// At most this many of those files are checked, so that memory stays bounded
 /// even for tiny files written fast (1 MiB files at 200 MB/s fill it).
@@ -98,7 +98,7 @@ const UNSYNCED_FILES: usize = 1 << 16;
 
 /// What the log says about the fill so far.
 #[derive(Debug, Default)]
-pub struct Scan {
+pub(crate) struct Scan {
     pub done: Done,
     pub totals: Totals,
     /// Files logged within [`UNSYNCED_SECS`] of the last one, with their end.
@@ -107,7 +107,7 @@ pub struct Scan {
 
 /// Reads the log at `path` (none yet: nothing done); a line cut short by a
 /// crash is skipped.
-pub fn scan(path: &Path) -> std::io::Result<Scan> {
+pub(crate) fn scan(path: &Path) -> std::io::Result<Scan> {
     let mut s = Scan::default();
     log::read(path, |line| {
         if let Line::File(f) = line {
@@ -128,7 +128,7 @@ pub fn scan(path: &Path) -> std::io::Result<Scan> {
 /// Drops from `scan.done` the recent files (the last minutes', and at least
 /// the last `tail`) that are missing or not `file_size` long in `dir`; the
 /// indices dropped, to be written again.
-pub fn verify(
+pub(crate) fn verify(
     scan: &mut Scan,
     tail: u64,
     file_size: u64,

@@ -8,19 +8,20 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::engine::{self, Job, Report, WriteError};
-use super::event::{FillEvent, Plan};
+use super::engine::{self, Job, Update, WriteError};
+use super::event::{FillEvent, Start};
 use super::log::{self, FileRecord, Line, Summary, round3};
 use super::props;
 use super::resume::{self, Pending, Scan};
 use super::state::{Paths, State};
 use super::stats::{Rolling, mb_s};
 use super::target;
-use crate::exec::event::Event;
+use crate::capacity::model::files_for;
 use crate::lab::{FillDir, FillSpec};
-use crate::plan::command::CommandLine;
 use crate::scenario::model::FillTarget;
+use crate::system::command::CommandLine;
 use crate::system::{CommandError, System};
+use crate::zfs::output;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FillError {
@@ -46,24 +47,25 @@ pub enum FillError {
 
 /// Runs `fill`, stopping cleanly on SIGINT or SIGTERM (a second signal ends
 /// the process at once, leaving the properties for the next run or `down`).
-pub fn run(
+pub(crate) fn run(
     fill: &FillSpec,
+    charge_per_file: Option<u64>,
     state_dir: &Path,
     sys: &dyn System,
-    emit: &mut dyn FnMut(&Event),
+    emit: &mut dyn FnMut(&FillEvent),
 ) -> Result<Summary, FillError> {
     let stop = Arc::new(AtomicBool::new(false));
     let _signals = Signals::install(&stop).map_err(FillError::Signals)?;
-    run_until(fill, state_dir, sys, &stop, emit)
+    run_until(fill, charge_per_file, state_dir, sys, &stop, emit)
 }
 
 /// Removes what `down` ends: the properties still changed by a fill that was
 /// killed are put back (if the dataset still exists), and its state and log go.
-pub fn release(
+pub(crate) fn release(
     fill: &FillSpec,
     state_dir: &Path,
     sys: &dyn System,
-    emit: &mut dyn FnMut(&Event),
+    emit: &mut dyn FnMut(&FillEvent),
 ) -> Result<(), FillError> {
     let paths = Paths::new(state_dir, &fill.target);
     if let Some(State {
@@ -71,16 +73,16 @@ pub fn release(
         saved: Some(saved),
         ..
     }) = State::load(sys, &paths.state)?
-        && crate::exec::probe::dataset_exists(sys, &dataset)
+        && crate::system::probe::dataset_exists(sys, &dataset)
     {
-        emit(&Event::Note(format!(
+        emit(&FillEvent::Note(format!(
             "putting back the properties a stopped fill changed on {dataset}"
         )));
         props::restore(sys, &dataset, &saved, emit)?;
     }
     for path in [&paths.state, &paths.log] {
         if sys.exists(path) {
-            emit(&Event::Note(format!("removing {}", path.display())));
+            emit(&FillEvent::Note(format!("removing {}", path.display())));
             sys.remove_file(path)?;
         }
     }
@@ -88,19 +90,20 @@ pub fn release(
 }
 
 /// [`run`] with the stop flag given: for tests, and for callers with their own.
-pub fn run_until(
+pub(crate) fn run_until(
     fill: &FillSpec,
+    charge_per_file: Option<u64>,
     state_dir: &Path,
     sys: &dyn System,
     stop: &AtomicBool,
-    emit: &mut dyn FnMut(&Event),
+    emit: &mut dyn FnMut(&FillEvent),
 ) -> Result<Summary, FillError> {
     let paths = Paths::new(state_dir, &fill.target);
     let (dir, dataset, guid) = locate(fill, sys)?;
     let mut state = State::load(sys, &paths.state)?;
     if state.as_ref().is_some_and(|s| s.guid != guid) {
         // The pool was made again since: the old fill's files are gone.
-        emit(&Event::Note(format!(
+        emit(&FillEvent::Note(format!(
             "{} belongs to an earlier incarnation of {}: starting afresh",
             paths.state.display(),
             fill.target
@@ -116,12 +119,6 @@ pub fn run_until(
         source,
     })?;
     let file_size = fill.file_size.bytes();
-    // A share of capacity is counted in the space files are charged; sizes
-    // and counts in what they hold.
-    let per_file = match fill.until {
-        FillTarget::Percent(_) => fill.charge_per_file.unwrap_or(file_size),
-        _ => file_size,
-    };
     let mut state = match state {
         Some(s) => s,
         None => {
@@ -135,7 +132,8 @@ pub fn run_until(
             let fresh = State {
                 dataset: dataset.clone(),
                 guid,
-                files_total: target::files_for(fill.until, per_file, capacity).unwrap_or(0),
+                files_total: files_for(fill.until, file_size, charge_per_file, capacity)
+                    .unwrap_or(0),
                 file_size,
                 capacity,
                 saved: None,
@@ -156,12 +154,12 @@ pub fn run_until(
     };
     let tail = 2 * u64::from(fill.streams);
     for index in resume::verify(&mut scan, tail, file_size, |i| job.name(i), &dir) {
-        emit(&Event::Note(format!(
+        emit(&FillEvent::Note(format!(
             "{} is not complete: writing it again",
             job.name(index)
         )));
     }
-    emit(&Event::Fill(FillEvent::Plan(Plan {
+    emit(&FillEvent::Start(Start {
         target: fill.target.to_string(),
         dir,
         until: fill.until,
@@ -172,10 +170,10 @@ pub fn run_until(
         streams: fill.streams,
         window: fill.window,
         log: paths.log.clone(),
-    })));
+    }));
     if state.complete && scan.done.count() >= state.files_total {
         let summary = summarize(&scan, &state);
-        emit(&Event::Fill(FillEvent::Summary(summary.clone())));
+        emit(&FillEvent::Summary(summary.clone()));
         return Ok(summary);
     }
 
@@ -202,7 +200,7 @@ pub fn run_until(
     let summary = summarize(&scan, &state);
     let logged =
         log::Writer::open(&paths.log).and_then(|mut w| w.append(&Line::Summary(summary.clone())));
-    emit(&Event::Fill(FillEvent::Summary(summary.clone())));
+    emit(&FillEvent::Summary(summary.clone()));
     written?;
     restored?;
     saved?;
@@ -233,22 +231,14 @@ fn locate(
                 .args(["get", "-Hp", "-o", "value", "mounted,mountpoint,guid"])
                 .arg(name.clone());
             let out = sys.run(&cmd)?;
-            let v: Vec<&str> = out.stdout.lines().collect();
-            match v.as_slice() {
-                ["yes", mountpoint, guid] => Ok((
-                    PathBuf::from(mountpoint),
-                    Some(name.clone()),
-                    Some((*guid).to_owned()),
-                )),
-                [_, _, _] => Err(FillError::NotMounted {
+            let mount = output::mount(&out.stdout)
+                .map_err(|e| CommandError::unparsable(&cmd, &out.stdout, e))?;
+            if mount.mounted {
+                Ok((mount.mountpoint, Some(name.clone()), Some(mount.guid)))
+            } else {
+                Err(FillError::NotMounted {
                     dataset: name.clone(),
-                }),
-                _ => Err(CommandError::Failed {
-                    command: cmd.to_string(),
-                    status: "unexpected output".to_owned(),
-                    stderr: out.stdout.clone(),
-                }
-                .into()),
+                })
             }
         }
         FillDir::Path(path) => {
@@ -262,7 +252,7 @@ fn locate(
                 let cmd = CommandLine::new("zfs")
                     .args(["list", "-H", "-o", "name"])
                     .arg(path.to_string_lossy());
-                Some(sys.run(&cmd)?.stdout.trim().to_owned())
+                output::names(&sys.run(&cmd)?.stdout).into_iter().next()
             };
             Ok((path.clone(), dataset, None))
         }
@@ -277,7 +267,7 @@ fn write(
     fill: &FillSpec,
     paths: &Paths,
     stop: &AtomicBool,
-    emit: &mut dyn FnMut(&Event),
+    emit: &mut dyn FnMut(&FillEvent),
 ) -> Result<(), FillError> {
     let mut log = log::Writer::open(&paths.log).map_err(|source| FillError::Io {
         action: "open the fill log",
@@ -288,9 +278,8 @@ fn write(
     let pending = Pending::new(scan.done.clone(), state.files_total);
     engine::write_files::<FillError>(job, pending, stop, |report| {
         match report {
-            Report::Started { .. } => {}
-            Report::Wrote { bytes } => emit(&Event::Fill(FillEvent::Progress { bytes })),
-            Report::Finished {
+            Update::Wrote { bytes } => emit(&FillEvent::Progress { bytes }),
+            Update::Finished {
                 index,
                 bytes,
                 start,
@@ -319,16 +308,16 @@ fn write(
                 scan.done.insert(index);
                 scan.totals
                     .add(start, seconds * 1000.0, rolling_mb_s, bytes);
-                emit(&Event::Fill(FillEvent::File {
+                emit(&FillEvent::File {
                     record,
                     files_done: scan.done.count(),
-                }));
+                });
             }
         }
         Ok(())
     })?;
     if stop.load(Ordering::Relaxed) {
-        emit(&Event::Note(
+        emit(&FillEvent::Note(
             "stop requested: the writers have stopped".to_owned(),
         ));
     }
@@ -341,7 +330,7 @@ fn put_back(
     fill: &FillSpec,
     complete: bool,
     sys: &dyn System,
-    emit: &mut dyn FnMut(&Event),
+    emit: &mut dyn FnMut(&FillEvent),
 ) -> Result<(), FillError> {
     let (Some(dataset), Some(saved)) = (&state.dataset, &state.saved) else {
         return Ok(());
@@ -429,7 +418,6 @@ mod tests {
             direct: false,
             during: vec![("sync".into(), "disabled".into())],
             after: None,
-            charge_per_file: None,
         }
     }
 
@@ -459,6 +447,7 @@ mod tests {
         sys.expect("zfs inherit sync quick/data", "");
         run_until(
             &spec(FillTarget::Percent(5000)),
+            None,
             state,
             sys,
             &AtomicBool::new(stopped),
@@ -474,7 +463,6 @@ mod tests {
         );
         let sys = FakeSystem::new();
         let summary = fill_half(&sys, mnt.path(), state.path(), false).expect("fill");
-        sys.assert_done();
         assert_eq!((summary.files, summary.files_total), (4, 4));
         assert!(summary.complete);
         assert_eq!(std::fs::read_dir(mnt.path()).expect("dir").count(), 4);
@@ -492,7 +480,6 @@ mod tests {
         );
         let sys = FakeSystem::new();
         let err = fill_half(&sys, mnt.path(), state.path(), true).expect_err("stopped");
-        sys.assert_done();
         assert!(
             matches!(err, FillError::Interrupted { done: 0, total: 4 }),
             "{err}"
@@ -507,6 +494,5 @@ mod tests {
         let sys = FakeSystem::new();
         let err = fill_half(&sys, &state.path().join("gone"), state.path(), false);
         assert!(matches!(err, Err(FillError::Write(_))), "{err:?}");
-        sys.assert_done();
     }
 }

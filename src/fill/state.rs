@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::props::Saved;
-use super::target::Capacity;
+use crate::capacity::model::Room;
 use crate::lab::FillDir;
 use crate::system::{CommandError, System};
 
@@ -22,7 +22,7 @@ pub struct State {
     pub files_total: u64,
     pub file_size: u64,
     /// What a percentage was taken of.
-    pub capacity: Option<Capacity>,
+    pub capacity: Option<Room>,
     /// Set while the `during` values are in force.
     pub saved: Option<Vec<Saved>>,
     pub complete: bool,
@@ -30,7 +30,7 @@ pub struct State {
 
 /// Where a fill keeps its state and its log.
 #[derive(Debug, Clone)]
-pub struct Paths {
+pub(crate) struct Paths {
     pub state: PathBuf,
     pub log: PathBuf,
 }
@@ -38,7 +38,7 @@ pub struct Paths {
 impl Paths {
     /// `fill-quick-data.json` / `.jsonl` for dataset `quick/data`,
     /// `fill-mnt-x.*` for path `/mnt/x`.
-    pub fn new(state_dir: &Path, target: &FillDir) -> Paths {
+    pub(crate) fn new(state_dir: &Path, target: &FillDir) -> Paths {
         let raw = match target {
             FillDir::Dataset { name, .. } => name.clone(),
             FillDir::Path(p) => p.to_string_lossy().into_owned(),

@@ -5,19 +5,19 @@
 use std::collections::VecDeque;
 
 /// Bytes per MB in MB/s: 10^6, as `dd` and `fio` count.
-pub const MB: f64 = 1e6;
+pub(crate) const MB: f64 = 1e6;
 
 /// The throughput of the last `window` files: their bytes over the wall-clock
 /// time from the earliest start to the latest end among them. With parallel
 /// streams this is the pool's throughput, not one stream's.
 #[derive(Debug, Clone)]
-pub struct Rolling {
+pub(crate) struct Rolling {
     window: usize,
     files: VecDeque<(f64, f64, u64)>,
 }
 
 impl Rolling {
-    pub fn new(window: u32) -> Self {
+    pub(crate) fn new(window: u32) -> Self {
         let window = usize::try_from(window).unwrap_or(usize::MAX).max(1);
         Rolling {
             window,
@@ -26,7 +26,7 @@ impl Rolling {
     }
 
     /// Adds a file written from `start` to `end` (seconds); the new average in MB/s.
-    pub fn push(&mut self, start: f64, end: f64, bytes: u64) -> f64 {
+    pub(crate) fn push(&mut self, start: f64, end: f64, bytes: u64) -> f64 {
         if self.files.len() == self.window {
             self.files.pop_front();
         }
@@ -40,14 +40,14 @@ impl Rolling {
 
 /// MB/s for `bytes` in `seconds`; a file written "in no time" counts as 1 ns.
 #[expect(clippy::cast_precision_loss, reason = "MB/s is shown, not counted")]
-pub fn mb_s(bytes: u64, seconds: f64) -> f64 {
+pub(crate) fn mb_s(bytes: u64, seconds: f64) -> f64 {
     bytes as f64 / seconds.max(1e-9) / MB
 }
 
 /// File times in buckets 1 % wide (from 1 µs to hours): percentiles within
 /// 1 % in a fixed 24 KiB, however many files.
 #[derive(Debug, Clone)]
-pub struct Histogram {
+pub(crate) struct Histogram {
     counts: Vec<u64>,
     total: u64,
 }
@@ -72,7 +72,7 @@ impl Histogram {
         clippy::cast_precision_loss,
         reason = "clamped to the bucket range first"
     )]
-    pub fn add(&mut self, ms: f64) {
+    pub(crate) fn add(&mut self, ms: f64) {
         let bucket = ((ms.max(LOWEST_MS) / LOWEST_MS).ln() / GROWTH.ln()).floor();
         let bucket = bucket.clamp(0.0, (BUCKETS - 1) as f64) as usize;
         self.counts[bucket] += 1;
@@ -86,7 +86,7 @@ impl Histogram {
         clippy::cast_precision_loss,
         reason = "ranks of at most billions of files"
     )]
-    pub fn quantile(&self, q: f64) -> f64 {
+    pub(crate) fn quantile(&self, q: f64) -> f64 {
         if self.total == 0 {
             return 0.0;
         }
@@ -105,7 +105,7 @@ impl Histogram {
 /// What a whole fill has done, across runs: fed from the log on resume, then
 /// from every file written.
 #[derive(Debug, Clone, Default)]
-pub struct Totals {
+pub(crate) struct Totals {
     pub times: Histogram,
     /// Bytes written, a file written twice counted twice.
     pub bytes: u64,
@@ -119,7 +119,7 @@ pub struct Totals {
 
 impl Totals {
     /// Files arrive in the order they finished, so ends never go backwards.
-    pub fn add(&mut self, start: f64, ms: f64, rolling: f64, bytes: u64) {
+    pub(crate) fn add(&mut self, start: f64, ms: f64, rolling: f64, bytes: u64) {
         self.bytes += bytes;
         let end = start + ms / 1000.0;
         self.seconds += (end - start.max(self.covered_until)).max(0.0);

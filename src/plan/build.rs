@@ -3,13 +3,15 @@
 
 use std::path::PathBuf;
 
-use super::command::CommandLine;
 use super::step::Step;
+use crate::capacity::LabCapacity;
+use crate::device::loop_var;
 use crate::lab::{DevicePath, Lab, Source};
 use crate::scenario::model::WipeMode;
+use crate::system::command::CommandLine;
 
 #[derive(Debug, Clone)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub lab: String,
     pub file: PathBuf,
     pub steps: Vec<Step>,
@@ -19,13 +21,13 @@ pub struct Plan {
 
 /// A real disk the scenario uses, and whether it may be used although it looks busy.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RealDisk {
+pub(crate) struct RealDisk {
     pub label: String,
     pub path: PathBuf,
     pub force: bool,
 }
 
-pub fn build(lab: &Lab) -> Plan {
+pub(crate) fn build(lab: &Lab, capacity: &LabCapacity) -> Plan {
     let mut steps = Vec::new();
     let mut dirs: Vec<&std::path::Path> = Vec::new();
     for g in &lab.groups {
@@ -59,7 +61,7 @@ pub fn build(lab: &Lab) -> Plan {
         {
             steps.extend(files.iter().enumerate().map(|(i, f)| Step::AttachLoop {
                 file: f.clone(),
-                var: format!("{}_{i}", g.name),
+                var: loop_var(&g.name, i),
                 sector_size: *sector_size,
                 partscan: *partscan,
             }));
@@ -117,7 +119,10 @@ pub fn build(lab: &Lab) -> Plan {
             properties: d.properties.clone(),
         }));
     }
-    steps.extend(lab.fills.iter().map(|f| Step::Fill { fill: f.clone() }));
+    steps.extend(lab.fills.iter().map(|f| Step::Fill {
+        fill: f.clone(),
+        charge_per_file: capacity.charge_per_file(f),
+    }));
     let disks = lab
         .groups
         .iter()
@@ -144,7 +149,7 @@ pub fn build(lab: &Lab) -> Plan {
 
 impl Plan {
     /// Undo commands in reverse step order, each with the index of its step.
-    pub fn teardown(&self) -> Vec<(usize, CommandLine)> {
+    pub(crate) fn teardown(&self) -> Vec<(usize, CommandLine)> {
         self.steps
             .iter()
             .enumerate()
@@ -154,7 +159,7 @@ impl Plan {
     }
 
     /// Every program the plan and its teardown run, once each, for preflight.
-    pub fn programs(&self) -> Vec<String> {
+    pub(crate) fn programs(&self) -> Vec<String> {
         let mut out: Vec<String> = Vec::new();
         if !self.disks.is_empty() {
             // Real disks are inspected before use (exec::guard).

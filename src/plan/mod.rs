@@ -1,8 +1,7 @@
 //! The plan: an ordered list of typed steps, each with its exact command line.
 
-pub mod build;
-pub mod command;
-pub mod render;
-pub mod step;
+pub(crate) mod build;
+pub(crate) mod render;
+pub(crate) mod step;
 
-pub use build::{Plan, RealDisk, build};
+pub(crate) use build::{Plan, build};

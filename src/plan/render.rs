@@ -6,10 +6,15 @@ use std::fmt::Write as _;
 use serde_json::json;
 
 use super::build::Plan;
+use super::step::Step;
+use crate::capacity::LabCapacity;
+use crate::capacity::render::{fill_line, pool_line};
+use crate::lab::FillDir;
 
-/// Numbered steps with their exact commands, then the teardown; `notes` are
-/// extra lines under a step (its index in `plan.steps`), such as its capacity.
-pub fn text(plan: &Plan, notes: &[(usize, String)]) -> String {
+/// Numbered steps with their exact commands, then the teardown; under the
+/// pool and fill steps, the capacity they amount to.
+pub(crate) fn text(plan: &Plan, capacity: &LabCapacity) -> String {
+    let notes = capacity_notes(capacity, plan);
     let mut out = String::new();
     let n = plan.steps.len();
     let _ = writeln!(
@@ -43,7 +48,7 @@ pub fn text(plan: &Plan, notes: &[(usize, String)]) -> String {
 }
 
 /// A commented bash script with `up` and `down`, for review or running by hand.
-pub fn sh(plan: &Plan) -> String {
+pub(crate) fn sh(plan: &Plan) -> String {
     let file = plan.file.to_string_lossy();
     let mut out = String::new();
     let _ = writeln!(out, "#!/usr/bin/env bash");
@@ -96,7 +101,7 @@ pub fn sh(plan: &Plan) -> String {
 }
 
 /// The plan for programs: steps with their commands, undos and bindings.
-pub fn json(plan: &Plan) -> String {
+pub(crate) fn json(plan: &Plan) -> String {
     let file = plan.file.to_string_lossy();
     let steps: Vec<_> = plan
         .steps
@@ -124,4 +129,32 @@ pub fn json(plan: &Plan) -> String {
     let mut s = serde_json::to_string_pretty(&doc).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// One line under the plan's pool and fill steps: the capacity they amount to.
+fn capacity_notes(report: &LabCapacity, plan: &Plan) -> Vec<(usize, String)> {
+    let mut notes = Vec::new();
+    for (i, step) in plan.steps.iter().enumerate() {
+        match step {
+            Step::CreatePool { pool } => {
+                if let Some(r) = report.pools.iter().find(|r| r.name == pool.name) {
+                    notes.push((i, format!("capacity: {}", pool_line(r))));
+                }
+            }
+            Step::Fill { fill, .. } => {
+                if let FillDir::Dataset { name, pool } = &fill.target
+                    && let Some(r) = report.pools.iter().find(|r| &r.name == pool)
+                    && let Some(space) = &r.space
+                    && let Some(f) = r
+                        .fills
+                        .iter()
+                        .find(|f| &f.dataset == name && f.until == fill.until)
+                {
+                    notes.push((i, format!("capacity: {}", fill_line(f, space))));
+                }
+            }
+            _ => {}
+        }
+    }
+    notes
 }

@@ -2,13 +2,13 @@
 
 use std::path::PathBuf;
 
-use super::command::{CommandLine, quote};
 use crate::lab::{DevicePath, FillDir, FillSpec, PartSpec, PoolSpec, VdevSpec};
 use crate::scenario::model::{FillTarget, FsKind, LabelKind};
 use crate::scenario::size::Size;
+use crate::system::command::{CommandLine, quote};
 
 #[derive(Debug, Clone)]
-pub enum Step {
+pub(crate) enum Step {
     CreateDir {
         path: PathBuf,
     },
@@ -62,12 +62,16 @@ pub enum Step {
     /// Done by zlab itself: `zlab fill`.
     Fill {
         fill: FillSpec,
+        /// What each file is charged in pool space, where the capacity model
+        /// knows the pool: a percentage target counts in it, so the run stops
+        /// where `zlab capacity` and the plan say it will.
+        charge_per_file: Option<u64>,
     },
 }
 
 impl Step {
     /// A short machine name for the step kind (JSON, journal).
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Step::CreateDir { .. } => "create_dir",
             Step::CreateFile { .. } => "create_file",
@@ -86,7 +90,7 @@ impl Step {
     }
 
     /// One line for people.
-    pub fn describe(&self) -> String {
+    pub(crate) fn describe(&self) -> String {
         match self {
             Step::CreateDir { path } => format!("create directory {}", path.display()),
             Step::CreateFile { path, size } => format!(
@@ -126,7 +130,7 @@ impl Step {
             Step::Mount { device, path } => format!("mount {device} on {}", path.display()),
             Step::CreatePool { pool } => format!("create pool {} ({})", pool.name, topology(pool)),
             Step::CreateDataset { name, .. } => format!("create dataset {name}"),
-            Step::Fill { fill } => {
+            Step::Fill { fill, .. } => {
                 let during: Vec<String> = fill
                     .during
                     .iter()
@@ -153,7 +157,7 @@ impl Step {
     }
 
     /// The commands the executor runs; empty for steps zlab does itself.
-    pub fn commands(&self) -> Vec<CommandLine> {
+    pub(crate) fn commands(&self) -> Vec<CommandLine> {
         match self {
             Step::CreateDir { path } => {
                 vec![CommandLine::new("mkdir").arg("-p").arg(path_str(path))]
@@ -247,7 +251,7 @@ impl Step {
     }
 
     /// The commands that undo this step, in the order to run them.
-    pub fn undo(&self) -> Vec<CommandLine> {
+    pub(crate) fn undo(&self) -> Vec<CommandLine> {
         match self {
             // Only the leaf, and only once empty: the directory may hold more.
             Step::CreateDir { path } => vec![
@@ -283,14 +287,14 @@ impl Step {
     }
 
     /// The shell variable this step binds (a loop device's name).
-    pub fn binds(&self) -> Option<&str> {
+    pub(crate) fn binds(&self) -> Option<&str> {
         match self {
             Step::AttachLoop { var, .. } => Some(var),
             _ => None,
         }
     }
 
-    pub fn is_native(&self) -> bool {
+    pub(crate) fn is_native(&self) -> bool {
         matches!(
             self,
             Step::WipeEnds { .. } | Step::WipeZero { .. } | Step::Fill { .. }
@@ -298,7 +302,7 @@ impl Step {
     }
 
     /// Lines for the `up` part of `plan --format sh`.
-    pub fn sh(&self, scenario: &str) -> Vec<String> {
+    pub(crate) fn sh(&self, scenario: &str) -> Vec<String> {
         match self {
             Step::AttachLoop { var, .. } => self
                 .commands()
@@ -329,7 +333,7 @@ impl Step {
 
     /// Lines for the `down` part of `plan --format sh`: tolerant of what is
     /// already gone, and rediscovering loop devices from their files.
-    pub fn undo_sh(&self) -> Vec<String> {
+    pub(crate) fn undo_sh(&self) -> Vec<String> {
         match self {
             Step::AttachLoop { file, var, .. } => vec![
                 format!(
@@ -450,7 +454,7 @@ fn fill_target(fill: &FillSpec) -> String {
 }
 
 fn shell_device(d: &DevicePath) -> String {
-    super::command::Arg::Dev(d.clone()).to_string()
+    crate::system::command::Arg::Dev(d.clone()).to_string()
 }
 
 fn path_str(p: &std::path::Path) -> String {

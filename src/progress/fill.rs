@@ -5,19 +5,19 @@
 use std::fmt::Write as _;
 use std::time::SystemTime;
 
-use crate::fill::event::{FillEvent, Plan};
+use crate::fill::event::{FillEvent, Start};
 use crate::fill::log::{FileRecord, Summary};
 use crate::fill::stats::MB;
 use crate::scenario::size::Size;
 
 /// What a fill has reported so far; turns events into text.
 #[derive(Debug, Default)]
-pub struct FillView {
-    plan: Option<Plan>,
+pub(crate) struct FillView {
+    plan: Option<Start>,
 }
 
 /// What to do with the display after an event.
-pub enum Show {
+pub(crate) enum Show {
     /// Start a bar over this many bytes, this many already done.
     Bar {
         total: u64,
@@ -34,9 +34,9 @@ pub enum Show {
 }
 
 impl FillView {
-    pub fn event(&mut self, event: &FillEvent) -> Vec<Show> {
+    pub(crate) fn event(&mut self, event: &FillEvent) -> Vec<Show> {
         match event {
-            FillEvent::Plan(plan) => {
+            FillEvent::Start(plan) => {
                 let shows = vec![
                     Show::Lines(plan_lines(plan)),
                     Show::Bar {
@@ -56,11 +56,13 @@ impl FillView {
                 None => Vec::new(),
             },
             FillEvent::Summary(s) => vec![Show::Lines(summary_lines(s))],
+            // Shown as the executor's commands and notes are (`progress::Reporter`).
+            FillEvent::Command(_) | FillEvent::Note(_) => Vec::new(),
         }
     }
 }
 
-fn plan_lines(plan: &Plan) -> Vec<String> {
+fn plan_lines(plan: &Start) -> Vec<String> {
     let size = Size::from_bytes(plan.file_size).human();
     let mut first = format!("fill {}: ", plan.target);
     if let Some(c) = plan.capacity {
@@ -95,7 +97,7 @@ fn plan_lines(plan: &Plan) -> Vec<String> {
 }
 
 /// The terminal bar's message.
-fn message(plan: &Plan, r: &FileRecord, files_done: u64) -> String {
+fn message(plan: &Start, r: &FileRecord, files_done: u64) -> String {
     format!(
         "{} {:.0} MB/s, avg({}) {:.0} MB/s, {files_done}/{} files, ETA {}",
         r.name,
@@ -108,7 +110,7 @@ fn message(plan: &Plan, r: &FileRecord, files_done: u64) -> String {
 }
 
 /// One line per file when not on a terminal.
-fn line(plan: &Plan, r: &FileRecord, files_done: u64, now: SystemTime) -> String {
+fn line(plan: &Start, r: &FileRecord, files_done: u64, now: SystemTime) -> String {
     format!(
         "{} {} written in {:.0} ms at {:.1} MB/s; avg({}) {:.1} MB/s; {} file{} left, {} left",
         timestamp(now),
@@ -127,7 +129,7 @@ fn line(plan: &Plan, r: &FileRecord, files_done: u64, now: SystemTime) -> String
     )
 }
 
-fn left_bytes(plan: &Plan, files_done: u64) -> u64 {
+fn left_bytes(plan: &Start, files_done: u64) -> u64 {
     plan.files_total
         .saturating_sub(files_done)
         .saturating_mul(plan.file_size)
@@ -157,7 +159,7 @@ fn summary_lines(s: &Summary) -> Vec<String> {
     clippy::cast_precision_loss,
     reason = "a duration to show, clamped to what fits"
 )]
-pub fn eta(bytes: u64, mb_s: f64) -> String {
+pub(crate) fn eta(bytes: u64, mb_s: f64) -> String {
     if bytes == 0 {
         return "0s".to_owned();
     }
@@ -176,7 +178,7 @@ pub fn eta(bytes: u64, mb_s: f64) -> String {
 
 /// `2026-11-25 10:15:02` (UTC), from the civil-from-days algorithm
 /// (Howard Hinnant), to need no date crate.
-pub fn timestamp(t: SystemTime) -> String {
+pub(crate) fn timestamp(t: SystemTime) -> String {
     let secs = t
         .duration_since(SystemTime::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -208,8 +210,8 @@ mod tests {
 
     const GIB: u64 = 1 << 30;
 
-    fn plan(files_total: u64) -> Plan {
-        Plan {
+    fn plan(files_total: u64) -> Start {
+        Start {
             target: "N58-C3-D16-P2-S4/Data".into(),
             dir: "/Data".into(),
             until: FillTarget::Percent(7500),

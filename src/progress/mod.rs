@@ -2,18 +2,19 @@
 //! timestamped lines otherwise (logs, `screen`, CI). Every command is shown.
 //! Fill events go through [`fill::FillView`].
 
-pub mod fill;
+pub(crate) mod fill;
 
-pub mod rig;
+pub(crate) mod rig;
 
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::exec::event::{Event, Outcome};
+use crate::fill::event::FillEvent;
 use fill::{FillView, Show};
 
-pub struct Reporter {
+pub(crate) struct Reporter {
     bar: Option<ProgressBar>,
     start: Instant,
     fill: FillView,
@@ -25,7 +26,7 @@ fn spinner_style() -> ProgressStyle {
 }
 
 impl Reporter {
-    pub fn new(is_terminal: bool) -> Self {
+    pub(crate) fn new(is_terminal: bool) -> Self {
         let bar = is_terminal.then(|| {
             let bar = ProgressBar::new_spinner();
             bar.set_style(spinner_style());
@@ -46,7 +47,7 @@ impl Reporter {
         }
     }
 
-    pub fn event(&mut self, event: &Event) {
+    pub(crate) fn event(&mut self, event: &Event) {
         match event {
             Event::StepStarted {
                 index,
@@ -65,7 +66,7 @@ impl Reporter {
                 elapsed,
             } => {
                 let how = match outcome {
-                    Outcome::Created => format!("done in {:.1}s", elapsed.as_secs_f64()),
+                    Outcome::Done => format!("done in {:.1}s", elapsed.as_secs_f64()),
                     Outcome::AlreadyPresent => "already present".to_owned(),
                     Outcome::Skipped(why) => format!("skipped: {why}"),
                 };
@@ -78,6 +79,8 @@ impl Reporter {
                 error,
             } => self.line(&format!("FAILED [{index}/{total}] {description}: {error}")),
             Event::Note(text) => self.line(text),
+            Event::Fill(FillEvent::Command(text)) => self.line(&format!("    $ {text}")),
+            Event::Fill(FillEvent::Note(text)) => self.line(text),
             Event::Fill(e) => {
                 for show in self.fill.event(e) {
                     self.show_fill(show);
@@ -119,7 +122,7 @@ impl Reporter {
         }
     }
 
-    pub fn finish(&self) {
+    pub(crate) fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }

@@ -8,14 +8,14 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::rig::event::RigEvent;
 
-pub struct RigReporter {
+pub(crate) struct RigReporter {
     terminal: bool,
     bar: Option<ProgressBar>,
     start: Instant,
 }
 
 impl RigReporter {
-    pub fn new(terminal: bool) -> Self {
+    pub(crate) fn new(terminal: bool) -> Self {
         RigReporter {
             terminal,
             bar: None,
@@ -47,7 +47,7 @@ impl RigReporter {
         Some(bar)
     }
 
-    pub fn event(&mut self, event: &RigEvent) {
+    pub(crate) fn event(&mut self, event: &RigEvent) {
         match event {
             RigEvent::BuildLine(text) => {
                 match self.bar(
@@ -91,7 +91,7 @@ impl RigReporter {
         }
     }
 
-    pub fn finish(&mut self) {
+    pub(crate) fn finish(&mut self) {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }

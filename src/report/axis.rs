@@ -5,7 +5,7 @@ use crate::units::decimal;
 
 /// The smallest 1, 2 or 5 × 10ᵏ step that cuts `span` into at most
 /// `max_intervals` intervals.
-pub fn nice_step(span: f64, max_intervals: u32) -> f64 {
+pub(crate) fn nice_step(span: f64, max_intervals: u32) -> f64 {
     let raw = span / f64::from(max_intervals.max(1));
     if !raw.is_finite() || raw <= 0.0 {
         return 1.0;
@@ -20,7 +20,7 @@ pub fn nice_step(span: f64, max_intervals: u32) -> f64 {
 
 /// An axis from 0: its ticks, and its end (the last tick, or `end` as given).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Scale {
+pub(crate) struct Scale {
     pub end: f64,
     pub step: f64,
     pub ticks: Vec<f64>,
@@ -28,7 +28,7 @@ pub struct Scale {
 
 impl Scale {
     /// A value axis: from 0 up to the first tick at or above `max`.
-    pub fn rounded_up(max: f64, max_intervals: u32) -> Scale {
+    pub(crate) fn rounded_up(max: f64, max_intervals: u32) -> Scale {
         let max = if max.is_finite() && max > 0.0 {
             max
         } else {
@@ -47,7 +47,7 @@ impl Scale {
     }
 
     /// A time axis: from 0 to exactly `end`, ticks at round values inside.
-    pub fn exact(end: f64, max_intervals: u32) -> Scale {
+    pub(crate) fn exact(end: f64, max_intervals: u32) -> Scale {
         let end = if end.is_finite() && end > 0.0 {
             end
         } else {
@@ -68,7 +68,7 @@ impl Scale {
     }
 
     /// A tick's label with as many decimals as the step needs.
-    pub fn label(&self, value: f64) -> String {
+    pub(crate) fn label(&self, value: f64) -> String {
         let mut decimals = 0;
         let mut step = self.step;
         while step < 0.999 && decimals < 6 {
@@ -81,7 +81,7 @@ impl Scale {
 
 /// The unit of the time axis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TimeUnit {
+pub(crate) enum TimeUnit {
     Seconds,
     Minutes,
     Hours,
@@ -89,7 +89,7 @@ pub enum TimeUnit {
 
 impl TimeUnit {
     /// Seconds up to two minutes, minutes up to two hours, hours beyond.
-    pub fn for_span(seconds: f64) -> TimeUnit {
+    pub(crate) fn for_span(seconds: f64) -> TimeUnit {
         if seconds <= 120.0 {
             TimeUnit::Seconds
         } else if seconds <= 7200.0 {
@@ -99,7 +99,7 @@ impl TimeUnit {
         }
     }
 
-    pub fn seconds(self) -> f64 {
+    pub(crate) fn seconds(self) -> f64 {
         match self {
             TimeUnit::Seconds => 1.0,
             TimeUnit::Minutes => 60.0,
@@ -107,7 +107,7 @@ impl TimeUnit {
         }
     }
 
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             TimeUnit::Seconds => "seconds",
             TimeUnit::Minutes => "minutes",

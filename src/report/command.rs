@@ -8,7 +8,7 @@ use super::{Error, scan, summary, svg};
 
 /// Reports on the fill log `log`: writes the plot to `plot` (default: the log's
 /// path with `.svg` for its extension) and the summary to `out`.
-pub fn report(
+pub(crate) fn report(
     log: &Path,
     plot: Option<&Path>,
     window: NonZeroU32,

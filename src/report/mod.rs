@@ -5,14 +5,13 @@
 //! in two streaming passes using [`stats`], then [`summary`] and [`svg`] render
 //! the result; [`command`] ties them together for the CLI.
 
-pub mod axis;
-pub mod command;
-pub mod error;
-pub mod log;
-pub mod scan;
-pub mod stats;
-pub mod summary;
-pub mod svg;
+pub(crate) mod axis;
+pub(crate) mod command;
+pub(crate) mod error;
+pub(crate) mod scan;
+pub(crate) mod stats;
+pub(crate) mod summary;
+pub(crate) mod svg;
 
-pub use command::report;
-pub use error::Error;
+pub(crate) use command::report;
+pub(crate) use error::Error;

@@ -21,8 +21,8 @@ use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 
 use super::Error;
-use super::log::{FileRecord, Line, LineReader, Malformed, parse_raw};
 use super::stats::{Gap, Largest, Rolling, RunStep, Runs, gap_threshold, nearest_rank};
+use crate::fill::log::read::{FileEntry, LineReader, Malformed, Record, parse_raw};
 
 /// How many malformed lines the report lists (all are counted).
 const MALFORMED_LISTED: usize = 5;
@@ -31,7 +31,7 @@ const SLOWEST_LISTED: usize = 5;
 
 /// What a log holds, line by line.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct LineCounts {
+pub(crate) struct LineCounts {
     pub lines: u64,
     pub file_records: u64,
     pub summaries: u64,
@@ -42,7 +42,7 @@ pub struct LineCounts {
 
 /// One file as the report names it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FileAt {
+pub(crate) struct FileAt {
     pub index: u64,
     pub name: Option<String>,
     pub ms: f64,
@@ -52,7 +52,7 @@ pub struct FileAt {
 }
 
 impl FileAt {
-    fn of(f: &FileRecord<'_>) -> FileAt {
+    fn of(f: &FileEntry<'_>) -> FileAt {
         FileAt {
             index: f.index,
             name: f.name.as_deref().map(str::to_owned),
@@ -63,7 +63,7 @@ impl FileAt {
     }
 
     /// Its name, or its index when the record had none.
-    pub fn label(&self) -> String {
+    pub(crate) fn label(&self) -> String {
         self.name
             .clone()
             .unwrap_or_else(|| format!("index {}", self.index))
@@ -72,14 +72,14 @@ impl FileAt {
 
 /// A rolling average at its lowest or highest, and the file ending that window.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Extreme {
+pub(crate) struct Extreme {
     pub mb_s: f64,
     pub file: FileAt,
 }
 
 /// The files that finished within one pixel column of the plot.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct Column {
+pub(crate) struct Column {
     pub files: u32,
     pub rate_min: f64,
     pub rate_max: f64,
@@ -107,21 +107,21 @@ impl Column {
     }
 
     /// The mean rate of its files and their standard deviation.
-    pub fn rate_mean_sd(&self) -> (f64, f64) {
+    pub(crate) fn rate_mean_sd(&self) -> (f64, f64) {
         let n = f64::from(self.files.max(1));
         let mean = self.rate_sum / n;
         (mean, (self.rate_sum_sq / n - mean * mean).max(0.0).sqrt())
     }
 
     /// The mean of the rolling averages of its files.
-    pub fn rolling(&self) -> f64 {
+    pub(crate) fn rolling(&self) -> f64 {
         self.rolling_sum / f64::from(self.files.max(1))
     }
 }
 
 /// Where a run after the first began.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Resume {
+pub(crate) struct Resume {
     /// Unix time its first file started.
     pub at: f64,
     /// The time without writing before it, if there was one.
@@ -130,7 +130,7 @@ pub struct Resume {
 
 /// Everything the summary and the plot show.
 #[derive(Debug, Clone)]
-pub struct Analysis {
+pub(crate) struct Analysis {
     pub path: PathBuf,
     pub window: NonZeroU32,
     pub counts: LineCounts,
@@ -163,17 +163,17 @@ pub struct Analysis {
 }
 
 impl Analysis {
-    pub fn wall_seconds(&self) -> f64 {
+    pub(crate) fn wall_seconds(&self) -> f64 {
         self.end - self.start
     }
 
     /// The wall time less the gaps.
-    pub fn writing_seconds(&self) -> f64 {
+    pub(crate) fn writing_seconds(&self) -> f64 {
         self.wall_seconds() - self.gaps().map(Gap::seconds).sum::<f64>()
     }
 
     /// The times without writing, in order.
-    pub fn gaps(&self) -> impl Iterator<Item = &Gap> {
+    pub(crate) fn gaps(&self) -> impl Iterator<Item = &Gap> {
         self.resumes.iter().filter_map(|r| r.after.as_ref())
     }
 
@@ -182,19 +182,19 @@ impl Analysis {
         clippy::cast_precision_loss,
         reason = "a byte count beyond 2^52 loses digits no rate shows"
     )]
-    pub fn mean_mb_s(&self) -> Option<f64> {
+    pub(crate) fn mean_mb_s(&self) -> Option<f64> {
         let seconds = self.writing_seconds();
         (seconds > 0.0).then(|| self.bytes as f64 / 1e6 / seconds)
     }
 
     /// How many files were being written at once, on average.
-    pub fn concurrency(&self) -> Option<f64> {
+    pub(crate) fn concurrency(&self) -> Option<f64> {
         let seconds = self.writing_seconds();
         (seconds > 0.0).then(|| self.busy_ms / 1000.0 / seconds)
     }
 
     /// Indexes between the first and the last that no record has.
-    pub fn missing_indexes(&self) -> u64 {
+    pub(crate) fn missing_indexes(&self) -> u64 {
         (self.last_index - self.first_index + 1).saturating_sub(self.files)
     }
 }
@@ -207,7 +207,7 @@ struct Entry {
 }
 
 /// Reads the log at `path` into an analysis with `columns` pixel columns.
-pub fn analyze(path: &Path, window: NonZeroU32, columns: usize) -> Result<Analysis, Error> {
+pub(crate) fn analyze(path: &Path, window: NonZeroU32, columns: usize) -> Result<Analysis, Error> {
     let read_err = |source| Error::Read {
         path: path.to_owned(),
         source,
@@ -223,7 +223,7 @@ pub fn analyze(path: &Path, window: NonZeroU32, columns: usize) -> Result<Analys
     while let Some(raw) = reader.next_line().map_err(read_err)? {
         counts.lines += 1;
         match parse_raw(&raw) {
-            Ok(Line::File(f)) => {
+            Ok(Record::File(f)) => {
                 counts.file_records += 1;
                 start = start.min(f.start);
                 end = end.max(f.end());
@@ -233,9 +233,9 @@ pub fn analyze(path: &Path, window: NonZeroU32, columns: usize) -> Result<Analys
                     ms: f.ms,
                 });
             }
-            Ok(Line::Summary { .. }) => counts.summaries += 1,
-            Ok(Line::Other) => counts.other += 1,
-            Ok(Line::Blank) => counts.blank += 1,
+            Ok(Record::Summary { .. }) => counts.summaries += 1,
+            Ok(Record::Other) => counts.other += 1,
+            Ok(Record::Blank) => counts.blank += 1,
             Err(m) => {
                 counts.malformed += 1;
                 if malformed.len() < MALFORMED_LISTED {
@@ -290,8 +290,8 @@ pub fn analyze(path: &Path, window: NonZeroU32, columns: usize) -> Result<Analys
     let mut reader = LineReader::new(BufReader::with_capacity(1 << 16, open()?.take(length)));
     while let Some(raw) = reader.next_line().map_err(read_err)? {
         let f = match parse_raw(&raw) {
-            Ok(Line::File(f)) => f,
-            Ok(Line::Summary { complete }) => {
+            Ok(Record::File(f)) => f,
+            Ok(Record::Summary { complete }) => {
                 runs.summary(complete);
                 continue;
             }

@@ -9,7 +9,7 @@ use std::num::NonZeroU32;
 /// by the nearest-rank method: the smallest value with at least `per_cent` %
 /// of all values at or below it. It is always one of the values, never an
 /// interpolation, so "p99 1.2 s" means some file really took 1.2 s.
-pub fn nearest_rank(len: usize, per_cent: usize) -> Option<usize> {
+pub(crate) fn nearest_rank(len: usize, per_cent: usize) -> Option<usize> {
     if len == 0 {
         return None;
     }
@@ -22,7 +22,7 @@ pub fn nearest_rank(len: usize, per_cent: usize) -> Option<usize> {
 /// At the start of a run fewer values are available; their mean is given and
 /// the window is reported as not yet full, so callers can keep warm-up values
 /// out of extremes.
-pub struct Rolling {
+pub(crate) struct Rolling {
     window: usize,
     values: VecDeque<f64>,
     sum: f64,
@@ -30,14 +30,14 @@ pub struct Rolling {
 
 /// One value of a rolling average.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RollingMean {
+pub(crate) struct RollingMean {
     pub mean: f64,
     /// Whether `window` values went into it.
     pub full: bool,
 }
 
 impl Rolling {
-    pub fn new(window: NonZeroU32) -> Self {
+    pub(crate) fn new(window: NonZeroU32) -> Self {
         let window = usize::try_from(window.get()).unwrap_or(usize::MAX);
         Rolling {
             window,
@@ -46,7 +46,7 @@ impl Rolling {
         }
     }
 
-    pub fn push(&mut self, value: f64) -> RollingMean {
+    pub(crate) fn push(&mut self, value: f64) -> RollingMean {
         if self.values.len() == self.window
             && let Some(old) = self.values.pop_front()
         {
@@ -63,7 +63,7 @@ impl Rolling {
     }
 
     /// Forgets every value: a new run starts from an empty window.
-    pub fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.values.clear();
         self.sum = 0.0;
     }
@@ -71,20 +71,20 @@ impl Rolling {
 
 /// A time without any file being written, in Unix seconds.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Gap {
+pub(crate) struct Gap {
     pub start: f64,
     pub end: f64,
 }
 
 impl Gap {
-    pub fn seconds(&self) -> f64 {
+    pub(crate) fn seconds(&self) -> f64 {
         self.end - self.start
     }
 }
 
 /// How a file record relates to the runs of the log.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum RunStep {
+pub(crate) enum RunStep {
     /// The first file of the log.
     First,
     /// In the same run as the file before.
@@ -97,7 +97,7 @@ pub enum RunStep {
 /// at least a minute, so that a slow file or a transaction-group stall (a file
 /// is still being written) never counts, while an operator restarting a fill
 /// always does.
-pub fn gap_threshold(median_ms: f64) -> f64 {
+pub(crate) fn gap_threshold(median_ms: f64) -> f64 {
     (median_ms / 100.0).max(60.0)
 }
 
@@ -109,7 +109,7 @@ pub fn gap_threshold(median_ms: f64) -> f64 {
 /// time before a file is measured from the latest end of any file before it.
 /// A true pause is then never missed: the first file to finish after it also
 /// started after it.
-pub struct Runs {
+pub(crate) struct Runs {
     threshold: f64,
     latest_end: Option<f64>,
     after_summary: bool,
@@ -117,7 +117,7 @@ pub struct Runs {
 }
 
 impl Runs {
-    pub fn new(threshold_seconds: f64) -> Self {
+    pub(crate) fn new(threshold_seconds: f64) -> Self {
         Runs {
             threshold: threshold_seconds,
             latest_end: None,
@@ -126,7 +126,7 @@ impl Runs {
         }
     }
 
-    pub fn summary(&mut self, complete: bool) {
+    pub(crate) fn summary(&mut self, complete: bool) {
         if self.latest_end.is_some() {
             self.after_summary = true;
             self.last_complete = Some(complete);
@@ -134,7 +134,7 @@ impl Runs {
     }
 
     /// A file record: rewritten ones count too (writing them was activity).
-    pub fn file(&mut self, start: f64, end: f64) -> RunStep {
+    pub(crate) fn file(&mut self, start: f64, end: f64) -> RunStep {
         let step = match self.latest_end {
             None => RunStep::First,
             Some(latest) => {
@@ -159,19 +159,19 @@ impl Runs {
 
     /// How the last run ended: `Some(complete)` from its summary line, `None`
     /// if it has none (stopped, or still running).
-    pub fn last_complete(&self) -> Option<bool> {
+    pub(crate) fn last_complete(&self) -> Option<bool> {
         self.last_complete
     }
 }
 
 /// The `k` items with the largest keys; among equal keys the first pushed stays.
-pub struct Largest<T> {
+pub(crate) struct Largest<T> {
     k: usize,
     items: Vec<(f64, T)>,
 }
 
 impl<T> Largest<T> {
-    pub fn new(k: usize) -> Self {
+    pub(crate) fn new(k: usize) -> Self {
         Largest {
             k,
             items: Vec::with_capacity(k + 1),
@@ -179,11 +179,11 @@ impl<T> Largest<T> {
     }
 
     /// Whether an item with this key would be kept: lets callers skip building it.
-    pub fn admits(&self, key: f64) -> bool {
+    pub(crate) fn admits(&self, key: f64) -> bool {
         self.items.len() < self.k || self.items.last().is_some_and(|(last, _)| key > *last)
     }
 
-    pub fn push(&mut self, key: f64, item: T) {
+    pub(crate) fn push(&mut self, key: f64, item: T) {
         if self.admits(key) {
             let at = self.items.partition_point(|(k, _)| *k >= key);
             self.items.insert(at, (key, item));
@@ -192,7 +192,7 @@ impl<T> Largest<T> {
     }
 
     /// Largest first.
-    pub fn into_vec(self) -> Vec<T> {
+    pub(crate) fn into_vec(self) -> Vec<T> {
         self.items.into_iter().map(|(_, item)| item).collect()
     }
 }

@@ -11,7 +11,7 @@ use crate::units::{decimal, duration, file_time, mb_s, thousands};
 const TIMES_LISTED: usize = 3;
 
 /// The summary; `plot` is where the SVG was written.
-pub fn render(a: &Analysis, plot: &Path) -> String {
+pub(crate) fn render(a: &Analysis, plot: &Path) -> String {
     let mut out = String::new();
     let mut line = |label: &str, text: &str| {
         // Writing to a String cannot fail.

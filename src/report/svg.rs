@@ -22,7 +22,7 @@ const TOP: f64 = 74.0;
 const BOTTOM: f64 = 474.0;
 
 /// Pixel columns of the plot area: pass this to [`super::scan::analyze`].
-pub const COLUMNS: usize = 888;
+pub(crate) const COLUMNS: usize = 888;
 
 const RANGE_COLOUR: &str = "#d4e4f3";
 const SPREAD_COLOUR: &str = "#8dbbe0";
@@ -62,7 +62,7 @@ impl Frame<'_> {
 }
 
 /// Renders the plot.
-pub fn render(a: &Analysis) -> String {
+pub(crate) fn render(a: &Analysis) -> String {
     let span = a.wall_seconds().max(1e-3);
     let unit = TimeUnit::for_span(span);
     let f = Frame {

@@ -47,13 +47,13 @@ const SCRIPTS: [(&str, &str, u32); 8] = [
 
 /// The rig's cache directory, chosen as `rig/build-guest.sh` chooses it.
 #[derive(Debug, Clone)]
-pub struct Cache {
+pub(crate) struct Cache {
     pub root: PathBuf,
 }
 
 impl Cache {
     /// `$ZLAB_RIG_CACHE`, else `$XDG_CACHE_HOME/zlab/rig`, else `$HOME/.cache/zlab/rig`.
-    pub fn locate() -> Result<Cache, RigError> {
+    pub(crate) fn locate() -> Result<Cache, RigError> {
         let var = |name| std::env::var_os(name).filter(|v| !v.is_empty());
         root_from(var("ZLAB_RIG_CACHE"), var("XDG_CACHE_HOME"), var("HOME"))
             .map(|root| Cache { root })
@@ -61,7 +61,7 @@ impl Cache {
     }
 
     /// The state directory of the VM `rig up` starts: `$ZLAB_RIG_VM`, else `<cache>/vm`.
-    pub fn vm_dir(&self) -> PathBuf {
+    pub(crate) fn vm_dir(&self) -> PathBuf {
         std::env::var_os("ZLAB_RIG_VM")
             .filter(|v| !v.is_empty())
             .map_or_else(|| self.root.join("vm"), PathBuf::from)
@@ -69,7 +69,7 @@ impl Cache {
 
     /// Writes the embedded rig scripts to `<cache>/scripts/` (only what
     /// changed, atomically) and returns the directory.
-    pub fn install_scripts(&self) -> Result<PathBuf, RigError> {
+    pub(crate) fn install_scripts(&self) -> Result<PathBuf, RigError> {
         let dir = self.root.join("scripts");
         std::fs::create_dir_all(&dir).map_err(RigError::io("create", &dir))?;
         for (name, text, mode) in SCRIPTS {

@@ -12,13 +12,13 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::error::RigError;
-use crate::plan::command::quote;
+use crate::system::command::quote;
 
 /// How often the host looks for output and the exit status.
 const POLL: Duration = Duration::from_millis(50);
 
 /// The bash script of one job: in `cwd`, with the VM's own zlab first on PATH.
-pub fn script(cwd: &Path, bin: &Path, command: &[String]) -> String {
+pub(crate) fn script(cwd: &Path, bin: &Path, command: &[String]) -> String {
     let line = command_line(command);
     format!(
         "cd {} || exit 125\nexport PATH={}:\"$PATH\"\n{line}\n",
@@ -29,7 +29,7 @@ pub fn script(cwd: &Path, bin: &Path, command: &[String]) -> String {
 
 /// The bash command line of `zlab rig exec` words: one word is a command
 /// line already; several are one command, quoted.
-pub fn command_line(command: &[String]) -> String {
+pub(crate) fn command_line(command: &[String]) -> String {
     match command {
         [one] => one.clone(),
         words => words.iter().map(|w| quote(w)).collect::<Vec<_>>().join(" "),
@@ -38,13 +38,13 @@ pub fn command_line(command: &[String]) -> String {
 
 /// A job handed to the guest; its files are `<stem>.*`.
 #[derive(Debug)]
-pub struct Job {
+pub(crate) struct Job {
     stem: PathBuf,
 }
 
 impl Job {
     /// Drops `content` into `ctl` as `<job>.<kind>` (`cmd` or `shell-request`).
-    pub fn submit(ctl: &Path, kind: &str, content: &str) -> Result<Job, RigError> {
+    pub(crate) fn submit(ctl: &Path, kind: &str, content: &str) -> Result<Job, RigError> {
         let tmp = tempfile::Builder::new()
             .prefix("job-")
             .suffix(".new")
@@ -65,14 +65,14 @@ impl Job {
     }
 
     /// The job's exit status, once the guest has written it.
-    pub fn status(&self) -> Option<i32> {
+    pub(crate) fn status(&self) -> Option<i32> {
         let text = std::fs::read_to_string(self.file("exit")).ok()?;
         Some(text.trim().parse().unwrap_or(-1))
     }
 
     /// Streams the job's stdout and stderr until it ends; its exit status.
     /// `alive` is asked between polls: a guest that stops is an error, not a hang.
-    pub fn wait(
+    pub(crate) fn wait(
         &self,
         out: &mut dyn Write,
         err: &mut dyn Write,

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RigEvent {
+pub(crate) enum RigEvent {
     /// A line from `build-guest.sh` (apt, DKMS, packing the initramfs).
     BuildLine(String),
     /// The guest image is in the cache (just built, or found there).

@@ -9,43 +9,9 @@ use std::path::{Path, PathBuf};
 use super::error::RigError;
 use super::event::RigEvent;
 
-/// The OpenZFS release lines the rig has a guest recipe for (`rig/guest-<line>.conf`).
-/// The default is the line the rig suite proves (2.3), as in `rig/lib.sh`;
-/// 2.4, the newest, takes over once its guest passes the suite.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum ZfsLine {
-    /// OpenZFS 2.1.11, Debian 12's own (bookworm/contrib), kernel 6.1.
-    #[value(name = "2.1")]
-    V2_1,
-    /// OpenZFS 2.3.2 from bookworm-backports, Debian 12 userland, kernel 6.1.
-    #[default]
-    #[value(name = "2.3")]
-    V2_3,
-    /// OpenZFS 2.4.4 from trixie-backports, Debian 13 userland, kernel 6.12.
-    #[value(name = "2.4")]
-    V2_4,
-}
-
-impl ZfsLine {
-    /// The name the rig scripts take in `ZLAB_RIG_ZFS`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ZfsLine::V2_1 => "2.1",
-            ZfsLine::V2_3 => "2.3",
-            ZfsLine::V2_4 => "2.4",
-        }
-    }
-}
-
-impl std::fmt::Display for ZfsLine {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// A built guest: kernel and RAM-only initramfs.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Guest {
+pub(crate) struct Guest {
     pub kernel: PathBuf,
     pub initrd: PathBuf,
 }
@@ -63,18 +29,19 @@ impl Guest {
 /// How many of the script's last lines an error shows.
 const TAIL: usize = 15;
 
-/// Runs `build-guest.sh` from `scripts` for the `zfs` line (instant when
-/// cached); every line but the last (the guest directory) is a progress line.
-pub fn ensure(
+/// Runs `build-guest.sh` from `scripts` for the OpenZFS line `zfs` ("2.4",
+/// as `ZLAB_RIG_ZFS` takes it; instant when cached); every line but the last
+/// (the guest directory) is a progress line.
+pub(crate) fn ensure(
     scripts: &Path,
     cache: &Path,
-    zfs: ZfsLine,
+    zfs: &str,
     emit: &mut dyn FnMut(&RigEvent),
 ) -> Result<Guest, RigError> {
     let script = scripts.join("build-guest.sh");
     let reader = duct::cmd(&script, Vec::<String>::new())
         .env("ZLAB_RIG_CACHE", cache)
-        .env("ZLAB_RIG_ZFS", zfs.as_str())
+        .env("ZLAB_RIG_ZFS", zfs)
         .stdin_null()
         .stderr_to_stdout()
         .reader()
@@ -145,12 +112,9 @@ mod tests {
             ),
         );
         let mut events = Vec::new();
-        let got = ensure(
-            tmp.path(),
-            Path::new("/the/cache"),
-            ZfsLine::V2_1,
-            &mut |e| events.push(e.clone()),
-        )
+        let got = ensure(tmp.path(), Path::new("/the/cache"), "2.1", &mut |e| {
+            events.push(e.clone())
+        })
         .expect("guest");
         assert_eq!(got.kernel, guest.join("vmlinuz"));
         assert_eq!(
@@ -167,8 +131,7 @@ mod tests {
     fn a_failed_build_shows_its_last_lines() {
         let tmp = tempfile::tempdir().expect("tempdir");
         fake_script(tmp.path(), "echo 'E: no space left' >&2\nexit 3\n");
-        let err =
-            ensure(tmp.path(), tmp.path(), ZfsLine::default(), &mut |_| {}).expect_err("fails");
+        let err = ensure(tmp.path(), tmp.path(), "2.3", &mut |_| {}).expect_err("fails");
         assert!(
             matches!(&err, RigError::Build { last_lines, .. } if last_lines == "E: no space left"),
             "{err}"

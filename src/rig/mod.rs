@@ -1,17 +1,15 @@
 //! `zlab rig`: labs inside a throw-away qemu VM with virtual disks, so that no
 //! ZFS (and no risk) is needed on the host. `cache` finds the cache and writes
 //! the embedded rig scripts, `guest` builds the guest image, `vm` boots and
-//! stops the VM, `control` and `shell` talk to it, `commands` ties them to
+//! stops the VM, `control` and `shell` talk to it; `cmd::rig` ties them to
 //! the command line.
 
-pub mod cache;
-pub mod commands;
-pub mod control;
-pub mod error;
-pub mod event;
-pub mod guest;
-pub mod shell;
-pub mod vm;
+pub(crate) mod cache;
+pub(crate) mod control;
+pub(crate) mod error;
+pub(crate) mod event;
+pub(crate) mod guest;
+pub(crate) mod shell;
+pub(crate) mod vm;
 
-pub use commands::run;
-pub use error::RigError;
+pub(crate) use error::RigError;

@@ -17,7 +17,7 @@ use super::vm::VmDir;
 const EOT: u8 = 4;
 
 /// Runs the shell; returns bash's exit status (`None` if the guest stopped).
-pub fn shell(dir: &VmDir, out: &mut dyn Write) -> Result<Option<i32>, RigError> {
+pub(crate) fn shell(dir: &VmDir, out: &mut dyn Write) -> Result<Option<i32>, RigError> {
     let socket = dir.socket();
     let stream = UnixStream::connect(&socket).map_err(RigError::io("connect to", &socket))?;
     let tty = std::io::stdin().is_terminal();

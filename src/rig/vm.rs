@@ -14,13 +14,13 @@ use std::time::{Duration, Instant};
 use super::error::RigError;
 use super::event::RigEvent;
 use super::guest::Guest;
-use crate::plan::command::CommandLine;
 use crate::scenario::size::Size;
 use crate::system::System;
+use crate::system::command::CommandLine;
 
 /// What to boot.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct VmConfig {
+pub(crate) struct VmConfig {
     pub disks: u32,
     pub disk_size: u64,
     pub mem_mib: u32,
@@ -31,7 +31,7 @@ pub struct VmConfig {
 }
 
 /// Boot stages, in order, as the progress display shows them.
-pub const STAGES: [&str; 5] = [
+pub(crate) const STAGES: [&str; 5] = [
     "starting qemu",
     "booting the kernel",
     "loading ZFS",
@@ -41,24 +41,24 @@ pub const STAGES: [&str; 5] = [
 
 /// A VM's state directory.
 #[derive(Debug, Clone)]
-pub struct VmDir {
+pub(crate) struct VmDir {
     pub root: PathBuf,
 }
 
 impl VmDir {
-    pub fn new(root: PathBuf) -> VmDir {
+    pub(crate) fn new(root: PathBuf) -> VmDir {
         VmDir { root }
     }
-    pub fn ctl(&self) -> PathBuf {
+    pub(crate) fn ctl(&self) -> PathBuf {
         self.root.join("ctl")
     }
-    pub fn bin(&self) -> PathBuf {
+    pub(crate) fn bin(&self) -> PathBuf {
         self.root.join("bin")
     }
-    pub fn socket(&self) -> PathBuf {
+    pub(crate) fn socket(&self) -> PathBuf {
         self.root.join("shell.sock")
     }
-    pub fn console(&self) -> PathBuf {
+    pub(crate) fn console(&self) -> PathBuf {
         self.root.join("console.log")
     }
     fn pidfile(&self) -> PathBuf {
@@ -73,13 +73,13 @@ impl VmDir {
 
     /// Whether qemu was ever started here: it opens the console log after
     /// writing its pid file, and removes only the pid file when it ends.
-    pub fn was_started(&self) -> bool {
+    pub(crate) fn was_started(&self) -> bool {
         self.console().exists()
     }
 
     /// The pid of this directory's qemu, if it runs: the pid file names a live
     /// process whose command line names the pid file (never a stranger).
-    pub fn running_pid(&self) -> Option<u32> {
+    pub(crate) fn running_pid(&self) -> Option<u32> {
         let pid: u32 = std::fs::read_to_string(self.pidfile())
             .ok()?
             .trim()
@@ -94,7 +94,7 @@ impl VmDir {
     }
 
     /// The configuration the running VM was booted with.
-    pub fn config(&self) -> Result<VmConfig, RigError> {
+    pub(crate) fn config(&self) -> Result<VmConfig, RigError> {
         let path = self.info();
         let text = std::fs::read_to_string(&path).map_err(RigError::io("read", &path))?;
         serde_json::from_str(&text).map_err(|e| RigError::Io {
@@ -108,7 +108,7 @@ impl VmDir {
 /// Refuses directories the guest cannot take at the same path: its own system
 /// directories, and paths the kernel command line or qemu's option syntax
 /// would split.
-pub fn check_path(path: &Path) -> Result<(), RigError> {
+pub(crate) fn check_path(path: &Path) -> Result<(), RigError> {
     let bad = |why| {
         Err(RigError::BadShare {
             path: path.to_path_buf(),
@@ -134,7 +134,7 @@ pub fn check_path(path: &Path) -> Result<(), RigError> {
 
 /// Whether the VM outlives the command that boots it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lifetime {
+pub(crate) enum Lifetime {
     /// `rig up`: qemu daemonizes.
     Detached,
     /// `rig run`: qemu is this process's child.
@@ -142,7 +142,7 @@ pub enum Lifetime {
 }
 
 /// A qemu that is this process's child; dropping it reaps it.
-pub struct Attached(duct::Handle);
+pub(crate) struct Attached(duct::Handle);
 
 impl Drop for Attached {
     /// Kills qemu if it still runs (an error path) and reaps it.
@@ -154,7 +154,12 @@ impl Drop for Attached {
 
 /// The qemu command line: TCG (or KVM), no network, no display, a pid file
 /// (how later commands find the VM); `-daemonize` when detached.
-pub fn qemu_command(cfg: &VmConfig, guest: &Guest, dir: &VmDir, lifetime: Lifetime) -> CommandLine {
+pub(crate) fn qemu_command(
+    cfg: &VmConfig,
+    guest: &Guest,
+    dir: &VmDir,
+    lifetime: Lifetime,
+) -> CommandLine {
     let p = |path: &Path| path.to_string_lossy().into_owned();
     let (accel, cpu) = if cfg.kvm {
         ("kvm", "host")
@@ -221,7 +226,7 @@ pub fn qemu_command(cfg: &VmConfig, guest: &Guest, dir: &VmDir, lifetime: Lifeti
 
 /// How far the console says the boot got: an index into [`STAGES`] from
 /// `booting the kernel` on (`ready` is the control directory's `ready` file).
-pub fn boot_stage(console: &str) -> usize {
+pub(crate) fn boot_stage(console: &str) -> usize {
     if console.contains("RIG-STAGE=share") {
         3
     } else if console.contains("RIG-STAGE=zfs") {
@@ -235,7 +240,7 @@ pub fn boot_stage(console: &str) -> usize {
 /// and a copy of `zlab_exe`, starts qemu and waits until the guest serves
 /// commands. On failure the VM is stopped and the directory removed. An
 /// attached qemu comes back as a handle.
-pub fn boot(
+pub(crate) fn boot(
     dir: &VmDir,
     cfg: &VmConfig,
     guest: &Guest,
@@ -371,7 +376,7 @@ fn last_lines(text: &str, n: usize) -> String {
 
 /// Asks the guest to power off (it syncs first), falls back to `kill -TERM`
 /// and `kill -KILL`, then deletes the state directory and its disks.
-pub fn power_off(
+pub(crate) fn power_off(
     dir: &VmDir,
     sys: &dyn System,
     emit: &mut dyn FnMut(&RigEvent),
@@ -416,7 +421,7 @@ fn gone_within(dir: &VmDir, limit: Duration) -> bool {
 }
 
 impl VmConfig {
-    pub fn disk_size(&self) -> Size {
+    pub(crate) fn disk_size(&self) -> Size {
         Size::from_bytes(self.disk_size)
     }
 }

@@ -13,16 +13,17 @@ use super::model::{
     PartitionTable, Pool, Property, RamDisks, RealDisks, Scenario, SparseFiles, Vdev, Wipe,
     WipeMode,
 };
-use super::node::{Located, Node, Span};
+use super::node::{Located, Node};
 use super::selection::{SelItem, Selection};
 use super::size::Size;
+use crate::diag::Span;
 use crate::diag::{Diagnostic, suggest};
 
 /// Decodes a parsed scenario. Parts that cannot be decoded are left out, their
 /// problems kept in [`Scenario::problems`] and their names in
 /// [`Scenario::broken`], so validation can still check the rest without
 /// repeating what is already reported. `Err` only when nothing is usable.
-pub fn decode(file: &Path, root: &Located<Node>) -> Result<Scenario, Vec<Diagnostic>> {
+pub(crate) fn decode(file: &Path, root: &Located<Node>) -> Result<Scenario, Vec<Diagnostic>> {
     let mut d = Decoder {
         file,
         diags: Vec::new(),
@@ -911,7 +912,6 @@ impl Decoder<'_> {
             direct,
             during,
             after: after?,
-            at: node.at,
         })
     }
 }

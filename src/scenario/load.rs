@@ -4,19 +4,30 @@ use std::path::Path;
 
 use super::model::Scenario;
 use crate::diag::Diagnostic;
-use crate::error::Error;
+
+/// Why a scenario file gave no scenario.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("read {}: {source}", path.display())]
+    Read {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the scenario is invalid")]
+    Invalid(Vec<Diagnostic>),
+}
 
 /// Reads and decodes a scenario file.
-pub fn load(path: &Path) -> Result<Scenario, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+pub(crate) fn load(path: &Path) -> Result<Scenario, LoadError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    load_str(path, &text).map_err(Error::Invalid)
+    load_str(path, &text).map_err(LoadError::Invalid)
 }
 
 /// Decodes scenario text; `path` is only used to name the file in diagnostics.
-pub fn load_str(path: &Path, text: &str) -> Result<Scenario, Vec<Diagnostic>> {
+pub(crate) fn load_str(path: &Path, text: &str) -> Result<Scenario, Vec<Diagnostic>> {
     let root = super::parse::parse_yaml(path, text).map_err(|d| vec![d])?;
     super::decode::decode(path, &root)
 }

@@ -1,12 +1,12 @@
 //! Scenario files: YAML → located tree → typed, located model.
 
-pub mod decode;
-pub mod load;
-pub mod model;
-pub mod node;
-pub mod parse;
-pub mod selection;
-pub mod size;
+pub(crate) mod decode;
+pub(crate) mod load;
+pub(crate) mod model;
+pub(crate) mod node;
+pub(crate) mod parse;
+pub(crate) mod selection;
+pub(crate) mod size;
 
-pub use load::{load, load_str};
-pub use model::Scenario;
+pub(crate) use load::{LoadError, load, load_str};
+pub(crate) use model::Scenario;

@@ -6,14 +6,15 @@
 
 use std::path::PathBuf;
 
-use super::node::{Located, Span};
+use super::node::Located;
 use super::selection::Selection;
 use super::size::Size;
+use crate::diag::Span;
 use crate::zfs::vdev::VdevKind;
 
 /// One YAML file: one lab.
 #[derive(Debug, Clone)]
-pub struct Scenario {
+pub(crate) struct Scenario {
     pub file: PathBuf,
     /// Names the lab's state (journal) directory; defaults to the file's stem.
     pub lab: Located<String>,
@@ -34,13 +35,13 @@ pub struct Scenario {
 
 /// A named set of devices that vdevs, wipes and partition tables refer to.
 #[derive(Debug, Clone)]
-pub struct DeviceGroup {
+pub(crate) struct DeviceGroup {
     pub name: Located<String>,
     pub kind: DeviceKind,
 }
 
 #[derive(Debug, Clone)]
-pub enum DeviceKind {
+pub(crate) enum DeviceKind {
     Sparse(SparseFiles),
     Ram(RamDisks),
     Disk(RealDisks),
@@ -48,7 +49,7 @@ pub enum DeviceKind {
 
 /// Sparse backing files (`truncate -s`), attached to loop devices unless `loop: false`.
 #[derive(Debug, Clone)]
-pub struct SparseFiles {
+pub(crate) struct SparseFiles {
     pub dir: Located<PathBuf>,
     /// File names, from `names:` or expanded from `count:` + `pattern:`.
     pub names: Located<Vec<String>>,
@@ -60,21 +61,21 @@ pub struct SparseFiles {
 
 /// RAM disks from the `brd` module.
 #[derive(Debug, Clone)]
-pub struct RamDisks {
+pub(crate) struct RamDisks {
     pub count: Located<u32>,
     pub size: Located<Size>,
 }
 
 /// Block devices zlab did not create.
 #[derive(Debug, Clone)]
-pub struct RealDisks {
+pub(crate) struct RealDisks {
     pub paths: Vec<Located<PathBuf>>,
     /// Use them even when mounted, held, in an imported pool or carrying signatures.
     pub force: Located<bool>,
 }
 
 #[derive(Debug, Clone)]
-pub struct Wipe {
+pub(crate) struct Wipe {
     pub devices: Located<Selection>,
     pub mode: Located<WipeMode>,
 }
@@ -91,7 +92,7 @@ pub enum WipeMode {
 }
 
 #[derive(Debug, Clone)]
-pub struct PartitionTable {
+pub(crate) struct PartitionTable {
     pub device: Located<Selection>,
     pub label: Located<LabelKind>,
     pub parts: Vec<Part>,
@@ -106,7 +107,7 @@ pub enum LabelKind {
 
 /// One partition; its `name` becomes a device the rest of the scenario can use.
 #[derive(Debug, Clone)]
-pub struct Part {
+pub(crate) struct Part {
     pub name: Located<String>,
     pub start: Located<Bound>,
     pub end: Located<Bound>,
@@ -130,7 +131,7 @@ pub enum FsKind {
 }
 
 #[derive(Debug, Clone)]
-pub struct Pool {
+pub(crate) struct Pool {
     /// May contain `{layout}`, replaced by the dRAID layout name (`N58-C3-D16-P2-S4`).
     pub name: Located<String>,
     pub ashift: Option<Located<u8>>,
@@ -152,26 +153,26 @@ pub struct Pool {
 }
 
 #[derive(Debug, Clone)]
-pub struct Vdev {
+pub(crate) struct Vdev {
     pub kind: Located<VdevKind>,
     pub devices: Located<Selection>,
 }
 
 #[derive(Debug, Clone)]
-pub struct Property {
+pub(crate) struct Property {
     pub name: Located<String>,
     pub value: Located<String>,
 }
 
 /// A dataset below the pool's root; `name` is relative to the pool.
 #[derive(Debug, Clone)]
-pub struct Dataset {
+pub(crate) struct Dataset {
     pub name: Located<String>,
     pub properties: Vec<Property>,
 }
 
 #[derive(Debug, Clone)]
-pub struct Fill {
+pub(crate) struct Fill {
     /// Full dataset name (`pool/Data`) …
     pub dataset: Option<Located<String>>,
     /// … or any mounted directory.
@@ -189,7 +190,6 @@ pub struct Fill {
     /// Properties set for the fill's duration.
     pub during: Vec<Property>,
     pub after: Located<After>,
-    pub at: Span,
 }
 
 /// When a fill stops.
@@ -204,7 +204,7 @@ pub enum FillTarget {
 
 /// What happens to the `during` properties when the fill ends.
 #[derive(Debug, Clone)]
-pub enum After {
+pub(crate) enum After {
     Restore,
     Set(Vec<Property>),
 }

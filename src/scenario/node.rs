@@ -4,27 +4,21 @@
 //! map remembers where it was written. Decoding walks it and can then report *all*
 //! problems at once, each at the exact line and column of the value at fault.
 
-/// Where a value was written: 1-based line and column, and its width in characters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
-pub struct Span {
-    pub line: u32,
-    pub column: u32,
-    pub len: u32,
-}
+use crate::diag::Span;
 
 /// A value and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Located<T> {
+pub(crate) struct Located<T> {
     pub value: T,
     pub at: Span,
 }
 
 impl<T> Located<T> {
-    pub fn new(value: T, at: Span) -> Self {
+    pub(crate) fn new(value: T, at: Span) -> Self {
         Located { value, at }
     }
 
-    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Located<U> {
+    pub(crate) fn map<U>(self, f: impl FnOnce(T) -> U) -> Located<U> {
         Located {
             value: f(self.value),
             at: self.at,
@@ -41,7 +35,7 @@ impl<T> std::ops::Deref for Located<T> {
 
 /// A YAML value. Scalars keep YAML's own typing (`off` is a boolean, `1M` a string).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Node {
+pub(crate) enum Node {
     Null,
     Bool(bool),
     Int(i128),
@@ -54,7 +48,7 @@ pub enum Node {
 
 impl Node {
     /// What kind of value this is, for "expected a map, found a list" messages.
-    pub fn kind(&self) -> &'static str {
+    pub(crate) fn kind(&self) -> &'static str {
         match self {
             Node::Null => "nothing",
             Node::Bool(_) => "a boolean",
@@ -68,7 +62,7 @@ impl Node {
 
     /// The scalar as text, as a user would have typed it: sizes like `1600` or
     /// property values like `off` arrive as numbers or booleans from YAML.
-    pub fn scalar_text(&self) -> Option<String> {
+    pub(crate) fn scalar_text(&self) -> Option<String> {
         match self {
             Node::Bool(true) => Some("on".into()),
             Node::Bool(false) => Some("off".into()),

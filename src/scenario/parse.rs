@@ -10,11 +10,12 @@ use std::path::Path;
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_saphyr::{Location, Spanned};
 
-use super::node::{Located, Node, Span};
+use super::node::{Located, Node};
 use crate::diag::Diagnostic;
+use crate::diag::Span;
 
 /// Parses YAML text into a located tree, or the one syntax error that stops it.
-pub fn parse_yaml(file: &Path, text: &str) -> Result<Located<Node>, Diagnostic> {
+pub(crate) fn parse_yaml(file: &Path, text: &str) -> Result<Located<Node>, Diagnostic> {
     match serde_saphyr::from_str::<Spanned<RawNode>>(text) {
         Ok(root) => Ok(located(root)),
         Err(err) => {

@@ -9,19 +9,19 @@ use std::str::FromStr;
 use super::node::Located;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Selection {
+pub(crate) struct Selection {
     pub items: Vec<Located<SelItem>>,
 }
 
 /// One reference: a group, optionally narrowed to a member or an inclusive range.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SelItem {
+pub(crate) struct SelItem {
     pub group: String,
     pub range: Option<(u32, u32)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SelectionError {
+pub(crate) enum SelectionError {
     #[error("`{0}` is not a device reference")]
     Malformed(String),
     #[error("range `{0}` runs backwards")]
@@ -30,7 +30,7 @@ pub enum SelectionError {
 
 /// Group and partition names: a letter, then letters, digits or `_`, so each can
 /// also be a shell variable name in `plan --format sh`.
-pub fn is_identifier(name: &str) -> bool {
+pub(crate) fn is_identifier(name: &str) -> bool {
     let mut chars = name.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphabetic())
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')

@@ -1,5 +1,6 @@
-//! A recording fake for unit tests: it answers scripted commands in order and
-//! fails on anything unexpected. It is not a ZFS simulator — the qemu rig is the
+//! A scripted fake for unit tests: it answers scripted commands in order,
+//! fails on anything unexpected, and fails the test when dropped with scripted
+//! commands never run. It is not a ZFS simulator — the qemu rig is the
 //! proof that steps work; this only pins down which commands a plan runs.
 
 use std::cell::RefCell;
@@ -7,22 +8,21 @@ use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 
 use super::{CommandError, Output, System};
-use crate::plan::command::CommandLine;
+use crate::system::command::CommandLine;
 
 #[derive(Debug, Default)]
-pub struct FakeSystem {
+pub(crate) struct FakeSystem {
     expected: RefCell<VecDeque<(String, Result<Output, String>)>>,
-    ran: RefCell<Vec<String>>,
     files: RefCell<HashMap<PathBuf, Vec<u8>>>,
 }
 
 impl FakeSystem {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// Expects `command` (as rendered) next, answering with `stdout`.
-    pub fn expect(&self, command: &str, stdout: &str) -> &Self {
+    pub(crate) fn expect(&self, command: &str, stdout: &str) -> &Self {
         let out = Output {
             stdout: stdout.to_owned(),
             stderr: String::new(),
@@ -34,34 +34,32 @@ impl FakeSystem {
     }
 
     /// Expects `command` next, failing with `stderr`.
-    pub fn expect_failure(&self, command: &str, stderr: &str) -> &Self {
+    pub(crate) fn expect_failure(&self, command: &str, stderr: &str) -> &Self {
         self.expected
             .borrow_mut()
             .push_back((command.to_owned(), Err(stderr.to_owned())));
         self
     }
+}
 
-    /// Every command run so far, as rendered.
-    pub fn ran(&self) -> Vec<String> {
-        self.ran.borrow().clone()
-    }
-
-    /// Panics if a scripted command was never run: a test must see all it expects.
-    pub fn assert_done(&self) {
+impl Drop for FakeSystem {
+    /// A test must see every command it scripted run (unless it already failed).
+    fn drop(&mut self) {
         let left: Vec<String> = self
             .expected
             .borrow()
             .iter()
             .map(|(c, _)| c.clone())
             .collect();
-        assert!(left.is_empty(), "expected commands never ran: {left:#?}");
+        if !std::thread::panicking() {
+            assert!(left.is_empty(), "expected commands never ran: {left:#?}");
+        }
     }
 }
 
 impl System for FakeSystem {
     fn run(&self, command: &CommandLine) -> Result<Output, CommandError> {
         let shown = command.to_string();
-        self.ran.borrow_mut().push(shown.clone());
         let next = self.expected.borrow_mut().pop_front();
         match next {
             Some((want, answer)) if want == shown => {
@@ -78,12 +76,7 @@ impl System for FakeSystem {
         }
     }
 
-    fn zero(&self, device: &Path, offset: u64, len: u64) -> Result<(), CommandError> {
-        self.ran.borrow_mut().push(format!(
-            "<zero {} bytes at {offset} of {}>",
-            len,
-            device.display()
-        ));
+    fn zero(&self, _device: &Path, _offset: u64, _len: u64) -> Result<(), CommandError> {
         Ok(())
     }
 

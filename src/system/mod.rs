@@ -1,16 +1,19 @@
 //! The seam between zlab and the machine: every command and file action goes
 //! through [`System`], so a plan can run against the real machine ([`real`]) or a
-//! recording fake ([`fake`]) in unit tests.
+//! scripted fake (`fake`) in unit tests.
 
-pub mod fake;
-pub mod preflight;
-pub mod real;
+pub(crate) mod command;
+#[cfg(test)]
+pub(crate) mod fake;
+pub(crate) mod preflight;
+pub(crate) mod probe;
+pub(crate) mod real;
 
-pub use preflight::preflight;
+pub(crate) use preflight::{PreflightError, preflight};
 
 use std::path::Path;
 
-use crate::plan::command::CommandLine;
+use crate::system::command::CommandLine;
 
 /// What a finished command printed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

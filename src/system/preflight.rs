@@ -3,17 +3,29 @@
 
 use std::path::Path;
 
-use crate::error::Error;
-use crate::plan::Plan;
+/// An unmet precondition of acting on this machine.
+#[derive(Debug, thiserror::Error)]
+pub enum PreflightError {
+    #[error("`{program}` is not installed (it comes with the Debian package `{package}`)")]
+    MissingTool { program: String, package: String },
 
-/// Fails with the first unmet precondition of running `plan`.
-pub fn preflight(command: &'static str, plan: &Plan) -> Result<(), Error> {
+    #[error(
+        "`zlab {command}` needs root: it creates loop devices, loads modules and creates pools"
+    )]
+    NotRoot { command: &'static str },
+}
+
+/// Fails with the first unmet precondition of running `programs` as root.
+pub(crate) fn preflight(
+    command: &'static str,
+    programs: Vec<String>,
+) -> Result<(), PreflightError> {
     if !is_root() {
-        return Err(Error::NotRoot { command });
+        return Err(PreflightError::NotRoot { command });
     }
-    for program in plan.programs() {
+    for program in programs {
         if find_in_path(&program).is_none() {
-            return Err(Error::MissingTool {
+            return Err(PreflightError::MissingTool {
                 package: package_of(&program).to_owned(),
                 program,
             });

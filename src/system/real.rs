@@ -4,11 +4,11 @@ use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 
 use super::{CommandError, Output, System};
-use crate::plan::command::CommandLine;
+use crate::system::command::CommandLine;
 
 /// Runs commands with `LC_ALL=C` so their output parses the same everywhere.
 #[derive(Debug, Default)]
-pub struct RealSystem;
+pub(crate) struct RealSystem;
 
 impl System for RealSystem {
     fn run(&self, command: &CommandLine) -> Result<Output, CommandError> {

@@ -10,7 +10,7 @@ use std::str::FromStr;
 use super::vdev::DraidLayout;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LayoutName {
+pub(crate) struct LayoutName {
     pub drives: u32,
     pub groups: u32,
     pub data: u32,
@@ -19,7 +19,7 @@ pub struct LayoutName {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum NameError {
+pub(crate) enum NameError {
     #[error("`{0}` is not an N<drives>-C<groups>-D<data>-P<parity>-S<spares> name")]
     Malformed(String),
     #[error(
@@ -37,7 +37,7 @@ pub enum NameError {
 /// One letter of the name that disagrees with the layout or with itself.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{letter} says {named}, {what} {actual}")]
-pub struct NameMismatch {
+pub(crate) struct NameMismatch {
     pub letter: char,
     pub named: u32,
     pub what: &'static str,
@@ -46,7 +46,7 @@ pub struct NameMismatch {
 
 impl LayoutName {
     /// The layout name at the end of a pool name, after an optional `prefix-`.
-    pub fn find_in(pool: &str) -> Option<LayoutName> {
+    pub(crate) fn find_in(pool: &str) -> Option<LayoutName> {
         let start = pool.rfind("N")?;
         // Try every `N` from the right that begins the name or follows a `-`.
         pool.char_indices()
@@ -54,7 +54,7 @@ impl LayoutName {
             .find_map(|(i, _)| pool[i..].parse().ok())
     }
 
-    pub fn from_layout(layout: &DraidLayout) -> Result<LayoutName, NameError> {
+    pub(crate) fn from_layout(layout: &DraidLayout) -> Result<LayoutName, NameError> {
         let groups = layout.groups().ok_or_else(|| NameError::Uneven {
             layout: layout.to_string(),
             children: layout.children,
@@ -72,7 +72,7 @@ impl LayoutName {
     }
 
     /// N = C × (D + P) + S.
-    pub fn check_consistent(&self) -> Result<(), Vec<NameMismatch>> {
+    pub(crate) fn check_consistent(&self) -> Result<(), Vec<NameMismatch>> {
         let implied = u64::from(self.groups) * (u64::from(self.data) + u64::from(self.parity))
             + u64::from(self.spares);
         if implied == u64::from(self.drives) {
@@ -88,7 +88,7 @@ impl LayoutName {
     }
 
     /// Every letter that disagrees with `layout`.
-    pub fn check(&self, layout: &DraidLayout) -> Result<(), Vec<NameMismatch>> {
+    pub(crate) fn check(&self, layout: &DraidLayout) -> Result<(), Vec<NameMismatch>> {
         let mut out = Vec::new();
         let mut compare = |letter, named, what, actual| {
             if named != actual {

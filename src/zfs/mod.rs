@@ -1,6 +1,7 @@
 //! ZFS knowledge: the vdev grammar, layout names, properties and capacity math.
 
-pub mod capacity;
-pub mod layout_name;
-pub mod properties;
-pub mod vdev;
+pub(crate) mod capacity;
+pub(crate) mod layout_name;
+pub(crate) mod output;
+pub(crate) mod properties;
+pub(crate) mod vdev;

@@ -4,7 +4,7 @@
 //! properties (`module:name`) and pool features (`feature@…`) are always allowed.
 
 /// Pool properties settable at `zpool create -o`.
-pub const POOL: &[&str] = &[
+pub(crate) const POOL: &[&str] = &[
     "ashift",
     "autoexpand",
     "autoreplace",
@@ -22,7 +22,7 @@ pub const POOL: &[&str] = &[
 ];
 
 /// Dataset (filesystem) properties settable at create time or with `zfs set`.
-pub const DATASET: &[&str] = &[
+pub(crate) const DATASET: &[&str] = &[
     "aclinherit",
     "aclmode",
     "acltype",
@@ -78,7 +78,7 @@ pub const DATASET: &[&str] = &[
 ];
 
 /// Whether `name` is a property of the given list, a user property or a feature.
-pub fn is_known(name: &str, list: &[&str]) -> bool {
+pub(crate) fn is_known(name: &str, list: &[&str]) -> bool {
     list.contains(&name) || name.starts_with("feature@") || is_user_property(name)
 }
 
@@ -88,7 +88,7 @@ fn is_user_property(name: &str) -> bool {
 
 /// Checks a value for the properties whose values are easy to get wrong.
 /// `Err` carries the accepted forms.
-pub fn check_value(name: &str, value: &str) -> Result<(), String> {
+pub(crate) fn check_value(name: &str, value: &str) -> Result<(), String> {
     let one_of = |allowed: &[&str]| {
         if allowed.contains(&value) {
             Ok(())

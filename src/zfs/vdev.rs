@@ -8,15 +8,15 @@ use std::str::FromStr;
 
 /// dRAID and raidz take at most this many children (`is_grouping`: maxdev 255,
 /// VDEV_DRAID_MAX_CHILDREN).
-pub const MAX_CHILDREN: u32 = 255;
+pub(crate) const MAX_CHILDREN: u32 = 255;
 /// `draid_config_by_type`: "an arbitrary limit of 100 distributed spares".
-pub const MAX_DRAID_SPARES: u32 = 100;
+pub(crate) const MAX_DRAID_SPARES: u32 = 100;
 /// Without `:<n>d`, zpool limits a redundancy group to 8 data disks.
-pub const DEFAULT_DRAID_DATA: u32 = 8;
+pub(crate) const DEFAULT_DRAID_DATA: u32 = 8;
 
 /// A vdev kind as written in a scenario, before its devices are counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum VdevKind {
+pub(crate) enum VdevKind {
     Stripe,
     Mirror,
     Raidz { parity: u8 },
@@ -25,7 +25,7 @@ pub enum VdevKind {
 
 /// `draid…` with only the fields the user wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct DraidSpec {
+pub(crate) struct DraidSpec {
     pub parity: u8,
     pub data: Option<u32>,
     pub children: Option<u32>,
@@ -52,7 +52,7 @@ pub enum ResolvedVdev {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum VdevError {
+pub(crate) enum VdevError {
     #[error(
         "unknown vdev type `{0}`: expected stripe, mirror, raidz1, raidz2, raidz3 or draid<parity>[:<data>d][:<children>c][:<spares>s]"
     )]
@@ -66,7 +66,7 @@ pub enum VdevError {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ArityError {
+pub(crate) enum ArityError {
     #[error("{kind} needs at least {min} devices, got {got}")]
     TooFew {
         kind: String,
@@ -107,7 +107,7 @@ pub enum ArityError {
 
 impl ArityError {
     /// How to fix it, for the diagnostic's help line.
-    pub fn hint(&self) -> String {
+    pub(crate) fn hint(&self) -> String {
         match self {
             ArityError::TooFew { min, .. } => {
                 format!("select at least {min} devices, or use a vdev type that takes fewer")
@@ -130,8 +130,18 @@ impl ArityError {
 }
 
 impl VdevKind {
+    /// The kind without its parameters, as the scenario's `type` names it.
+    pub(crate) fn family(&self) -> &'static str {
+        match self {
+            VdevKind::Stripe => "stripe",
+            VdevKind::Mirror => "mirror",
+            VdevKind::Raidz { .. } => "raidz",
+            VdevKind::Draid(_) => "draid",
+        }
+    }
+
     /// The fewest devices `zpool create` accepts (`is_grouping`'s `mindev`).
-    pub fn min_devices(&self) -> usize {
+    pub(crate) fn min_devices(&self) -> usize {
         match self {
             VdevKind::Stripe => 1,
             VdevKind::Mirror => 2,
@@ -140,12 +150,8 @@ impl VdevKind {
         }
     }
 
-    pub fn is_redundant(&self) -> bool {
-        !matches!(self, VdevKind::Stripe)
-    }
-
     /// Checks the device count as zpool does and fills in dRAID's defaults.
-    pub fn resolve(&self, devices: usize) -> Result<ResolvedVdev, ArityError> {
+    pub(crate) fn resolve(&self, devices: usize) -> Result<ResolvedVdev, ArityError> {
         let kind = self.to_string();
         let min = self.min_devices();
         if devices < min {

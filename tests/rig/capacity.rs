@@ -9,9 +9,8 @@
 
 use std::path::{Path, PathBuf};
 
-use zlab::capacity::report;
-use zlab::host::HostFacts;
-use zlab::zfs::capacity::fill::file_cost;
+use zlab::HostFacts;
+use zlab::file_cost;
 
 use crate::{assert_clean, sh, text, zlab};
 
@@ -54,9 +53,9 @@ impl Drop for Lab {
 }
 
 /// The prediction for a fixture's pool `cap`, through the library.
-fn predicted(file: &Path) -> zlab::capacity::PoolReport {
+fn predicted(file: &Path) -> zlab::PoolCapacity {
     let lab = zlab::load_lab(file, &HostFacts::unknown()).expect("fixture is valid");
-    report(&lab).pools.remove(0)
+    zlab::lab_capacity(&lab).pools.remove(0)
 }
 
 fn numbers(line: &str) -> Vec<u64> {
@@ -137,7 +136,7 @@ fn files_are_charged_what_the_planner_predicts() {
                 "for i in $(seq {FILES}); do dd if=/dev/zero of=/{ds}/f$i bs=1M count={MIB} status=none; done; zpool sync cap"
             ));
             let used = numbers(&sh(&format!("zfs list -Hp -o used {ds}")))[0] - empty;
-            let recordsize = zlab::zfs::properties::recordsize_bytes(rs).expect("recordsize");
+            let recordsize = zlab::recordsize_bytes(rs).expect("recordsize");
             let cost = file_cost(&space, MIB << 20, recordsize, 1);
             let charged = cost.charge_of(FILES);
             println!(

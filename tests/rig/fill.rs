@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Output, Stdio};
 use std::time::Duration;
 
-use zlab::fill::log::Line;
-use zlab::fill::state::State;
+use zlab::FillLogLine as Line;
+use zlab::FillState as State;
 
 use crate::{assert_clean, sh, text, zlab};
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::pool::PoolSpace;
 
 /// The `recordsize` of a dataset that does not set one.
-pub const DEFAULT_RECORDSIZE: u64 = 128 << 10;
+pub(crate) const DEFAULT_RECORDSIZE: u64 = 128 << 10;
 
 /// The cost of one file, assuming incompressible data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -47,11 +47,6 @@ pub fn file_cost(space: &PoolSpace, file_size: u64, recordsize: u64, copies: u64
 }
 
 impl FileCost {
-    /// Whole files whose charge fits in `bytes` of `zfs` space.
-    pub fn files_within(&self, bytes: u64) -> u64 {
-        bytes.checked_div(self.charged).unwrap_or(0)
-    }
-
     /// The charge of `files` files.
     pub fn charge_of(&self, files: u64) -> u64 {
         files.saturating_mul(self.charged)
@@ -106,7 +101,6 @@ mod tests {
         assert_eq!(gib.blocks, 1024);
         // 1M = 16 rows of 18 × 4K = 2304 sectors, × 455 / 512.
         assert_eq!(gib.charged, 1024 * 2304 * 455);
-        assert_eq!(gib.files_within(gib.charged * 3 + 1), 3);
     }
 
     #[test]

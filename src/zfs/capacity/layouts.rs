@@ -10,7 +10,7 @@ use crate::zfs::vdev::{DraidLayout, MAX_CHILDREN, MAX_DRAID_SPARES};
 
 /// What to search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Search {
+pub(crate) struct Search {
     pub drives: u32,
     pub size: u64,
     pub ashift: u8,
@@ -21,7 +21,7 @@ pub struct Search {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Candidate {
+pub(crate) struct Candidate {
     #[serde(serialize_with = "name_str")]
     pub name: LayoutName,
     pub layout: DraidLayout,
@@ -42,21 +42,21 @@ fn name_str<S: serde::Serializer>(name: &LayoutName, s: S) -> Result<S::Ok, S::E
 
 impl Candidate {
     /// Parity's share of each redundancy group, in hundredths of a percent.
-    pub fn parity_overhead(&self) -> u64 {
+    pub(crate) fn parity_overhead(&self) -> u64 {
         let p = u64::from(self.layout.parity);
         p * 10_000 / (u64::from(self.layout.data) + p)
     }
 
     /// Failures survived at once, and in sequence when each is rebuilt onto a
     /// distributed spare before the next.
-    pub fn survives(&self) -> (u32, u32) {
+    pub(crate) fn survives(&self) -> (u32, u32) {
         let p = u32::from(self.layout.parity);
         (p, p + self.layout.spares)
     }
 }
 
 /// Every whole-group layout, fewest parity first, then most usable space.
-pub fn candidates(search: &Search) -> Result<Vec<Candidate>, SearchError> {
+pub(crate) fn candidates(search: &Search) -> Result<Vec<Candidate>, SearchError> {
     let n = search.drives;
     if !(2..=MAX_CHILDREN).contains(&n) {
         return Err(SearchError::Drives(n));

@@ -2,7 +2,7 @@
 //! a layout, every loss on the way there, what files cost, and the candidate
 //! dRAID layouts for a set of drives.
 
-pub mod fill;
-pub mod layouts;
-pub mod pool;
-pub mod rules;
+pub(crate) mod fill;
+pub(crate) mod layouts;
+pub(crate) mod pool;
+pub(crate) mod rules;

@@ -11,7 +11,7 @@
 use serde::Serialize;
 
 use super::rules;
-use crate::zfs::vdev::DraidLayout;
+use crate::zfs::vdev::{DraidLayout, ResolvedVdev};
 
 /// The shape of one top-level vdev. A stripe of n devices is n `Disk`s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -23,9 +23,21 @@ pub enum Shape {
     Draid(DraidLayout),
 }
 
+impl Shape {
+    /// The shape of one top-level vdev of `kind` (a stripe's are single disks).
+    pub(crate) fn of(kind: &ResolvedVdev) -> Shape {
+        match kind {
+            ResolvedVdev::Stripe => Shape::Disk,
+            ResolvedVdev::Mirror => Shape::Mirror,
+            ResolvedVdev::Raidz { parity } => Shape::Raidz { parity: *parity },
+            ResolvedVdev::Draid(l) => Shape::Draid(*l),
+        }
+    }
+}
+
 /// One top-level vdev: its shape and the size of each child in bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TopVdev {
+pub(crate) struct TopVdev {
     pub shape: Shape,
     pub sizes: Vec<u64>,
 }
@@ -33,7 +45,7 @@ pub struct TopVdev {
 /// What a pool is built from, as far as space goes. Log, cache and spare
 /// devices hold no data and are not part of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Layout {
+pub(crate) struct Layout {
     pub ashift: u8,
     pub data: Vec<TopVdev>,
     pub special: Vec<TopVdev>,
@@ -202,7 +214,11 @@ fn to_u64(x: u128) -> Result<u64, CapacityError> {
 }
 
 /// `vdev_open()` and `vdev_metaslab_init()` for one top-level vdev.
-pub fn vdev_space(v: &TopVdev, ashift: u8, normal: bool) -> Result<VdevSpace, CapacityError> {
+pub(crate) fn vdev_space(
+    v: &TopVdev,
+    ashift: u8,
+    normal: bool,
+) -> Result<VdevSpace, CapacityError> {
     let n = v.sizes.len() as u64;
     let raw = to_u64(v.sizes.iter().map(|&s| u128::from(s)).sum())?;
     let leaves = v
@@ -300,7 +316,7 @@ pub fn vdev_space(v: &TopVdev, ashift: u8, normal: bool) -> Result<VdevSpace, Ca
 
 impl Layout {
     /// The space of the whole pool, as `spa_get_dspace()` and `dsl_pool_adjustedsize()` see it.
-    pub fn space(&self) -> Result<PoolSpace, CapacityError> {
+    pub(crate) fn space(&self) -> Result<PoolSpace, CapacityError> {
         if self.data.is_empty() {
             return Err(CapacityError::NoData);
         }

@@ -4,43 +4,43 @@
 //! holds what real pools reported.
 
 /// `SPA_MINBLOCKSHIFT`: space is accounted in 512-byte units.
-pub const SPA_MINBLOCKSHIFT: u32 = 9;
+pub(crate) const SPA_MINBLOCKSHIFT: u32 = 9;
 /// `SPA_OLD_MAXBLOCKSIZE`: the block size the deflate ratio assumes (128 KiB).
-pub const SPA_OLD_MAXBLOCKSIZE: u64 = 128 << 10;
+pub(crate) const SPA_OLD_MAXBLOCKSIZE: u64 = 128 << 10;
 /// `SPA_MAXBLOCKSHIFT`: 16 MiB, the largest block; also the smallest metaslab.
-pub const SPA_MAXBLOCKSHIFT: u32 = 24;
+pub(crate) const SPA_MAXBLOCKSHIFT: u32 = 24;
 /// `SPA_MINDEVSIZE`: `zpool create` refuses smaller devices.
-pub const SPA_MINDEVSIZE: u64 = 64 << 20;
+pub(crate) const SPA_MINDEVSIZE: u64 = 64 << 20;
 /// `sizeof (vdev_label_t)`: a device is used in whole 256 KiB units.
-pub const VDEV_LABEL_SIZE: u64 = 256 << 10;
+pub(crate) const VDEV_LABEL_SIZE: u64 = 256 << 10;
 /// `VDEV_LABEL_START_SIZE`: labels L0, L1 and the 3.5 MiB boot block.
-pub const VDEV_LABEL_START_SIZE: u64 = 2 * VDEV_LABEL_SIZE + (7 << 19);
+pub(crate) const VDEV_LABEL_START_SIZE: u64 = 2 * VDEV_LABEL_SIZE + (7 << 19);
 /// `VDEV_LABEL_END_SIZE`: labels L2 and L3.
-pub const VDEV_LABEL_END_SIZE: u64 = 2 * VDEV_LABEL_SIZE;
+pub(crate) const VDEV_LABEL_END_SIZE: u64 = 2 * VDEV_LABEL_SIZE;
 
 /// `zfs_vdev_min_ms_count`, `zfs_vdev_default_ms_count`, `zfs_vdev_ms_count_limit`.
-pub const MIN_MS_COUNT: u64 = 16;
-pub const DEFAULT_MS_COUNT: u64 = 200;
-pub const MS_COUNT_LIMIT: u64 = 1 << 17;
+pub(crate) const MIN_MS_COUNT: u64 = 16;
+pub(crate) const DEFAULT_MS_COUNT: u64 = 200;
+pub(crate) const MS_COUNT_LIMIT: u64 = 1 << 17;
 /// `zfs_vdev_default_ms_shift` (512 MiB) and `zfs_vdev_max_ms_shift` (16 GiB).
-pub const DEFAULT_MS_SHIFT: u32 = 29;
-pub const MAX_MS_SHIFT: u32 = 34;
+pub(crate) const DEFAULT_MS_SHIFT: u32 = 29;
+pub(crate) const MAX_MS_SHIFT: u32 = 34;
 /// `zfs_embedded_slog_min_ms`: a normal vdev with more metaslabs gives one to the ZIL.
-pub const EMBEDDED_SLOG_MIN_MS: u64 = 64;
+pub(crate) const EMBEDDED_SLOG_MIN_MS: u64 = 64;
 
 /// `spa_slop_shift`, `spa_min_slop`, `spa_max_slop`.
-pub const SLOP_SHIFT: u32 = 5;
-pub const MIN_SLOP: u64 = 128 << 20;
-pub const MAX_SLOP: u64 = 128 << 30;
+pub(crate) const SLOP_SHIFT: u32 = 5;
+pub(crate) const MIN_SLOP: u64 = 128 << 20;
+pub(crate) const MAX_SLOP: u64 = 128 << 30;
 
 /// `VDEV_DRAID_ROWHEIGHT`: each child gives 16 MiB to a row.
-pub const DRAID_ROWHEIGHT: u64 = 1 << SPA_MAXBLOCKSHIFT;
+pub(crate) const DRAID_ROWHEIGHT: u64 = 1 << SPA_MAXBLOCKSHIFT;
 /// `VDEV_DRAID_REFLOW_RESERVE`: 32 MiB kept at the end of each child for expansion.
-pub const DRAID_REFLOW_RESERVE: u64 = 2 * DRAID_ROWHEIGHT;
+pub(crate) const DRAID_REFLOW_RESERVE: u64 = 2 * DRAID_ROWHEIGHT;
 
 /// `vdev_open()` for a leaf: the size in whole labels, less the labels and boot
 /// area. `None` below `SPA_MINDEVSIZE`, which `zpool create` refuses.
-pub fn leaf_asize(psize: u64) -> Option<u64> {
+pub(crate) fn leaf_asize(psize: u64) -> Option<u64> {
     let osize = psize / VDEV_LABEL_SIZE * VDEV_LABEL_SIZE;
     (osize >= SPA_MINDEVSIZE).then(|| osize - VDEV_LABEL_START_SIZE - VDEV_LABEL_END_SIZE)
 }
@@ -52,7 +52,7 @@ fn highbit(x: u64) -> u32 {
 
 /// `vdev_metaslab_set_size()`: about 200 metaslabs of 512 MiB to 16 GiB, at
 /// least 16, at most 2^17 (then larger metaslabs).
-pub fn metaslab_shift(asize: u64) -> u32 {
+pub(crate) fn metaslab_shift(asize: u64) -> u32 {
     let count = asize >> DEFAULT_MS_SHIFT;
     let shift = if count < MIN_MS_COUNT {
         highbit(asize / MIN_MS_COUNT)
@@ -76,7 +76,7 @@ pub fn metaslab_shift(asize: u64) -> u32 {
 
 /// `vdev_raidz_asize()`: data sectors, parity sectors per row, then padding to
 /// a multiple of parity + 1 so that no unusable gap is ever left behind.
-pub fn raidz_asize(psize: u64, ashift: u8, children: u64, parity: u64) -> u64 {
+pub(crate) fn raidz_asize(psize: u64, ashift: u8, children: u64, parity: u64) -> u64 {
     let data = children - parity;
     let sectors = ((psize.max(1) - 1) >> ashift) + 1;
     let with_parity = sectors + parity * sectors.div_ceil(data);
@@ -84,31 +84,31 @@ pub fn raidz_asize(psize: u64, ashift: u8, children: u64, parity: u64) -> u64 {
 }
 
 /// `vdev_draid_asize()`: dRAID always writes whole rows of data + parity.
-pub fn draid_asize(psize: u64, ashift: u8, data: u64, parity: u64) -> u64 {
+pub(crate) fn draid_asize(psize: u64, ashift: u8, data: u64, parity: u64) -> u64 {
     let rows = (psize.max(1) - 1) / (data << ashift) + 1;
     (rows * (data + parity)) << ashift
 }
 
 /// `vdev_default_asize()`: stripes and mirrors round up to a sector.
-pub fn plain_asize(psize: u64, ashift: u8) -> u64 {
+pub(crate) fn plain_asize(psize: u64, ashift: u8) -> u64 {
     psize.div_ceil(1 << ashift) << ashift
 }
 
 /// `vdev_set_deflate_ratio()`: how many bytes of `zfs` space each 512 bytes of
 /// raw space are worth, from the raw cost of one 128 KiB block (integer division,
 /// as in the kernel).
-pub fn deflate_ratio(asize_of_128k: u64) -> u64 {
+pub(crate) fn deflate_ratio(asize_of_128k: u64) -> u64 {
     (1 << 17) / (asize_of_128k >> SPA_MINBLOCKSHIFT)
 }
 
 /// `vdev_deflated_space()`.
-pub fn deflated(space: u64, ratio: u64) -> u64 {
+pub(crate) fn deflated(space: u64, ratio: u64) -> u64 {
     (space >> SPA_MINBLOCKSHIFT) * ratio
 }
 
 /// `spa_get_slop_space()`: 1/32 of the pool, at most 128 GiB, less the embedded
 /// ZIL metaslabs (at most half of it), at least 128 MiB (at most half the pool).
-pub fn slop(dspace: u64, embedded_log_dspace: u64) -> u64 {
+pub(crate) fn slop(dspace: u64, embedded_log_dspace: u64) -> u64 {
     let mut slop = (dspace >> SLOP_SHIFT).min(MAX_SLOP);
     slop -= embedded_log_dspace.min(slop >> 1);
     slop.max((dspace >> 1).min(MIN_SLOP))
@@ -116,7 +116,7 @@ pub fn slop(dspace: u64, embedded_log_dspace: u64) -> u64 {
 
 /// `vdev_draid_metaslab_init()`: a dRAID metaslab starts on a whole row of the
 /// group and holds whole rows; returns the usable size of metaslab `index`.
-pub fn draid_metaslab_size(index: u64, shift: u32, row: u64) -> u64 {
+pub(crate) fn draid_metaslab_size(index: u64, shift: u32, row: u64) -> u64 {
     let start = index << shift;
     let astart = start.div_ceil(row) * row;
     ((1u64 << shift) - (astart - start)) / row * row

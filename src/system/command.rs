@@ -7,7 +7,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::lab::DevicePath;
+use crate::device::DevicePath;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommandLine {
@@ -98,7 +98,7 @@ impl CommandLine {
 }
 
 /// Quotes a word for POSIX shells only when it needs it.
-pub fn quote(word: &str) -> String {
+pub(crate) fn quote(word: &str) -> String {
     let safe = !word.is_empty()
         && word
             .bytes()

@@ -1,31 +1,33 @@
-//! The `zlab rig` commands: glue between the command line, the cache, the
-//! guest image, the VM and the command protocol.
+//! `zlab rig …`: glue between the command line, the rig's cache, guest image,
+//! VM and command protocol, and the live display of the rig's events.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use super::cache::Cache;
-use super::control::{self, Job};
-use super::error::RigError;
-use super::event::RigEvent;
-use super::guest;
-use super::vm::{self, Lifetime, VmConfig, VmDir};
+use super::load_lab;
 use crate::cli::{RigCommand, VmArgs};
 use crate::error::Error;
 use crate::host::HostFacts;
 use crate::progress::rig::RigReporter;
+use crate::rig::cache::Cache;
+use crate::rig::control::{self, Job};
+use crate::rig::error::RigError;
+use crate::rig::event::RigEvent;
+use crate::rig::guest;
+use crate::rig::shell;
+use crate::rig::vm::{self, Lifetime, VmConfig, VmDir};
 use crate::system::real::RealSystem;
 
 /// Runs one `zlab rig` command; guest output goes to `out` (stdout) and stderr.
-pub fn run(command: RigCommand, out: &mut dyn Write) -> Result<(), Error> {
+pub(crate) fn run(command: RigCommand, out: &mut dyn Write) -> Result<(), Error> {
     let mut reporter = RigReporter::new(std::io::stderr().is_terminal());
     let mut emit = |e: &RigEvent| reporter.event(e);
     let result = match command {
         RigCommand::Up { scenario, vm } => up(scenario.as_deref(), &vm, out, &mut emit),
         RigCommand::Run { scenario, vm } => run_once(&scenario, &vm, out, &mut emit),
         RigCommand::Exec { command } => exec(&command, out),
-        RigCommand::Shell => shell(out),
+        RigCommand::Shell => open_shell(out),
         RigCommand::Down => down(out, &mut emit),
     };
     reporter.finish();
@@ -45,7 +47,7 @@ fn up(
         return Err(RigError::AlreadyUp { pid, dir: dir.root }.into());
     }
     if let Some(file) = scenario {
-        crate::load_lab(file, &HostFacts::unknown())?;
+        load_lab(file, &HostFacts::unknown())?;
     }
     if dir.root.exists() {
         emit(&RigEvent::Note(format!(
@@ -99,7 +101,7 @@ fn run_once(
     emit: &mut dyn FnMut(&RigEvent),
 ) -> Result<(), Error> {
     let started = Instant::now();
-    let lab = crate::load_lab(scenario, &HostFacts::unknown())?;
+    let lab = load_lab(scenario, &HostFacts::unknown())?;
     let cache = Cache::locate()?;
     let runs = cache.root.join("runs");
     std::fs::create_dir_all(&runs).map_err(RigError::io("create", &runs))?;
@@ -203,9 +205,9 @@ fn exec(command: &[String], out: &mut dyn Write) -> Result<(), Error> {
     }
 }
 
-fn shell(out: &mut dyn Write) -> Result<(), Error> {
+fn open_shell(out: &mut dyn Write) -> Result<(), Error> {
     let dir = running()?;
-    match super::shell::shell(&dir, out)? {
+    match shell::shell(&dir, out)? {
         Some(_) => Ok(()),
         None => Err(RigError::GuestGone {
             command: "bash (zlab rig shell)".to_owned(),
@@ -253,7 +255,7 @@ fn boot(
     };
     vm::check_path(&cfg.share)?;
     let scripts = cache.install_scripts()?;
-    let guest = guest::ensure(&scripts, &cache.root, args.zfs, emit)?;
+    let guest = guest::ensure(&scripts, &cache.root, args.zfs.as_str(), emit)?;
     let exe = std::env::current_exe().map_err(RigError::io("find", "this zlab executable"))?;
     let qemu = vm::boot(dir, &cfg, &guest, &exe, lifetime, &RealSystem, emit)?;
     Ok((cfg, qemu))

@@ -2,11 +2,11 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::plan::command::CommandLine;
-use crate::system::System;
+use super::System;
+use super::command::CommandLine;
 
 /// The loop devices a file is attached to.
-pub fn loops_of(sys: &dyn System, file: &Path) -> Vec<PathBuf> {
+pub(crate) fn loops_of(sys: &dyn System, file: &Path) -> Vec<PathBuf> {
     let cmd = CommandLine::new("losetup")
         .args(["--list", "--noheadings", "--output", "NAME", "--associated"])
         .arg(file.to_string_lossy());
@@ -21,7 +21,7 @@ pub fn loops_of(sys: &dyn System, file: &Path) -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
-pub fn pool_exists(sys: &dyn System, name: &str) -> bool {
+pub(crate) fn pool_exists(sys: &dyn System, name: &str) -> bool {
     sys.run(
         &CommandLine::new("zpool")
             .args(["list", "-H", "-o", "name"])
@@ -30,14 +30,7 @@ pub fn pool_exists(sys: &dyn System, name: &str) -> bool {
     .is_ok()
 }
 
-/// Imported pool names.
-pub fn pools(sys: &dyn System) -> Vec<String> {
-    sys.run(&CommandLine::new("zpool").args(["list", "-H", "-o", "name"]))
-        .map(|o| o.stdout.lines().map(str::to_owned).collect())
-        .unwrap_or_default()
-}
-
-pub fn dataset_exists(sys: &dyn System, name: &str) -> bool {
+pub(crate) fn dataset_exists(sys: &dyn System, name: &str) -> bool {
     sys.run(
         &CommandLine::new("zfs")
             .args(["list", "-H", "-o", "name"])
@@ -46,12 +39,12 @@ pub fn dataset_exists(sys: &dyn System, name: &str) -> bool {
     .is_ok()
 }
 
-pub fn module_loaded(sys: &dyn System, module: &str) -> bool {
+pub(crate) fn module_loaded(sys: &dyn System, module: &str) -> bool {
     sys.exists(&Path::new("/sys/module").join(module))
 }
 
 /// Whether something is mounted on `path` (`/proc/mounts` escapes spaces).
-pub fn is_mounted(sys: &dyn System, path: &Path) -> bool {
+pub(crate) fn is_mounted(sys: &dyn System, path: &Path) -> bool {
     let wanted = path.to_string_lossy().replace(' ', "\\040");
     sys.read_to_string(Path::new("/proc/mounts"))
         .map(|t| {
@@ -62,7 +55,7 @@ pub fn is_mounted(sys: &dyn System, path: &Path) -> bool {
 }
 
 /// A block device's size in bytes.
-pub fn device_size(sys: &dyn System, device: &Path) -> Option<u64> {
+pub(crate) fn device_size(sys: &dyn System, device: &Path) -> Option<u64> {
     sys.run(
         &CommandLine::new("blockdev")
             .arg("--getsize64")

@@ -1,4 +1,5 @@
-//! Reading the fill log: the JSON-lines contract with the fill engine.
+//! Reading the fill log leniently, as `zlab report` does: the JSON-lines
+//! contract of [`super`], whose types write it.
 //!
 //! One object per line. `{"type":"file",…}` is one finished file;
 //! `{"type":"summary",…}` ends a run (a log holds several runs when a fill was
@@ -21,8 +22,8 @@ use serde::Deserialize;
 
 /// One line of the log, as far as the report needs it.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Line<'a> {
-    File(FileRecord<'a>),
+pub(crate) enum Record<'a> {
+    File(FileEntry<'a>),
     /// The end of a run; `complete` says whether the fill reached its target.
     Summary {
         complete: bool,
@@ -34,7 +35,7 @@ pub enum Line<'a> {
 
 /// One finished file.
 #[derive(Debug, Clone, PartialEq)]
-pub struct FileRecord<'a> {
+pub(crate) struct FileEntry<'a> {
     pub index: u64,
     pub name: Option<Cow<'a, str>>,
     pub bytes: u64,
@@ -44,9 +45,9 @@ pub struct FileRecord<'a> {
     pub ms: f64,
 }
 
-impl FileRecord<'_> {
+impl FileEntry<'_> {
     /// Unix time, in seconds, when the file was finished.
-    pub fn end(&self) -> f64 {
+    pub(crate) fn end(&self) -> f64 {
         self.start + self.ms / 1000.0
     }
 
@@ -55,14 +56,14 @@ impl FileRecord<'_> {
         clippy::cast_precision_loss,
         reason = "file sizes are far below 2^52 bytes; a rate needs no more precision"
     )]
-    pub fn mb_s(&self) -> f64 {
+    pub(crate) fn mb_s(&self) -> f64 {
         self.bytes as f64 / 1000.0 / self.ms
     }
 }
 
 /// Why a line was skipped.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Malformed {
+pub(crate) struct Malformed {
     pub line: u64,
     pub reason: String,
 }
@@ -90,15 +91,15 @@ struct Kind<'a> {
 }
 
 /// Parses one line (without its newline).
-pub fn parse_line(text: &[u8]) -> Result<Line<'_>, String> {
+pub(crate) fn parse_line(text: &[u8]) -> Result<Record<'_>, String> {
     if text.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Line::Blank);
+        return Ok(Record::Blank);
     }
     let raw: Raw = match serde_json::from_slice(text) {
         Ok(raw) => raw,
         Err(err) => {
             return match serde_json::from_slice::<Kind>(text) {
-                Ok(k) if !matches!(k.kind.as_ref(), "file" | "summary") => Ok(Line::Other),
+                Ok(k) if !matches!(k.kind.as_ref(), "file" | "summary") => Ok(Record::Other),
                 Ok(_) => Err(json_reason(&err)),
                 Err(_) if err.is_data() => {
                     Err("expected a JSON object with a string `type` field".to_owned())
@@ -108,15 +109,15 @@ pub fn parse_line(text: &[u8]) -> Result<Line<'_>, String> {
         }
     };
     match raw.kind.as_ref() {
-        "file" => file_record(raw).map(Line::File),
-        "summary" => Ok(Line::Summary {
+        "file" => file_record(raw).map(Record::File),
+        "summary" => Ok(Record::Summary {
             complete: raw.complete.unwrap_or(false),
         }),
-        _ => Ok(Line::Other),
+        _ => Ok(Record::Other),
     }
 }
 
-fn file_record(raw: Raw<'_>) -> Result<FileRecord<'_>, String> {
+fn file_record(raw: Raw<'_>) -> Result<FileEntry<'_>, String> {
     let missing = |field: &str| format!("file record without `{field}`");
     let index = raw.index.ok_or_else(|| missing("index"))?;
     let bytes = raw.bytes.ok_or_else(|| missing("bytes"))?;
@@ -130,7 +131,7 @@ fn file_record(raw: Raw<'_>) -> Result<FileRecord<'_>, String> {
             "`ms` {ms} is not a positive number of milliseconds"
         ));
     }
-    let file = FileRecord {
+    let file = FileEntry {
         index,
         name: raw.name,
         bytes,
@@ -151,7 +152,7 @@ fn json_reason(err: &serde_json::Error) -> String {
 
 /// Reads a log line by line, counting lines and bytes; lines need not be UTF-8
 /// (a bad byte makes that one line malformed, not the whole log unreadable).
-pub struct LineReader<R> {
+pub(crate) struct LineReader<R> {
     inner: R,
     buf: Vec<u8>,
     line: u64,
@@ -160,14 +161,14 @@ pub struct LineReader<R> {
 
 /// One line as read: its number (from 1), its text without the newline, and
 /// whether a newline ended it.
-pub struct RawLine<'a> {
+pub(crate) struct RawLine<'a> {
     pub number: u64,
     pub text: &'a [u8],
     pub terminated: bool,
 }
 
 impl<R: BufRead> LineReader<R> {
-    pub fn new(inner: R) -> Self {
+    pub(crate) fn new(inner: R) -> Self {
         LineReader {
             inner,
             buf: Vec::with_capacity(256),
@@ -177,12 +178,12 @@ impl<R: BufRead> LineReader<R> {
     }
 
     /// Bytes read so far: where the next line begins.
-    pub fn bytes_read(&self) -> u64 {
+    pub(crate) fn bytes_read(&self) -> u64 {
         self.bytes
     }
 
     /// The next line, or `None` at the end.
-    pub fn next_line(&mut self) -> io::Result<Option<RawLine<'_>>> {
+    pub(crate) fn next_line(&mut self) -> io::Result<Option<RawLine<'_>>> {
         self.buf.clear();
         let read = self.inner.read_until(b'\n', &mut self.buf)?;
         if read == 0 {
@@ -208,7 +209,7 @@ impl<R: BufRead> LineReader<R> {
 
 /// Parses a line as read; a malformed last line without a newline is called
 /// incomplete, since that is what a writer stopped mid-line leaves.
-pub fn parse_raw<'a>(raw: &RawLine<'a>) -> Result<Line<'a>, Malformed> {
+pub(crate) fn parse_raw<'a>(raw: &RawLine<'a>) -> Result<Record<'a>, Malformed> {
     parse_line(raw.text).map_err(|reason| Malformed {
         line: raw.number,
         reason: if raw.terminated {
@@ -223,9 +224,9 @@ pub fn parse_raw<'a>(raw: &RawLine<'a>) -> Result<Line<'a>, Malformed> {
 mod tests {
     use super::*;
 
-    fn file(text: &str) -> FileRecord<'_> {
+    fn file(text: &str) -> FileEntry<'_> {
         match parse_line(text.as_bytes()) {
-            Ok(Line::File(f)) => f,
+            Ok(Record::File(f)) => f,
             other => panic!("{other:?}"),
         }
     }
@@ -263,7 +264,7 @@ mod tests {
             r#"{"type":"progress","pct":12}"#,
             r#"{"type":"note","ms":"soon","index":-1}"#,
         ] {
-            assert_eq!(parse_line(text.as_bytes()), Ok(Line::Other), "{text}");
+            assert_eq!(parse_line(text.as_bytes()), Ok(Record::Other), "{text}");
         }
     }
 
@@ -271,18 +272,18 @@ mod tests {
     fn summary_needs_only_its_type() {
         assert_eq!(
             parse_line(br#"{"type":"summary","files":3,"complete":true}"#),
-            Ok(Line::Summary { complete: true })
+            Ok(Record::Summary { complete: true })
         );
         assert_eq!(
             parse_line(br#"{"type":"summary"}"#),
-            Ok(Line::Summary { complete: false })
+            Ok(Record::Summary { complete: false })
         );
     }
 
     #[test]
     fn blank_lines_are_blank() {
-        assert_eq!(parse_line(b""), Ok(Line::Blank));
-        assert_eq!(parse_line(b"  \t"), Ok(Line::Blank));
+        assert_eq!(parse_line(b""), Ok(Record::Blank));
+        assert_eq!(parse_line(b"  \t"), Ok(Record::Blank));
     }
 
     #[test]

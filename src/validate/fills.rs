@@ -1,0 +1,169 @@
+//! Fills: targets, sizes and the properties set while and after writing.
+
+use crate::diag::suggest;
+use crate::lab::{FillDir, FillSpec, PoolSpec};
+use crate::scenario::model::{After, Fill, FillTarget};
+use crate::scenario::size::Size;
+use crate::zfs::properties;
+
+use super::{Checker, pairs};
+
+impl Checker<'_> {
+    pub(super) fn fill(&mut self, f: &Fill, field: &str, pools: &[PoolSpec]) -> Option<FillSpec> {
+        let target = if let Some(ds) = &f.dataset {
+            let pool = ds.value.split('/').next().unwrap_or_default();
+            let known = self.broken.iter().any(|b| b == pool)
+                || pools
+                    .iter()
+                    .any(|p| p.name == ds.value || p.datasets.iter().any(|d| d.name == ds.value));
+            if !known {
+                let all: Vec<&str> = pools
+                    .iter()
+                    .flat_map(|p| {
+                        std::iter::once(p.name.as_str())
+                            .chain(p.datasets.iter().map(|d| d.name.as_str()))
+                    })
+                    .collect();
+                let help = match suggest(&ds.value, all.iter().copied()) {
+                    Some(s) => format!("did you mean `{s}`?"),
+                    None => format!(
+                        "declared: {}",
+                        if all.is_empty() {
+                            "none".to_owned()
+                        } else {
+                            all.join(", ")
+                        }
+                    ),
+                };
+                self.error(
+                    ds.at,
+                    &format!("{field}.dataset"),
+                    format!("no pool or dataset `{}` is declared", ds.value),
+                    help,
+                );
+            }
+            FillDir::Dataset {
+                name: ds.value.clone(),
+                pool: pool.to_owned(),
+            }
+        } else if let Some(path) = &f.path {
+            self.absolute(path, &format!("{field}.path"));
+            FillDir::Path(path.value.clone())
+        } else {
+            return None; // already reported by the decoder
+        };
+        if !f.pattern.value.contains("{n}") || f.pattern.value.contains('/') {
+            self.error(
+                f.pattern.at,
+                &format!("{field}.pattern"),
+                format!("`{}` does not name numbered files", f.pattern.value),
+                "use a file name with `{n}`, e.g. `file_{n}`".to_owned(),
+            );
+        }
+        const MIB: u64 = 1 << 20;
+        if f.file_size.value.bytes() < MIB {
+            self.error(
+                f.file_size.at,
+                &format!("{field}.file_size"),
+                format!(
+                    "{} files are too small to measure throughput",
+                    f.file_size.value
+                ),
+                "use 1M or more; the recipe uses 1G".to_owned(),
+            );
+        }
+        if f.buffer.value.bytes() < MIB {
+            self.error(
+                f.buffer.at,
+                &format!("{field}.buffer"),
+                format!("a {} buffer is too small", f.buffer.value),
+                "use 1M or more".to_owned(),
+            );
+        }
+        if let Some(avail) = self.host.mem_available
+            && f.buffer.value.bytes() > avail.bytes() / 2
+        {
+            self.error(
+                f.buffer.at,
+                &format!("{field}.buffer"),
+                format!(
+                    "a {} buffer needs more than half of the {} available memory",
+                    f.buffer.value,
+                    avail.human()
+                ),
+                "the buffer is reused for every file: 32M is plenty".to_owned(),
+            );
+        }
+        match f.until.value {
+            FillTarget::Files(0) => self.error(
+                f.until.at,
+                &format!("{field}.until"),
+                "a fill of 0 files does nothing",
+                None,
+            ),
+            FillTarget::Bytes(b) if b.bytes() == 0 => self.error(
+                f.until.at,
+                &format!("{field}.until"),
+                "a fill of 0 bytes does nothing",
+                None,
+            ),
+            FillTarget::Bytes(b) => {
+                if let FillDir::Dataset { pool, .. } = &target {
+                    let raw = pools.iter().find(|p| &p.name == pool).map(raw_size);
+                    if let Some(Some(raw)) = raw
+                        && b > raw
+                    {
+                        self.error(
+                            f.until.at,
+                            &format!("{field}.until"),
+                            format!("{b} is more than the pool's {} of raw space", raw.human()),
+                            "use a percentage (`75%`) to fill relative to the real capacity"
+                                .to_owned(),
+                        );
+                    }
+                }
+            }
+            FillTarget::Percent(_) | FillTarget::Files(_) => {}
+        }
+        self.properties(
+            &f.during,
+            &format!("{field}.during"),
+            properties::DATASET,
+            "dataset",
+        );
+        let after = match &f.after.value {
+            After::Restore => None,
+            After::Set(props) => {
+                self.properties(
+                    props,
+                    &format!("{field}.after"),
+                    properties::DATASET,
+                    "dataset",
+                );
+                Some(pairs(props))
+            }
+        };
+        Some(FillSpec {
+            target,
+            until: f.until.value,
+            file_size: f.file_size.value,
+            buffer: f.buffer.value,
+            pattern: f.pattern.value.clone(),
+            streams: f.streams.value,
+            window: f.window.value,
+            direct: f.direct.value,
+            during: pairs(&f.during),
+            after,
+        })
+    }
+}
+
+/// The data vdevs' summed device sizes, when all are known: an upper bound no
+/// fill can exceed.
+fn raw_size(pool: &PoolSpec) -> Option<Size> {
+    pool.data
+        .iter()
+        .flat_map(|v| v.devices.iter())
+        .try_fold(0u64, |acc, d| d.size.map(|s| acc.saturating_add(s.bytes())))
+        .map(Size::from_bytes)
+}
