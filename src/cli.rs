@@ -176,9 +176,46 @@ pub enum RigCommand {
     Down,
 }
 
+/// The OpenZFS release lines the rig has a guest recipe for (`rig/guest-<line>.conf`).
+/// The default is the line the rig suite proves (2.3), as in `rig/lib.sh`;
+/// 2.4, the newest, takes over once its guest passes the suite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ZfsLine {
+    /// OpenZFS 2.1.11, Debian 12's own (bookworm/contrib), kernel 6.1.
+    #[value(name = "2.1")]
+    V2_1,
+    /// OpenZFS 2.3.2 from bookworm-backports, Debian 12 userland, kernel 6.1.
+    #[default]
+    #[value(name = "2.3")]
+    V2_3,
+    /// OpenZFS 2.4.4 from trixie-backports, Debian 13 userland, kernel 6.12.
+    #[value(name = "2.4")]
+    V2_4,
+}
+
+impl ZfsLine {
+    /// The name the rig scripts take in `ZLAB_RIG_ZFS`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ZfsLine::V2_1 => "2.1",
+            ZfsLine::V2_3 => "2.3",
+            ZfsLine::V2_4 => "2.4",
+        }
+    }
+}
+
+impl std::fmt::Display for ZfsLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The VM `zlab rig up` and `zlab rig run` boot.
 #[derive(Debug, Clone, clap::Args)]
 pub struct VmArgs {
+    /// The OpenZFS line the guest runs (each its own cached guest; see rig/README.md).
+    #[arg(long, value_enum, default_value_t)]
+    pub zfs: ZfsLine,
     /// Extra virtual disks (/dev/vda, /dev/vdb, …), sparse files on this host.
     #[arg(long, default_value_t = 4)]
     pub disks: u32,

@@ -59,7 +59,8 @@ fn up(
     let (cfg, _) = boot(&cache, &dir, args, Lifetime::Detached, emit)?;
     writeln!(
         out,
-        "rig: up: {} virtual disk{} of {} ({}); {} shared",
+        "rig: up: OpenZFS {}, {} virtual disk{} of {} ({}); {} shared",
+        args.zfs,
         cfg.disks,
         if cfg.disks == 1 { "" } else { "s" },
         cfg.disk_size(),
@@ -121,9 +122,10 @@ fn run_once(
     result?;
     writeln!(
         out,
-        "rig run: {}: lab `{}` built, shown and torn down on {} virtual disk{} in {:.0}s; VM powered off",
+        "rig run: {}: lab `{}` built, shown and torn down with OpenZFS {} on {} virtual disk{} in {:.0}s; VM powered off",
         scenario.display(),
         lab.name,
+        args.zfs,
         cfg.disks,
         if cfg.disks == 1 { "" } else { "s" },
         started.elapsed().as_secs_f64()
@@ -259,7 +261,7 @@ fn boot(
     };
     vm::check_path(&cfg.share)?;
     let scripts = cache.install_scripts()?;
-    let guest = guest::ensure(&scripts, &cache.root, emit)?;
+    let guest = guest::ensure(&scripts, &cache.root, args.zfs.as_str(), emit)?;
     let exe = std::env::current_exe().map_err(RigError::io("find", "this zlab executable"))?;
     let qemu = vm::boot(dir, &cfg, &guest, &exe, lifetime, &RealSystem, emit)?;
     Ok((cfg, qemu))
