@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# Installs, once, what building and booting the rig guest needs on a Debian 12
-# host: qemu, cpio, busybox, and OpenZFS 2.3 from bookworm-backports/contrib built
-# by DKMS against the guest kernel's headers (the host kernel loads no modules).
+# Installs, once, what building and booting a rig guest needs on a Debian 12
+# host: qemu, cpio, busybox, lz4, a compiler and, per the recipe, the guest
+# kernel's headers (modules compiled on this host) or mmdebstrap (modules
+# compiled in a chroot of the guest's release). OpenZFS itself is not
+# installed here: build-zfs.sh builds each line's module into the rig cache.
+#
+#   ZLAB_RIG_ZFS     the OpenZFS line whose recipe decides (see lib.sh)
 set -euo pipefail
-. "$(dirname "$0")/guest.conf"
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib.sh"
+rig_recipe
 
+# The system's apt gets bookworm-backports (this image's qemu-utils comes from
+# there); the guests' suites stay in the rig's private apt (lib.sh).
 sources=/etc/apt/sources.list.d/zlab-rig.sources
 if [ ! -f "$sources" ]; then
   echo "rig: adding Debian contrib and bookworm-backports to apt" >&2
@@ -24,8 +32,13 @@ SRC
   apt-get update -qq
 fi
 
+wanted=(qemu-system-x86 cpio busybox-static kmod lz4 make gcc binutils)
+case "$ZFS_BUILD" in
+  host) wanted+=("linux-headers-$GUEST_KERNEL") ;;
+  chroot) wanted+=(mmdebstrap) ;;
+esac
 missing=()
-for pkg in qemu-system-x86 cpio busybox-static kmod dkms lz4 "linux-headers-$GUEST_KERNEL"; do
+for pkg in "${wanted[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -33,14 +46,4 @@ if [ ${#missing[@]} -gt 0 ]; then
   # Backports first: this image's qemu-utils comes from there and the
   # bookworm qemu-system would conflict with it.
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -t bookworm-backports "${missing[@]}" >&2
-fi
-
-if [ ! -f "/lib/modules/$GUEST_KERNEL/updates/dkms/zfs.ko" ] && [ ! -f "/lib/modules/$GUEST_KERNEL/updates/dkms/zfs.ko.xz" ]; then
-  echo "rig: building OpenZFS for $GUEST_KERNEL with DKMS (about 4 minutes)" >&2
-  if ! dpkg-query -W -f='${Status}' zfs-dkms 2>/dev/null | grep -q "ok installed"; then
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends -t bookworm-backports zfs-dkms >&2 || true
-  fi
-  version=$(dpkg-query -W -f='${Version}' zfs-dkms | sed 's/-.*//')
-  dkms install "zfs/$version" -k "$GUEST_KERNEL" >&2 || true
-  ls "/lib/modules/$GUEST_KERNEL/updates/dkms/"zfs.ko* >/dev/null
 fi

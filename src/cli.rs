@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::scenario::size::Size;
+use crate::zfs::version::ZfsVersion;
 
 /// Build ZFS storage labs from declarative YAML scenarios.
 #[derive(Debug, Parser)]
@@ -31,9 +32,13 @@ pub enum Command {
         /// Scenario files (`-` reads standard input).
         #[arg(required = true)]
         files: Vec<PathBuf>,
-        /// Skip the checks against this machine (free memory, filesystem limits).
+        /// Skip the checks against this machine (free memory, filesystem limits,
+        /// OpenZFS release).
         #[arg(long)]
         portable: bool,
+        /// Check against this OpenZFS release (2.1, 2.3.2) instead of the installed one.
+        #[arg(long, value_name = "VERSION")]
+        zfs_version: Option<ZfsVersion>,
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
@@ -43,13 +48,17 @@ pub enum Command {
         file: PathBuf,
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
-        /// Skip the checks against this machine (free memory, filesystem limits).
+        /// Skip the checks against this machine (free memory, filesystem limits,
+        /// OpenZFS release).
         #[arg(long)]
         portable: bool,
+        /// Check against this OpenZFS release (2.1, 2.3.2) instead of the installed one.
+        #[arg(long, value_name = "VERSION")]
+        zfs_version: Option<ZfsVersion>,
     },
     /// Build the lab a scenario describes.
     Up {
-        /// Scenario file (`-` reads standard input).
+        /// Scenario file (not `-`: a lab is tied to its scenario's path).
         file: PathBuf,
         /// Print the plan instead of running it (same as `zlab plan`).
         #[arg(long)]
@@ -60,29 +69,47 @@ pub enum Command {
         /// `json`: progress as JSON lines on standard output.
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
+        /// Check against this OpenZFS release (2.1, 2.3.2) instead of the installed one.
+        #[arg(long, value_name = "VERSION")]
+        zfs_version: Option<ZfsVersion>,
+        /// Use existing sparse files of exactly the declared size instead of
+        /// refusing them; `down` detaches them but leaves them in place.
+        #[arg(long)]
+        adopt: bool,
+        /// Answer yes to erasing the scenario's real disks (for scripts).
+        #[arg(long)]
+        yes: bool,
     },
     /// Show what exists of a scenario's lab.
     Status {
-        /// Scenario file (`-` reads standard input).
+        /// Scenario file (not `-`: a lab is tied to its scenario's path).
         file: PathBuf,
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
     /// Tear down what zlab created for a scenario, in reverse order.
     Down {
-        /// Scenario file (`-` reads standard input).
+        /// Scenario file (not `-`: a lab is tied to its scenario's path).
         file: PathBuf,
         /// Leave the sparse backing files in place.
         #[arg(long)]
         keep_files: bool,
+        /// For a journal zlab cannot use (corrupt, older, another lab's): list
+        /// what the scenario names on this machine, with the commands to remove
+        /// it, and tear down only what is proved the lab's.
+        #[arg(long, conflicts_with = "keep_files")]
+        from_system: bool,
         /// `json`: progress as JSON lines on standard output.
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
     /// Run a scenario's fills.
     Fill {
-        /// Scenario file (`-` reads standard input).
+        /// Scenario file (not `-`: a lab is tied to its scenario's path).
         file: PathBuf,
+        /// Write over files of the fill's names that it did not write.
+        #[arg(long)]
+        overwrite: bool,
         /// `json`: progress as JSON lines on standard output.
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
@@ -188,9 +215,46 @@ pub enum RigCommand {
     Down,
 }
 
+/// The OpenZFS release lines the rig has a guest recipe for (`rig/guest-<line>.conf`).
+/// The default is the line the rig suite proves (2.3), as in `rig/lib.sh`;
+/// 2.4, the newest, takes over once its guest passes the suite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum ZfsLine {
+    /// OpenZFS 2.1.11, Debian 12's own (bookworm/contrib), kernel 6.1.
+    #[value(name = "2.1")]
+    V2_1,
+    /// OpenZFS 2.3.2 from bookworm-backports, Debian 12 userland, kernel 6.1.
+    #[default]
+    #[value(name = "2.3")]
+    V2_3,
+    /// OpenZFS 2.4.4 from trixie-backports, Debian 13 userland, kernel 6.12.
+    #[value(name = "2.4")]
+    V2_4,
+}
+
+impl ZfsLine {
+    /// The name the rig scripts take in `ZLAB_RIG_ZFS`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ZfsLine::V2_1 => "2.1",
+            ZfsLine::V2_3 => "2.3",
+            ZfsLine::V2_4 => "2.4",
+        }
+    }
+}
+
+impl std::fmt::Display for ZfsLine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The VM `zlab rig up` and `zlab rig run` boot.
 #[derive(Debug, Clone, clap::Args)]
 pub struct VmArgs {
+    /// The OpenZFS line the guest runs (each its own cached guest; see rig/README.md).
+    #[arg(long, value_enum, default_value_t)]
+    pub zfs: ZfsLine,
     /// Extra virtual disks (/dev/vda, /dev/vdb, …), sparse files on this host.
     #[arg(long, default_value_t = 4)]
     pub disks: u32,

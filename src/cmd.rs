@@ -21,18 +21,23 @@ use std::path::Path;
 use crate::cli::OutputFormat;
 use crate::error::Error;
 use crate::exec::event::Event;
+use crate::exec::read;
 use crate::host::HostFacts;
 use crate::lab::Lab;
 use crate::output::Output;
 use crate::plan::Plan;
+use crate::system::real::RealSystem;
+use crate::zfs::version::ZfsVersion;
 use crate::{progress, scenario, system, validate as rules};
 
-/// The host facts the rules check against, or none with `--portable`.
-pub(crate) fn host_facts(portable: bool) -> HostFacts {
+/// The host facts the rules check against, or none with `--portable`; the
+/// OpenZFS release is `zfs_version` if given, else the installed one.
+pub(crate) fn host_facts(portable: bool, zfs_version: Option<ZfsVersion>) -> HostFacts {
     if portable {
-        HostFacts::unknown()
+        HostFacts::unknown().with_zfs(zfs_version)
     } else {
-        HostFacts::read()
+        let installed = || read::installed(&RealSystem).effective().cloned();
+        HostFacts::read().with_zfs(zfs_version.or_else(installed))
     }
 }
 
@@ -73,13 +78,51 @@ pub fn exercise_scenario(text: &str) {
     }
 }
 
-/// Validates and plans (host rules included), then checks the preconditions of
-/// acting on this machine; nothing is touched before all of it passes.
-fn prepare(command: &'static str, file: &Path) -> Result<(Lab, Plan), Error> {
-    let lab = load_lab(file, &HostFacts::read())?;
+/// Validates and plans (host rules included, against `zfs_version` if given),
+/// then checks the preconditions of acting on this machine; nothing is touched
+/// before all of it passes.
+fn prepare(
+    command: &'static str,
+    file: &Path,
+    zfs_version: Option<ZfsVersion>,
+) -> Result<(Lab, Plan), Error> {
+    let lab = load_lab(file, &host_facts(false, zfs_version))?;
     let plan = crate::plan::build(&lab, &crate::capacity::of(&lab));
     system::preflight(command, plan.programs())?;
     Ok((lab, plan))
+}
+
+/// Who this lab belongs to: its name and its scenario's absolute path.
+fn lab_identity(lab: &Lab) -> Result<crate::exec::journal::LabIdentity, Error> {
+    if from_stdin(lab) {
+        return Err(Error::Refused(
+            "a scenario on standard input has no path to tie a lab's journal to; save it to a file and run the command with that file".to_owned(),
+        ));
+    }
+    let scenario = std::fs::canonicalize(&lab.file).map_err(|e| {
+        Error::Refused(format!(
+            "cannot tell which scenario this is: {}: {e}; check the path and run again",
+            lab.file.display()
+        ))
+    })?;
+    Ok(crate::exec::journal::LabIdentity::new(&lab.name, &scenario))
+}
+
+/// Whether the scenario was read from standard input (`-`).
+fn from_stdin(lab: &Lab) -> bool {
+    lab.file == Path::new(scenario::load::STDIN)
+}
+
+/// Holds the lab for this run (`up`, `down`, `fill`); a second run learns
+/// who holds it: pid, command and since when.
+fn lock_lab(command: &str, lab: &Lab) -> Result<crate::system::lock::Lock, Error> {
+    let holder = format!(
+        "pid {}, `zlab {command} {}`, since {} UTC",
+        std::process::id(),
+        lab.file.display(),
+        progress::fill::timestamp(std::time::SystemTime::now())
+    );
+    Ok(crate::system::lock::Lock::lab(&lab.state_dir, &holder)?)
 }
 
 /// Where a long run's events go: the live display on stderr, or JSON lines on

@@ -62,7 +62,13 @@ pub enum Error {
     #[error("{source}\n  next: {next}")]
     Next { source: Box<Error>, next: String },
 
-    #[error("teardown incomplete; still to do by hand (journal kept at {}):\n  {}", journal.display(), remaining.join("\n  "))]
+    #[error(transparent)]
+    Locked(#[from] crate::system::lock::LockError),
+
+    #[error("nothing proves these are the lab's, so nothing was touched; check each and run what applies by hand:\n  {}", remaining.join("\n  "))]
+    Unproven { remaining: Vec<String> },
+
+    #[error("teardown incomplete (journal: {}); still to do by hand:\n  {}", journal.display(), remaining.join("\n  "))]
     TeardownIncomplete {
         journal: PathBuf,
         remaining: Vec<String>,

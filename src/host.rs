@@ -1,11 +1,13 @@
 //! Facts about this machine that some scenario rules depend on.
 //!
 //! Read once, up front, read-only: free memory (for RAM disks and fill buffers)
-//! and which filesystem a directory is on (for the largest sparse file it takes).
+//! and which filesystem a directory is on (for the largest sparse file it takes),
+//! and the OpenZFS release (for what a scenario may ask of it).
 
 use std::path::{Path, PathBuf};
 
 use crate::scenario::size::Size;
+use crate::zfs::version::ZfsVersion;
 
 #[derive(Debug, Clone, Default)]
 pub struct HostFacts {
@@ -16,6 +18,9 @@ pub struct HostFacts {
     /// Whether the scenario's paths may be looked at on this machine (what
     /// exists there, where links lead); not with `--portable`.
     pub look_at_paths: bool,
+    /// The OpenZFS release the scenario is checked against: the installed one
+    /// (the older of tools and module), or `--zfs-version`; none when unknown.
+    pub zfs: Option<ZfsVersion>,
 }
 
 impl HostFacts {
@@ -36,7 +41,14 @@ impl HostFacts {
             mem_available,
             mounts,
             look_at_paths: true,
+            zfs: None,
         }
+    }
+
+    /// The OpenZFS release the rules check against.
+    pub fn with_zfs(mut self, release: Option<ZfsVersion>) -> Self {
+        self.zfs = release;
+        self
     }
 
     /// The filesystem type holding `dir` (or its nearest existing ancestor).
@@ -110,9 +122,9 @@ mod tests {
     #[test]
     fn longest_mount_point_wins() {
         let facts = HostFacts {
-            mem_available: None,
             mounts: parse_mounts("a / ext4 rw 0 0\nb /dev tmpfs rw 0 0\n"),
             look_at_paths: false,
+            ..HostFacts::default()
         };
         assert_eq!(facts.fstype(Path::new("/dev/null")), Some("tmpfs"));
         assert_eq!(facts.fstype(Path::new("/nonexistent/deeper")), Some("ext4"));

@@ -42,6 +42,7 @@ pub use host::HostFacts;
 pub use output::{Output, Palette};
 pub use zfs::capacity::fill::file_cost;
 pub use zfs::properties::recordsize_bytes;
+pub use zfs::version::{VersionError, ZfsVersion};
 
 use cli::{Command, Format};
 
@@ -52,33 +53,62 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
         Command::Validate {
             files,
             portable,
+            zfs_version,
             format,
-        } => cmd::validate::run(&files, portable, format, say, out),
+        } => cmd::validate::run(
+            &files,
+            &cmd::host_facts(portable, zfs_version),
+            format,
+            say,
+            out,
+        ),
         Command::Plan {
             file,
             format,
             portable,
-        } => cmd::plan::run(&file, format, portable, out),
+            zfs_version,
+        } => cmd::plan::run(&file, format, portable, zfs_version, out),
         Command::Up {
             file,
             dry_run: true,
+            zfs_version,
             ..
-        } => cmd::plan::run(&file, Format::Text, false, out),
+        } => cmd::plan::run(&file, Format::Text, false, zfs_version, out),
         Command::Up {
             file,
             no_fill,
+            adopt,
+            yes,
+            zfs_version,
             format,
             ..
-        } => cmd::up::run(&file, no_fill, cmd::Progress::new(format, say, out)),
+        } => cmd::up::run(
+            &file,
+            &cmd::up::Flags {
+                no_fill,
+                adopt,
+                yes,
+                zfs_version,
+            },
+            cmd::Progress::new(format, say, out),
+        ),
         Command::Down {
             file,
             keep_files,
+            from_system,
             format,
-        } => cmd::down::run(&file, keep_files, cmd::Progress::new(format, say, out)),
+        } => cmd::down::run(
+            &file,
+            keep_files,
+            from_system,
+            cmd::Progress::new(format, say, out),
+        ),
         Command::Status { file, format } => cmd::status::run(&file, format, say, out),
-        Command::Fill { file, format } => {
-            cmd::fill::run(&file, cmd::Progress::new(format, say, out))
-        }
+        Command::Fill {
+            file,
+            overwrite,
+            format,
+        } => cmd::fill::run(&file, overwrite, cmd::Progress::new(format, say, out)),
         Command::List { format } => cmd::list::run(format, out),
         Command::Completions { shell } => cmd::docs::completions(shell, out),
         Command::Man { dir } => cmd::docs::man(dir.as_deref(), out),

@@ -11,6 +11,7 @@ mod names;
 mod partitions;
 mod paths;
 mod pools;
+mod version;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -38,6 +39,9 @@ pub(crate) fn validate(scenario: &Scenario, host: &HostFacts) -> Result<Lab, Vec
         partitioned: HashMap::new(),
     };
     let lab = c.lab(scenario);
+    if let Some(release) = &host.zfs {
+        c.diags.extend(version::check(scenario, release));
+    }
     let mut diags = scenario.problems.clone();
     diags.append(&mut c.diags);
     // Report in file order, whichever stage found them.

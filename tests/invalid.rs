@@ -1,14 +1,21 @@
 //! Each `fixtures/invalid/*.yaml` breaks one rule: `zlab validate` must exit 1
 //! and print the located diagnostic recorded in its snapshot. They run without
 //! `--portable`: the host rules (free memory, largest file) are part of the set.
+//! Those under `zfs-<version>/` are checked with `--zfs-version <version>`.
 
 use std::path::Path;
 
 use assert_cmd::Command;
 
 fn check(path: &Path) -> datatest_stable::Result<()> {
+    let release = path
+        .parent()
+        .and_then(|d| d.file_name())
+        .and_then(|d| d.to_str())
+        .and_then(|d| d.strip_prefix("zfs-"));
     let out = Command::cargo_bin("zlab")?
         .arg("validate")
+        .args(release.map(|r| ["--zfs-version", r]).into_iter().flatten())
         .arg(path)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()?;

@@ -42,6 +42,15 @@ impl Drop for Rig {
     }
 }
 
+/// The OpenZFS line the VMs boot: `ZLAB_RIG_ZFS` (scripts/test sets it per
+/// line it proves), else zlab's default (`ZfsLine` in src/rig/guest.rs).
+fn zfs_line() -> String {
+    std::env::var("ZLAB_RIG_ZFS")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "2.3".to_owned())
+}
+
 fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -60,7 +69,13 @@ fn rig_run_builds_the_vm_disks_pool_and_tears_it_down() {
     let out = Command::cargo_bin("zlab")
         .expect("zlab")
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["rig", "run", "scenarios/vm-disks.yaml"])
+        .args([
+            "rig",
+            "run",
+            "--zfs",
+            &zfs_line(),
+            "scenarios/vm-disks.yaml",
+        ])
         .output()
         .expect("zlab");
     let text = stdout(&out);
@@ -87,7 +102,10 @@ fn rig_run_builds_the_vm_disks_pool_and_tears_it_down() {
         "{text}"
     );
     assert!(
-        text.contains("built, shown and torn down on 4 virtual disks"),
+        text.contains(&format!(
+            "built, shown and torn down with OpenZFS {} on 4 virtual disks",
+            zfs_line()
+        )),
         "{text}"
     );
 }
@@ -96,10 +114,13 @@ fn rig_run_builds_the_vm_disks_pool_and_tears_it_down() {
 #[ignore = "boots a qemu guest: run by scripts/test"]
 fn rig_up_exec_shell_down_round_trip() {
     let rig = Rig::new();
+    let line = zfs_line();
     let up = rig.zlab(
         &[
             "rig",
             "up",
+            "--zfs",
+            &line,
             "--disks",
             "4",
             "--disk-size",
@@ -110,7 +131,9 @@ fn rig_up_exec_shell_down_round_trip() {
     );
     assert!(up.status.success(), "{}", both(&up));
     assert!(
-        stdout(&up).contains("4 virtual disks of 2G (/dev/vda…/dev/vdd)"),
+        stdout(&up).contains(&format!(
+            "OpenZFS {line}, 4 virtual disks of 2G (/dev/vda…/dev/vdd)"
+        )),
         "{}",
         both(&up)
     );

@@ -53,6 +53,6 @@ done
 sed "${args[@]}" "/vagrant/$ZLAB_SCENARIO" | sed "${back[@]}" > "$scenario"
 cd /vagrant
 zlab validate "$scenario"
-zlab up "$scenario"
+zlab up --yes "$scenario"
 zlab status "$scenario"
 echo "== built: vagrant ssh -c 'sudo zlab status $scenario'; tear down with 'sudo zlab down $scenario'"

@@ -17,7 +17,7 @@ pub(crate) fn scenario(
     portable: bool,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    let report = capacity::of(&load_lab(file, &host_facts(portable))?);
+    let report = capacity::of(&load_lab(file, &host_facts(portable, None))?);
     out.write_all(
         match format {
             OutputFormat::Text => render::text(&report),

@@ -1,16 +1,36 @@
-//! `zlab down FILE`: undo what the journal says zlab created, in reverse order.
+//! `zlab down FILE`: undo what the journal proves zlab created, in reverse
+//! order; `--from-system` when the journal cannot be used.
 
 use std::path::Path;
 
-use super::{Progress, prepare, with_progress};
+use super::{Progress, lab_identity, lock_lab, prepare, with_progress};
 use crate::error::Error;
 use crate::exec::event::Event;
 use crate::registry::{self, Entry};
 use crate::system::real::RealSystem;
 use crate::{exec, fill};
 
-pub(crate) fn run(file: &Path, keep_files: bool, progress: Progress<'_>) -> Result<(), Error> {
-    let (lab, _) = prepare("down", file)?;
+pub(crate) fn run(
+    file: &Path,
+    keep_files: bool,
+    from_system: bool,
+    progress: Progress<'_>,
+) -> Result<(), Error> {
+    let (lab, plan) = prepare("down", file, None)?;
+    let identity = lab_identity(&lab)?;
+    let _lock = lock_lab("down", &lab)?;
+    if from_system {
+        return with_progress(progress, |emit| {
+            exec::down::from_system(&plan, &identity, &lab.state_dir, &RealSystem, emit)
+        });
+    }
+    // A journal that is not this scenario's stops `down` before anything,
+    // fills included.
+    exec::journal::Journal::load(
+        &RealSystem,
+        &exec::up::journal_path(&lab.state_dir),
+        &identity,
+    )?;
     with_progress(progress, |emit| {
         // Properties a killed fill left changed go back before the rest.
         let released = lab.fills.iter().try_for_each(|f| {
@@ -22,7 +42,7 @@ pub(crate) fn run(file: &Path, keep_files: bool, progress: Progress<'_>) -> Resu
                 source,
             })
         });
-        exec::down(&lab.name, &lab.state_dir, keep_files, &RealSystem, emit)?;
+        exec::down(&identity, &lab.state_dir, keep_files, &RealSystem, emit)?;
         released?;
         // Only a lab that is gone leaves the list.
         if let Err(e) = registry::unregister(&registry::dir(), &Entry::of(&lab)) {

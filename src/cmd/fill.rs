@@ -2,15 +2,33 @@
 
 use std::path::Path;
 
-use super::{Progress, prepare, with_progress};
+use super::{Progress, lab_identity, lock_lab, prepare, with_progress};
 use crate::error::Error;
 use crate::exec::event::Event;
-use crate::fill;
+use crate::lab::FillDir;
 use crate::plan::step::Step;
+use crate::system::lock::Lock;
 use crate::system::real::RealSystem;
+use crate::{exec, fill};
 
-pub(crate) fn run(file: &Path, progress: Progress<'_>) -> Result<(), Error> {
-    let (lab, plan) = prepare("fill", file)?;
+pub(crate) fn run(file: &Path, overwrite: bool, progress: Progress<'_>) -> Result<(), Error> {
+    let (lab, plan) = prepare("fill", file, None)?;
+    // The lab's journal, if there is one, must be this scenario's.
+    exec::journal::Journal::load(
+        &RealSystem,
+        &exec::up::journal_path(&lab.state_dir),
+        &lab_identity(&lab)?,
+    )?;
+    let _lock = lock_lab("fill", &lab)?;
+    // A `path:` target is not the lab's own: another lab may fill it too.
+    let _dirs = lab
+        .fills
+        .iter()
+        .filter_map(|f| match &f.target {
+            FillDir::Path(p) => Some(Lock::dir(p)),
+            FillDir::Dataset { .. } => None,
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     with_progress(progress, |emit| {
         let fills = plan.steps.iter().filter_map(|s| match s {
             Step::Fill {
@@ -20,9 +38,14 @@ pub(crate) fn run(file: &Path, progress: Progress<'_>) -> Result<(), Error> {
             _ => None,
         });
         fills.into_iter().try_for_each(|(f, charge_per_file)| {
-            fill::run(f, charge_per_file, &lab.state_dir, &RealSystem, &mut |e| {
-                emit(&Event::Fill(e.clone()));
-            })
+            fill::run(
+                f,
+                charge_per_file,
+                &lab.state_dir,
+                overwrite,
+                &RealSystem,
+                &mut |e| emit(&Event::Fill(e.clone())),
+            )
             .map(drop)
             .map_err(|source| Error::Fill {
                 target: f.target.to_string(),

@@ -1,6 +1,7 @@
 //! `zlab plan FILE` (and `zlab up --dry-run`): the plan rendered, nothing run.
-//! Unless `--portable`, a lab that partly exists on this machine gets a section
-//! first: what exists, what is gone, what differs (read like `zlab status`).
+//! Unless `--portable` or the scenario comes from standard input, a lab that
+//! partly exists on this machine gets a section first: what exists, what is
+//! gone, what differs (read like `zlab status`).
 
 use std::io::Write;
 use std::path::Path;
@@ -12,15 +13,17 @@ use crate::lab::Lab;
 use crate::output::Palette;
 use crate::plan::Plan;
 use crate::system::real::RealSystem;
+use crate::zfs::version::ZfsVersion;
 use crate::{capacity, exec, plan};
 
 pub(crate) fn run(
     file: &Path,
     format: Format,
     portable: bool,
+    zfs_version: Option<ZfsVersion>,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    let lab = load_lab(file, &host_facts(portable))?;
+    let lab = load_lab(file, &host_facts(portable, zfs_version))?;
     let capacity = capacity::of(&lab);
     let plan = plan::build(&lab, &capacity);
     let text = match format {
@@ -44,7 +47,13 @@ pub(crate) fn run(
 /// The lab as it stands here, or nothing when none of it exists or it cannot
 /// be read (the plan itself never depends on the machine).
 pub(crate) fn against_machine(lab: &Lab, plan: &Plan, style: Palette) -> String {
-    match exec::status::status(plan, &lab.state_dir, &RealSystem) {
+    // No lab on this machine can be a scenario's read from standard input.
+    if super::from_stdin(lab) {
+        return String::new();
+    }
+    let status = super::lab_identity(lab)
+        .and_then(|identity| exec::status::status(plan, &identity, &lab.state_dir, &RealSystem));
+    match status {
         Ok(status) => exec::status::against_machine(&status, style)
             .map(|s| s + "\n")
             .unwrap_or_default(),

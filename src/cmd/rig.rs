@@ -59,7 +59,8 @@ fn up(
     let (cfg, _) = boot(&cache, &dir, args, Lifetime::Detached, emit)?;
     writeln!(
         out,
-        "rig: up: {} virtual disk{} of {} ({}); {} shared",
+        "rig: up: OpenZFS {}, {} virtual disk{} of {} ({}); {} shared",
+        args.zfs,
         cfg.disks,
         if cfg.disks == 1 { "" } else { "s" },
         cfg.disk_size(),
@@ -70,8 +71,12 @@ fn up(
         let file = guest_path(&dir, &cfg.share, file)?;
         for verb in ["up", "status"] {
             let mut command = zlab_words(verb, &file);
-            if verb == "up" && args.no_fill {
-                command.push("--no-fill".to_owned());
+            if verb == "up" {
+                // The VM's disks are throw-away: no one to ask in the guest.
+                command.push("--yes".to_owned());
+                if args.no_fill {
+                    command.push("--no-fill".to_owned());
+                }
             }
             writeln!(out, "== {}", command.join(" "))?;
             let status = in_guest(&dir, &cfg, &command, out)?;
@@ -117,9 +122,10 @@ fn run_once(
     result?;
     writeln!(
         out,
-        "rig run: {}: lab `{}` built, shown and torn down on {} virtual disk{} in {:.0}s; VM powered off",
+        "rig run: {}: lab `{}` built, shown and torn down with OpenZFS {} on {} virtual disk{} in {:.0}s; VM powered off",
         scenario.display(),
         lab.name,
+        args.zfs,
         cfg.disks,
         if cfg.disks == 1 { "" } else { "s" },
         started.elapsed().as_secs_f64()
@@ -151,7 +157,9 @@ fn up_status_down(
     let file = guest_path(dir, &cfg.share, scenario)?;
     let zpool_status = vec!["zpool".to_owned(), "status".to_owned(), "-P".to_owned()];
     let mut failed = None;
+    // The VM's disks are throw-away: no one to ask in the guest.
     let mut up = zlab_words("up", &file);
+    up.push("--yes".to_owned());
     if no_fill {
         up.push("--no-fill".to_owned());
     }
@@ -253,7 +261,7 @@ fn boot(
     };
     vm::check_path(&cfg.share)?;
     let scripts = cache.install_scripts()?;
-    let guest = guest::ensure(&scripts, &cache.root, emit)?;
+    let guest = guest::ensure(&scripts, &cache.root, args.zfs.as_str(), emit)?;
     let exe = std::env::current_exe().map_err(RigError::io("find", "this zlab executable"))?;
     let qemu = vm::boot(dir, &cfg, &guest, &exe, lifetime, &RealSystem, emit)?;
     Ok((cfg, qemu))

@@ -1,19 +1,44 @@
 //! `zlab up FILE`: build the lab, fills included unless `--no-fill`.
 
+use std::io::{IsTerminal, Write};
 use std::path::Path;
 
-use super::{Progress, is_std, prepare, with_progress};
+use super::{Progress, is_std, lab_identity, lock_lab, prepare, with_progress};
 use crate::error::Error;
 use crate::exec;
+use crate::exec::confirm::Confirm;
 use crate::exec::event::Event;
 use crate::output::Palette;
 use crate::plan::step::Step;
 use crate::registry::{self, Entry};
 use crate::system::real::RealSystem;
+use crate::zfs::version::ZfsVersion;
 
-pub(crate) fn run(file: &Path, no_fill: bool, progress: Progress<'_>) -> Result<(), Error> {
-    let (lab, mut plan) = prepare("up", file)?;
-    with_progress(progress, |emit| {
+/// What `zlab up` was told on its command line.
+pub(crate) struct Flags {
+    pub(crate) no_fill: bool,
+    pub(crate) adopt: bool,
+    pub(crate) yes: bool,
+    pub(crate) zfs_version: Option<ZfsVersion>,
+}
+
+pub(crate) fn run(file: &Path, flags: &Flags, progress: Progress<'_>) -> Result<(), Error> {
+    let (lab, mut plan) = prepare("up", file, flags.zfs_version.clone())?;
+    let identity = lab_identity(&lab)?;
+    let _lock = lock_lab("up", &lab)?;
+    let mut ask = ask_on_terminal;
+    let confirm = if flags.yes {
+        Confirm::Yes
+    } else if std::io::stdin().is_terminal() {
+        Confirm::Ask(&mut ask)
+    } else {
+        Confirm::NoTerminal
+    };
+    let mut options = exec::up::Options {
+        adopt: flags.adopt,
+        confirm,
+    };
+    let result = with_progress(progress, |emit| {
         // Listed before anything is made, so a half-built lab is listed too.
         if !is_std(file)
             && let Err(e) = registry::register(&registry::dir(), &Entry::of(&lab))
@@ -25,19 +50,44 @@ pub(crate) fn run(file: &Path, no_fill: bool, progress: Progress<'_>) -> Result<
         for line in against.lines().filter(|l| !l.is_empty()) {
             emit(&Event::Note(line.to_owned()));
         }
-        if no_fill && !lab.fills.is_empty() {
+        if flags.no_fill && !lab.fills.is_empty() {
             plan.steps.retain(|s| !matches!(s, Step::Fill { .. }));
             emit(&Event::Note(format!(
                 "--no-fill: leaving the fills to `zlab fill {}`",
                 file.display()
             )));
         }
-        exec::up(&plan, &lab.state_dir, &RealSystem, emit)
-    })
-    .map_err(|e| {
+        exec::up(
+            &plan,
+            &identity,
+            &lab.state_dir,
+            &mut options,
+            &RealSystem,
+            emit,
+        )
+    });
+    // Refused before anything was made: leave no state directory behind.
+    if result.is_err() && !exec::up::journal_path(&lab.state_dir).exists() {
+        let _ = std::fs::remove_file(crate::system::lock::path(&lab.state_dir));
+        let _ = std::fs::remove_dir(&lab.state_dir);
+    }
+    result.map_err(|e| {
+        // A refusal says itself what to do; a step that failed leaves a lab
+        // half-built.
+        if matches!(e, Error::Refused(_) | Error::Locked(_)) {
+            return e;
+        }
         let f = file.display();
         e.next(format!(
             "`zlab status {f}` shows what exists; fix the cause and run `zlab up {f}` again to go on, or `zlab down {f}` to undo what was done"
         ))
     })
+}
+
+/// Asks on the terminal; only `yes` is yes.
+fn ask_on_terminal(question: &str) -> bool {
+    eprint!("{question}");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin().read_line(&mut answer).is_ok() && answer.trim() == "yes"
 }

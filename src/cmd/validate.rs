@@ -5,10 +5,11 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use super::{host_facts, load_lab};
+use super::load_lab;
 use crate::cli::OutputFormat;
 use crate::diag::Diagnostic;
 use crate::error::Error;
+use crate::host::HostFacts;
 use crate::lab::Lab;
 use crate::output::{self, Output};
 
@@ -39,17 +40,16 @@ struct Contents {
 
 pub(crate) fn run(
     files: &[PathBuf],
-    portable: bool,
+    host: &HostFacts,
     format: OutputFormat,
     say: Output,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    let host = host_facts(portable);
     let mut reports = Vec::new();
     for file in files {
         // Every file is checked, whatever happens to the ones before it or to
         // the reader of the output (`| head -1`).
-        let report = match load_lab(file, &host) {
+        let report = match load_lab(file, host) {
             Ok(lab) => FileReport {
                 file: file.clone(),
                 valid: true,

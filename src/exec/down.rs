@@ -1,33 +1,42 @@
-//! `zlab down`: undo what the journal records, newest first. It keeps going
+//! `zlab down`: undo what the journal records, newest first, acting only on
+//! what still has the identity zlab recorded (a loop device is found by its
+//! backing file's inode, whatever its number; a file is removed only while it
+//! is the same inode and no loop device holds it; a pool only with its GUID).
+//! Anything else is reported with the reason and left alone. It keeps going
 //! after a failure and reports what remains, with the commands still to run.
 
 use std::path::Path;
 use std::time::Instant;
 
 use super::event::{Event, Outcome};
-use super::journal::{Journal, Resource};
+use super::identity::{self, Match};
+use super::journal::{Journal, JournalError, LabIdentity, Resource};
 use super::up::journal_path;
 use crate::error::Error;
-use crate::system::System;
+use crate::lab::DevicePath;
+use crate::plan::Plan;
+use crate::plan::step::Step;
+use crate::plan::undo::Undo;
 use crate::system::command::CommandLine;
 use crate::system::probe;
+use crate::system::{CommandError, System};
 
 pub(crate) fn down(
-    lab: &str,
+    lab: &LabIdentity,
     state_dir: &Path,
     keep_files: bool,
     sys: &dyn System,
     emit: &mut dyn FnMut(&Event),
 ) -> Result<(), Error> {
     let path = journal_path(state_dir);
-    let mut journal = Journal::load(sys, &path, lab).map_err(Error::Journal)?;
-    if journal.records.is_empty() {
+    if !sys.exists(&path) {
         emit(&Event::Note(format!(
             "nothing to tear down: no journal at {}",
             path.display()
         )));
         return Ok(());
     }
+    let mut journal = Journal::load(sys, &path, lab)?;
     let records: Vec<_> = journal.records.iter().rev().cloned().collect();
     let total = records.len();
     let mut remaining = Vec::new();
@@ -41,7 +50,6 @@ pub(crate) fn down(
         if keep {
             continue;
         }
-        let commands = undo_commands(&record.resource, sys);
         let description = format!("undo: {}", record.step);
         emit(&Event::StepStarted {
             index,
@@ -49,6 +57,45 @@ pub(crate) fn down(
             description: description.clone(),
         });
         let started = Instant::now();
+        let undos = match undo_for(&record.resource, &journal, sys) {
+            Ok(Verdict::Undo(u)) => u,
+            Ok(Verdict::Keep(why)) => {
+                journal.remove(&record.id);
+                journal.save(sys, &path).map_err(Error::Journal)?;
+                emit(&Event::StepFinished {
+                    index,
+                    total,
+                    description,
+                    outcome: Outcome::Skipped(why),
+                    elapsed: started.elapsed(),
+                });
+                continue;
+            }
+            Ok(Verdict::NotOurs(why)) => {
+                // Not the lab's (any more): reported, never touched, forgotten.
+                journal.remove(&record.id);
+                journal.save(sys, &path).map_err(Error::Journal)?;
+                remaining.push(format!("# left alone, not proved to be the lab's: {why}"));
+                emit(&Event::StepFailed {
+                    index,
+                    total,
+                    description,
+                    error: format!("left alone: {why}"),
+                });
+                continue;
+            }
+            Err(e) => {
+                remaining.push(format!("# could not check: {e}"));
+                emit(&Event::StepFailed {
+                    index,
+                    total,
+                    description,
+                    error: format!("could not check it: {e}"),
+                });
+                continue;
+            }
+        };
+        let commands: Vec<CommandLine> = undos.iter().map(Undo::command).collect();
         let mut failed = None;
         for (n, command) in commands.iter().enumerate() {
             emit(&Event::Command(command.to_string()));
@@ -60,7 +107,7 @@ pub(crate) fn down(
         }
         match failed {
             None => {
-                journal.remove(&record.step);
+                journal.remove(&record.id);
                 journal.save(sys, &path).map_err(Error::Journal)?;
                 let outcome = if commands.is_empty() {
                     Outcome::Skipped("nothing left to undo".into())
@@ -83,55 +130,238 @@ pub(crate) fn down(
             }),
         }
     }
-    if !remaining.is_empty() {
-        return Err(Error::TeardownIncomplete {
-            journal: path,
-            remaining,
-        });
-    }
     if journal.records.is_empty() {
         sys.remove_file(&path).map_err(Error::Journal)?;
-        // The state directory is zlab's own; it goes once empty.
-        let rmdir = CommandLine::new("rmdir")
-            .arg("--ignore-fail-on-non-empty")
-            .arg(state_dir.to_string_lossy());
+        // The state directory is zlab's own; it goes once empty. The lock file
+        // goes too: the lock this run holds stays held until it ends.
+        let lock = crate::system::lock::path(state_dir);
+        if sys.exists(&lock) {
+            sys.remove_file(&lock).map_err(Error::Journal)?;
+        }
+        let rmdir = Undo::RemoveDir(state_dir.to_path_buf()).command();
         emit(&Event::Command(rmdir.to_string()));
         sys.run(&rmdir).map_err(Error::Journal)?;
     }
-    Ok(())
+    if remaining.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::TeardownIncomplete {
+            journal: path,
+            remaining,
+        })
+    }
 }
 
-/// What undoes a resource, given what still exists (nothing for what is gone).
-fn undo_commands(resource: &Resource, sys: &dyn System) -> Vec<CommandLine> {
-    match resource {
-        Resource::Pool { name } if probe::pool_exists(sys, name) => {
-            vec![CommandLine::new("zpool").arg("destroy").arg(name.clone())]
-        }
+/// What to do with a journaled resource.
+enum Verdict {
+    /// Proved the lab's: these undo it (nothing if it is already gone).
+    Undo(Vec<Undo>),
+    /// The lab's, and kept on purpose (an adopted file): the reason.
+    Keep(String),
+    /// Not proved the lab's: the reason.
+    NotOurs(String),
+}
+
+/// The undo of a resource, given what still exists and still has its identity.
+fn undo_for(
+    resource: &Resource,
+    journal: &Journal,
+    sys: &dyn System,
+) -> Result<Verdict, CommandError> {
+    Ok(match resource {
+        Resource::Pool { name, guid } => match (identity::pool_guid(sys, name)?, guid) {
+            (None, _) => Verdict::Undo(Vec::new()),
+            (Some(now), Some(ours)) if now == *ours => {
+                Verdict::Undo(vec![Undo::DestroyPool(name.clone())])
+            }
+            (Some(now), Some(ours)) => Verdict::NotOurs(format!(
+                "pool `{name}` has {now}, not the {ours} this lab created"
+            )),
+            // Interrupted before its GUID was read: the lab's if every device
+            // in it is one of the lab's loop devices or RAM disks.
+            (Some(now), None) => {
+                if pool_on_lab_devices(sys, name, journal)? {
+                    Verdict::Undo(vec![Undo::DestroyPool(name.clone())])
+                } else {
+                    Verdict::NotOurs(format!(
+                        "pool `{name}` ({now}) was not recorded by GUID and holds devices that are not the lab's"
+                    ))
+                }
+            }
+        },
         Resource::Mount { path } if probe::is_mounted(sys, path) => {
-            vec![CommandLine::new("umount").arg(path.to_string_lossy())]
+            Verdict::Undo(vec![Undo::Unmount(path.clone())])
         }
-        Resource::Brd if probe::module_loaded(sys, "brd") => {
-            vec![CommandLine::new("rmmod").arg("brd")]
+        Resource::Brd if probe::module_loaded(sys, "brd") => Verdict::Undo(vec![Undo::UnloadBrd]),
+        Resource::Loop { backing, .. } => Verdict::Undo(
+            identity::loops_holding(sys, backing)?
+                .into_iter()
+                .map(|d| Undo::Detach(DevicePath::Known(d)))
+                .collect(),
+        ),
+        Resource::File { path, id, adopted } => {
+            let Some(id) = id else {
+                return Ok(if sys.stat(path)?.is_some() {
+                    Verdict::NotOurs(format!(
+                        "{} was not recorded by identity (its step was interrupted)",
+                        path.display()
+                    ))
+                } else {
+                    Verdict::Undo(Vec::new())
+                });
+            };
+            match identity::check_file(sys, path, id)? {
+                Match::Gone => Verdict::Undo(Vec::new()),
+                Match::Differs(why) => Verdict::NotOurs(why),
+                Match::Same => {
+                    let held = identity::loops_holding(sys, id)?;
+                    if let Some(dev) = held.first() {
+                        Verdict::NotOurs(format!(
+                            "{} is still held by {}; detach it first (`losetup --detach {}`)",
+                            path.display(),
+                            dev.display(),
+                            dev.display()
+                        ))
+                    } else if *adopted {
+                        Verdict::Keep(format!("{} was adopted: left in place", path.display()))
+                    } else {
+                        Verdict::Undo(vec![Undo::RemoveFile(path.clone())])
+                    }
+                }
+            }
         }
-        Resource::Loop { file, device, .. } => probe::loops_of(sys, file)
-            .into_iter()
-            .filter(|d| device.as_ref().is_none_or(|ours| ours == d))
-            .map(|d| {
-                CommandLine::new("losetup")
-                    .arg("--detach")
-                    .arg(d.to_string_lossy())
-            })
-            .collect(),
-        Resource::File { path } if sys.exists(path) => {
-            vec![CommandLine::new("rm").arg("-f").arg(path.to_string_lossy())]
+        Resource::Dir { path, id } => match id {
+            Some(id) => match identity::check_file(sys, path, id)? {
+                Match::Same => Verdict::Undo(vec![Undo::RemoveDir(path.clone())]),
+                Match::Gone => Verdict::Undo(Vec::new()),
+                Match::Differs(why) => Verdict::NotOurs(why),
+            },
+            None if sys.stat(path)?.is_some() => Verdict::NotOurs(format!(
+                "{} was not recorded by identity (its step was interrupted)",
+                path.display()
+            )),
+            None => Verdict::Undo(Vec::new()),
+        },
+        _ => Verdict::Undo(Vec::new()),
+    })
+}
+
+/// Whether every leaf device of pool `name` is a loop device holding one of the
+/// lab's files (by inode) or, if the lab loaded brd, a RAM disk — partitions
+/// of them included.
+fn pool_on_lab_devices(
+    sys: &dyn System,
+    name: &str,
+    journal: &Journal,
+) -> Result<bool, CommandError> {
+    let mut ours = Vec::new();
+    let mut brd = false;
+    for r in &journal.records {
+        match &r.resource {
+            Resource::Loop { backing, .. } => ours.extend(identity::loops_holding(sys, backing)?),
+            Resource::Brd => brd = true,
+            _ => {}
         }
-        Resource::Dir { path } if sys.exists(path) => vec![
-            CommandLine::new("rmdir")
-                .arg("--ignore-fail-on-non-empty")
-                .arg(path.to_string_lossy()),
-        ],
-        _ => Vec::new(),
     }
+    let list = CommandLine::new("zpool")
+        .args(["list", "-v", "-H", "-P"])
+        .arg(name);
+    let out = sys.run(&list)?;
+    let leaves: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.split('\t').find(|f| !f.is_empty()))
+        .filter(|f| f.starts_with('/'))
+        .collect();
+    Ok(!leaves.is_empty()
+        && leaves.iter().all(|leaf| {
+            let whole = whole_device(leaf);
+            ours.iter().any(|d| d.to_str() == Some(whole)) || (brd && whole.starts_with("/dev/ram"))
+        }))
+}
+
+/// `/dev/loop3` for `/dev/loop3p1`, `/dev/ram0` for `/dev/ram0p2`.
+fn whole_device(leaf: &str) -> &str {
+    match leaf.rfind('p') {
+        Some(i)
+            if i + 1 < leaf.len()
+                && leaf[i + 1..].bytes().all(|b| b.is_ascii_digit())
+                && leaf[..i].ends_with(|c: char| c.is_ascii_digit()) =>
+        {
+            &leaf[..i]
+        }
+        _ => leaf,
+    }
+}
+
+/// `zlab down --from-system`: for a journal that cannot be used (unreadable,
+/// from an older zlab, or another lab's). A journal that is this lab's is
+/// torn down as usual; otherwise nothing proves what is the lab's, so what the
+/// scenario names and the machine has is listed with the commands a person
+/// would run, and nothing is touched.
+pub(crate) fn from_system(
+    plan: &Plan,
+    lab: &LabIdentity,
+    state_dir: &Path,
+    sys: &dyn System,
+    emit: &mut dyn FnMut(&Event),
+) -> Result<(), Error> {
+    let path = journal_path(state_dir);
+    let why = match Journal::load(sys, &path, lab) {
+        Ok(j) if !j.records.is_empty() => return down(lab, state_dir, false, sys, emit),
+        Ok(_) => format!("no journal at {}", path.display()),
+        Err(JournalError::Io(e)) => return Err(Error::Journal(e)),
+        Err(e) => e.to_string(),
+    };
+    emit(&Event::Note(format!(
+        "nothing proves what is the lab's ({why}): listing what the scenario names, touching nothing"
+    )));
+    let probe_err = |e: CommandError| Error::Refused(format!("cannot inspect the machine: {e}"));
+    let mut found = Vec::new();
+    for step in plan.steps.iter().rev() {
+        match step {
+            Step::CreatePool { pool } => {
+                if let Some(guid) = identity::pool_guid(sys, &pool.name).map_err(probe_err)? {
+                    found.push(format!("# pool `{}` exists ({guid})", pool.name));
+                    found.push(Undo::DestroyPool(pool.name.clone()).command().to_string());
+                }
+            }
+            Step::Mount { path, .. } if probe::is_mounted(sys, path) => {
+                found.push(format!("# something is mounted on {}", path.display()));
+                found.push(Undo::Unmount(path.clone()).command().to_string());
+            }
+            Step::LoadBrd { .. } if probe::module_loaded(sys, "brd") => {
+                found.push("# brd is loaded".to_owned());
+                found.push(Undo::UnloadBrd.command().to_string());
+            }
+            Step::CreateFile { path, .. } => {
+                if let Some(stat) = sys.stat(path).map_err(probe_err)? {
+                    found.push(format!(
+                        "# {} exists ({}, {} bytes)",
+                        path.display(),
+                        stat.kind,
+                        stat.size
+                    ));
+                    let held = identity::loops_holding(sys, &identity::FileId::of(&stat))
+                        .map_err(probe_err)?;
+                    for d in held {
+                        found.push(Undo::Detach(DevicePath::Known(d)).command().to_string());
+                    }
+                    found.push(Undo::RemoveFile(path.clone()).command().to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    if sys.exists(&path) {
+        found.push("# the journal zlab cannot use".to_owned());
+        found.push(Undo::RemoveFile(path.clone()).command().to_string());
+    }
+    if found.is_empty() {
+        emit(&Event::Note("nothing the scenario names exists".to_owned()));
+        return Ok(());
+    }
+    Err(Error::Unproven { remaining: found })
 }
 
 #[cfg(test)]
@@ -139,80 +369,224 @@ mod tests {
     use std::path::Path;
 
     use super::*;
+    use crate::exec::identity::{FileId, PoolGuid};
     use crate::system::fake::FakeSystem;
 
-    fn journal(sys: &FakeSystem) {
-        let mut j = Journal {
-            lab: "t".into(),
-            records: Vec::new(),
-        };
-        j.set("dir", Resource::Dir { path: "/z".into() }, true);
+    const LOSETUP: &str = "losetup --list --json --output NAME,BACK-INO,BACK-MAJ:MIN,BACK-FILE";
+    const GUID: &str = "zpool get -Hp -o value guid tank";
+    const GIB: u64 = 1 << 30;
+
+    fn lab() -> LabIdentity {
+        LabIdentity::new("t", Path::new("/s/t.yaml"))
+    }
+
+    fn id(ino: u64) -> FileId {
+        FileId {
+            dev: 1,
+            ino,
+            size: GIB,
+        }
+    }
+
+    /// `losetup --list --json` with one loop device holding inode `ino` of device 0:1.
+    fn holding(device: &str, ino: u64) -> String {
+        format!(
+            r#"{{"loopdevices":[{{"name":"{device}","back-ino":{ino},"back-maj:min":"0:1","back-file":"/z/a.img"}}]}}"#
+        )
+    }
+
+    /// A lab of one directory, one file on a loop device and a pool; the
+    /// machine as the lab left it: /z is inode 10, /z/a.img inode 11.
+    fn journal(sys: &FakeSystem, file: &str, adopted: bool) {
+        let mut j = Journal::new(lab());
         j.set(
-            "file",
-            Resource::File {
-                path: "/z/a.img".into(),
+            "dir:/z",
+            "create directory /z",
+            Resource::Dir {
+                path: "/z".into(),
+                id: Some(FileId {
+                    dev: 1,
+                    ino: 10,
+                    size: 4096,
+                }),
             },
             true,
         );
         j.set(
-            "loop",
+            "file:/z/a.img",
+            "create sparse file /z/a.img",
+            Resource::File {
+                path: file.into(),
+                id: Some(id(11)),
+                adopted,
+            },
+            true,
+        );
+        j.set(
+            "loop:d_0",
+            "attach",
             Resource::Loop {
                 file: "/z/a.img".into(),
+                backing: id(11),
                 var: "d_0".into(),
                 device: Some("/dev/loop4".into()),
             },
             true,
         );
         j.set(
-            "pool",
+            "pool:tank",
+            "create pool tank",
             Resource::Pool {
                 name: "tank".into(),
+                guid: Some(PoolGuid(99)),
             },
-            false,
+            true,
         );
         j.save(sys, Path::new("/state/journal.json")).expect("save");
-        // The fake's file table stands in for the disk: the dir and file exist.
-        sys.write_atomic(Path::new("/z"), b"").expect("dir");
-        sys.write_atomic(Path::new("/z/a.img"), b"").expect("file");
+        sys.set_stat("/z", FakeSystem::dir(10));
+        sys.set_stat("/z/a.img", FakeSystem::file(11, GIB));
+    }
+
+    fn run(sys: &FakeSystem) -> Result<(), Error> {
+        down(&lab(), Path::new("/state"), false, sys, &mut |_| {})
     }
 
     #[test]
-    fn down_undoes_newest_first_and_removes_the_journal() {
+    fn down_undoes_newest_first_finding_a_reattached_loop_device_by_inode() {
         let sys = FakeSystem::new();
-        journal(&sys);
-        sys.expect("zpool list -H -o name tank", "tank\n")
+        journal(&sys, "/z/a.img", false);
+        sys.expect(GUID, "99\n")
             .expect("zpool destroy tank", "")
-            .expect(
-                "losetup --list --noheadings --output NAME --associated /z/a.img",
-                "/dev/loop4\n",
-            )
-            .expect("losetup --detach /dev/loop4", "")
+            // Re-attached as loop7 since: found by its backing inode.
+            .expect(LOSETUP, &holding("/dev/loop7", 11))
+            .expect("losetup --detach /dev/loop7", "")
+            // The file goes only once no loop device holds it.
+            .expect(LOSETUP, "")
             .expect("rm -f /z/a.img", "")
             .expect("rmdir --ignore-fail-on-non-empty /z", "")
             .expect("rmdir --ignore-fail-on-non-empty /state", "");
-        down("t", Path::new("/state"), false, &sys, &mut |_| {}).expect("down");
+        run(&sys).expect("down");
         assert!(!sys.exists(Path::new("/state/journal.json")));
+    }
+
+    #[test]
+    fn a_tampered_journal_naming_another_file_removes_nothing_of_it() {
+        let sys = FakeSystem::new();
+        journal(&sys, "/home/me/thesis.pdf", false);
+        sys.set_stat("/home/me/thesis.pdf", FakeSystem::file(500, 12_345));
+        sys.expect(GUID, "99\n")
+            .expect("zpool destroy tank", "")
+            .expect(LOSETUP, &holding("/dev/loop4", 11))
+            .expect("losetup --detach /dev/loop4", "")
+            .expect("rmdir --ignore-fail-on-non-empty /z", "")
+            .expect("rmdir --ignore-fail-on-non-empty /state", "");
+        let err = run(&sys).expect_err("incomplete");
+        let Error::TeardownIncomplete { remaining, .. } = err else {
+            panic!("{err}")
+        };
+        assert!(
+            remaining[0].contains("/home/me/thesis.pdf is another file now"),
+            "{remaining:?}"
+        );
+    }
+
+    #[test]
+    fn a_file_still_held_by_a_loop_device_is_not_removed() {
+        let sys = FakeSystem::new();
+        journal(&sys, "/z/a.img", false);
+        sys.expect(GUID, "99\n")
+            .expect("zpool destroy tank", "")
+            .expect(LOSETUP, &holding("/dev/loop4", 11))
+            .expect_failure("losetup --detach /dev/loop4", "device busy")
+            .expect(LOSETUP, &holding("/dev/loop4", 11))
+            .expect("rmdir --ignore-fail-on-non-empty /z", "");
+        let err = run(&sys).expect_err("incomplete");
+        assert!(
+            err.to_string().contains("still held by /dev/loop4"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_pool_made_again_under_the_name_is_not_destroyed() {
+        let sys = FakeSystem::new();
+        journal(&sys, "/z/a.img", false);
+        sys.expect(GUID, "1000\n")
+            .expect(LOSETUP, "")
+            .expect(LOSETUP, "")
+            .expect("rm -f /z/a.img", "")
+            .expect("rmdir --ignore-fail-on-non-empty /z", "")
+            .expect("rmdir --ignore-fail-on-non-empty /state", "");
+        let err = run(&sys).expect_err("incomplete");
+        assert!(
+            err.to_string().contains("has guid 1000, not the guid 99"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_adopted_file_is_detached_but_kept() {
+        let sys = FakeSystem::new();
+        journal(&sys, "/z/a.img", true);
+        sys.expect(GUID, "99\n")
+            .expect("zpool destroy tank", "")
+            .expect(LOSETUP, &holding("/dev/loop4", 11))
+            .expect("losetup --detach /dev/loop4", "")
+            .expect(LOSETUP, "")
+            .expect("rmdir --ignore-fail-on-non-empty /z", "")
+            .expect("rmdir --ignore-fail-on-non-empty /state", "");
+        run(&sys).expect("down");
     }
 
     #[test]
     fn down_goes_on_after_a_failure_and_lists_what_remains() {
         let sys = FakeSystem::new();
-        journal(&sys);
-        sys.expect("zpool list -H -o name tank", "tank\n")
+        journal(&sys, "/z/a.img", false);
+        sys.expect(GUID, "99\n")
             .expect_failure("zpool destroy tank", "pool is busy")
-            .expect(
-                "losetup --list --noheadings --output NAME --associated /z/a.img",
-                "/dev/loop4\n",
-            )
+            .expect(LOSETUP, &holding("/dev/loop4", 11))
             .expect("losetup --detach /dev/loop4", "")
+            .expect(LOSETUP, "")
             .expect("rm -f /z/a.img", "")
             .expect("rmdir --ignore-fail-on-non-empty /z", "");
-        let err = down("t", Path::new("/state"), false, &sys, &mut |_| {}).expect_err("incomplete");
+        let err = run(&sys).expect_err("incomplete");
         let Error::TeardownIncomplete { remaining, .. } = err else {
             panic!("{err}")
         };
         assert_eq!(remaining, vec!["zpool destroy tank".to_owned()]);
-        let left = Journal::load(&sys, Path::new("/state/journal.json"), "t").expect("kept");
+        let left = Journal::load(&sys, Path::new("/state/journal.json"), &lab()).expect("kept");
         assert_eq!(left.records.len(), 1);
+    }
+
+    #[test]
+    fn from_system_without_a_usable_journal_lists_and_touches_nothing() {
+        use crate::host::HostFacts;
+        let text = "lab: t\ndevices:\n  d:\n    sparse: { dir: /z, count: 1, size: 1G }\npools:\n  - name: tank\n    vdevs: [{ type: stripe, devices: d }]\n";
+        let scenario = crate::scenario::load_str(Path::new("t.yaml"), text).expect("decodes");
+        let valid = crate::validate::validate(&scenario, &HostFacts::unknown()).expect("valid");
+        let plan = crate::plan::build(&valid, &crate::capacity::of(&valid));
+        let sys = FakeSystem::new();
+        sys.write_atomic(Path::new("/state/journal.json"), b"{ corrupt")
+            .expect("write");
+        sys.set_stat("/z/disk0.img", FakeSystem::file(11, GIB));
+        sys.expect(GUID, "99\n")
+            .expect(LOSETUP, &holding("/dev/loop4", 11));
+        let err = from_system(&plan, &lab(), Path::new("/state"), &sys, &mut |_| {})
+            .expect_err("unproven");
+        let Error::Unproven { remaining } = err else {
+            panic!("{err}")
+        };
+        assert_eq!(
+            remaining,
+            [
+                "# pool `tank` exists (guid 99)",
+                "zpool destroy tank",
+                "# /z/disk0.img exists (a regular file, 1073741824 bytes)",
+                "losetup --detach /dev/loop4",
+                "rm -f /z/disk0.img",
+                "# the journal zlab cannot use",
+                "rm -f /state/journal.json",
+            ]
+        );
     }
 }

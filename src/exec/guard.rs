@@ -50,7 +50,7 @@ pub(crate) fn disk_problems(sys: &dyn System, disk: &Path) -> Result<Vec<String>
     for n in &tree.blockdevices {
         n.walk(None, &mut nodes);
     }
-    let in_pools = pool_devices(sys);
+    let in_pools = pool_devices(sys)?;
     let mut problems = Vec::new();
     for (n, parent) in nodes {
         if let Some(m) = &n.mountpoint {
@@ -111,11 +111,10 @@ fn signatures(sys: &dyn System, device: &str) -> Result<Vec<String>, CommandErro
 }
 
 /// (device, pool) for every leaf vdev of every imported pool, by real path.
-fn pool_devices(sys: &dyn System) -> Vec<(String, String)> {
+/// A `zpool list` that fails is an error: it never means "in no pool".
+fn pool_devices(sys: &dyn System) -> Result<Vec<(String, String)>, CommandError> {
     let list = CommandLine::new("zpool").args(["list", "-v", "-H", "-P"]);
-    let Ok(out) = sys.run(&list) else {
-        return Vec::new();
-    };
+    let out = sys.run(&list)?;
     let mut found = output::pool_leaves(&out.stdout);
     // `/dev/disk/by-id/…` names in a pool are links: compare what they point to.
     let links: Vec<(String, String)> = found
@@ -123,15 +122,14 @@ fn pool_devices(sys: &dyn System) -> Vec<(String, String)> {
         .filter(|(d, _)| !d.starts_with("/dev/") || d.starts_with("/dev/disk/"))
         .cloned()
         .collect();
-    if !links.is_empty()
-        && let Ok(real) =
-            sys.run(&CommandLine::new("realpath").args(links.iter().map(|(d, _)| d.clone())))
-    {
+    if !links.is_empty() {
+        let real =
+            sys.run(&CommandLine::new("realpath").args(links.iter().map(|(d, _)| d.clone())))?;
         for ((_, pool), target) in links.into_iter().zip(real.stdout.lines()) {
             found.push((target.to_owned(), pool));
         }
     }
-    found
+    Ok(found)
 }
 
 #[cfg(test)]
@@ -212,6 +210,29 @@ mod tests {
             signatures(&sys, "/dev/vdc").expect("probed"),
             ["/dev/vdc carries an old ZFS label (pool old)"]
         );
+    }
+
+    #[test]
+    fn a_failing_zpool_list_is_an_error_not_in_no_pool() {
+        let sys = FakeSystem::new();
+        sys.expect(
+            LSBLK,
+            r#"{"blockdevices":[{"name":"/dev/vdb","type":"disk","mountpoint":null}]}"#,
+        )
+        .expect_failure("zpool list -v -H -P", "The ZFS modules are not loaded.");
+        assert!(disk_problems(&sys, Path::new("/dev/vdb")).is_err());
+    }
+
+    #[test]
+    fn a_failing_wipefs_is_an_error_not_blank() {
+        let sys = FakeSystem::new();
+        sys.expect(
+            LSBLK,
+            r#"{"blockdevices":[{"name":"/dev/vdb","type":"disk","mountpoint":null}]}"#,
+        )
+        .expect("zpool list -v -H -P", "")
+        .expect_failure("wipefs --json /dev/vdb", "wipefs: /dev/vdb: probing failed");
+        assert!(disk_problems(&sys, Path::new("/dev/vdb")).is_err());
     }
 
     #[test]

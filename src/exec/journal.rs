@@ -1,26 +1,72 @@
 //! The state journal: every resource zlab is creating or has created for a lab,
-//! written atomically before and after each step, so `down` can undo exactly
-//! what zlab made — after a failed step, a crash or `kill -9` — and `up` run
-//! again continues where it stopped.
+//! with what identifies it for real, written atomically before and after each
+//! step, so `down` can undo exactly what zlab made — after a failed step, a
+//! crash or `kill -9` — and `up` run again continues where it stopped.
+//!
+//! A journal belongs to one lab: its name, its scenario's absolute path and a
+//! random id. A scenario that did not write it is refused, so two labs never
+//! share one state directory silently.
 
+use std::hash::{BuildHasher, Hasher};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use super::identity::{FileId, PoolGuid};
 use crate::system::{CommandError, System};
 
-/// Something that exists because zlab made it.
+/// The journal format; journals without a version (zlab before identities)
+/// are refused: they prove nothing about what they name.
+pub(crate) const VERSION: u32 = 2;
+
+/// Which lab a journal belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct LabIdentity {
+    pub name: String,
+    /// The scenario file, absolute.
+    pub scenario: PathBuf,
+    /// Random, made when the journal is: tells two incarnations apart.
+    pub id: String,
+}
+
+impl LabIdentity {
+    /// A new identity for the lab `name` of `scenario` (absolute).
+    pub(crate) fn new(name: &str, scenario: &Path) -> LabIdentity {
+        // std's hasher keys are random per process, seeded by the OS.
+        let random = || std::hash::RandomState::new().build_hasher().finish();
+        LabIdentity {
+            name: name.to_owned(),
+            scenario: scenario.to_path_buf(),
+            id: format!("{:016x}{:016x}", random(), random()),
+        }
+    }
+
+    /// The same lab: same name and same scenario file.
+    pub(crate) fn same_lab(&self, other: &LabIdentity) -> bool {
+        self.name == other.name && self.scenario == other.scenario
+    }
+}
+
+/// Something that exists because zlab made it, with what proves it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub(crate) enum Resource {
     Dir {
         path: PathBuf,
+        /// Known once made; `None` while the step runs.
+        id: Option<FileId>,
     },
     File {
         path: PathBuf,
+        id: Option<FileId>,
+        /// Taken over with `up --adopt`: `down` detaches it but never deletes it.
+        #[serde(default)]
+        adopted: bool,
     },
     Loop {
         file: PathBuf,
+        /// The backing file's identity: the loop device is found by it.
+        backing: FileId,
         var: String,
         device: Option<PathBuf>,
     },
@@ -30,6 +76,7 @@ pub(crate) enum Resource {
     },
     Pool {
         name: String,
+        guid: Option<PoolGuid>,
     },
     /// A step that leaves nothing to undo (a wipe, a dataset inside a pool), or
     /// found what it would create already there and so does not own it.
@@ -38,66 +85,166 @@ pub(crate) enum Resource {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Record {
-    /// The step, as `Step::describe` says it: stable across runs of one scenario.
+    /// The step's stable id (`Step::id`): resumes are keyed by it.
+    pub id: String,
+    /// The step, as `Step::describe` says it: for people.
     pub step: String,
     pub resource: Resource,
     /// False while the step runs: the resource may or may not exist.
     pub done: bool,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Journal {
-    pub lab: String,
+    pub version: u32,
+    pub lab: LabIdentity,
     pub records: Vec<Record>,
 }
 
+/// Why a journal cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum JournalError {
+    #[error(transparent)]
+    Io(#[from] CommandError),
+    #[error(
+        "{} is not a journal zlab can read ({reason}); nothing was touched. `zlab down --from-system {}` lists what is left of the lab and tears down what it can prove is the lab's",
+        path.display(), scenario.display()
+    )]
+    Unreadable {
+        path: PathBuf,
+        scenario: PathBuf,
+        reason: String,
+    },
+    #[error(
+        "{} belongs to lab `{}` of {}, not to {}; two labs would share one state directory. Give this scenario its own `lab:` name or `state_dir:`, or tear the other lab down with `zlab down {}`",
+        path.display(), theirs.name, theirs.scenario.display(), ours.scenario.display(), theirs.scenario.display()
+    )]
+    Foreign {
+        path: PathBuf,
+        ours: Box<LabIdentity>,
+        theirs: Box<LabIdentity>,
+    },
+}
+
+/// A journal that cannot be used refuses the run; one that cannot be read or
+/// written is the journal's own failure.
+impl From<JournalError> for crate::error::Error {
+    fn from(e: JournalError) -> Self {
+        match e {
+            JournalError::Io(io) => crate::error::Error::Journal(io),
+            refused => crate::error::Error::Refused(refused.to_string()),
+        }
+    }
+}
+
 impl Journal {
-    /// The journal at `path`, or an empty one if there is none.
-    pub(crate) fn load(sys: &dyn System, path: &Path, lab: &str) -> Result<Journal, CommandError> {
+    /// An empty journal for `lab`.
+    pub(crate) fn new(lab: LabIdentity) -> Journal {
+        Journal {
+            version: VERSION,
+            lab,
+            records: Vec::new(),
+        }
+    }
+
+    /// The journal at `path`, or an empty one for `lab` if there is none.
+    /// A journal another scenario wrote, of another format or unreadable is
+    /// refused.
+    pub(crate) fn load(
+        sys: &dyn System,
+        path: &Path,
+        lab: &LabIdentity,
+    ) -> Result<Journal, JournalError> {
+        match Self::read(sys, path, lab)? {
+            None => Ok(Journal::new(lab.clone())),
+            Some(j) if j.lab.same_lab(lab) => Ok(j),
+            Some(j) => Err(JournalError::Foreign {
+                path: path.to_path_buf(),
+                ours: Box::new(lab.clone()),
+                theirs: Box::new(j.lab),
+            }),
+        }
+    }
+
+    /// The journal at `path` whoever wrote it; `None` if there is none.
+    pub(crate) fn read(
+        sys: &dyn System,
+        path: &Path,
+        lab: &LabIdentity,
+    ) -> Result<Option<Journal>, JournalError> {
         if !sys.exists(path) {
-            return Ok(Journal {
-                lab: lab.to_owned(),
-                records: Vec::new(),
-            });
+            return Ok(None);
         }
         let text = sys.read_to_string(path)?;
-        serde_json::from_str(&text).map_err(|e| CommandError::Io {
-            action: "parse the journal",
+        let unreadable = |reason: String| JournalError::Unreadable {
             path: path.to_path_buf(),
-            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
-        })
+            scenario: lab.scenario.clone(),
+            reason,
+        };
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| unreadable(format!("not JSON: {e}")))?;
+        match value.get("version").and_then(serde_json::Value::as_u64) {
+            Some(v) if v == u64::from(VERSION) => {}
+            Some(v) => {
+                return Err(unreadable(format!(
+                    "format version {v}, this zlab reads {VERSION}"
+                )));
+            }
+            None => {
+                return Err(unreadable(
+                    "written by an older zlab, without the identities that prove what is the lab's"
+                        .to_owned(),
+                ));
+            }
+        }
+        serde_json::from_value(value)
+            .map(Some)
+            .map_err(|e| unreadable(e.to_string()))
     }
 
     pub(crate) fn save(&self, sys: &dyn System, path: &Path) -> Result<(), CommandError> {
-        let text = serde_json::to_string_pretty(self).unwrap_or_default();
+        let text = serde_json::to_string_pretty(self).map_err(|e| CommandError::Io {
+            action: "encode the journal",
+            path: path.to_path_buf(),
+            source: std::io::Error::other(e),
+        })?;
         sys.write_atomic(path, text.as_bytes())
     }
 
-    pub(crate) fn find(&self, step: &str) -> Option<&Record> {
-        self.records.iter().find(|r| r.step == step)
+    pub(crate) fn find(&self, id: &str) -> Option<&Record> {
+        self.records.iter().find(|r| r.id == id)
     }
 
-    /// Records `resource` for `step`, replacing an earlier record of it.
-    pub(crate) fn set(&mut self, step: &str, resource: Resource, done: bool) {
+    /// Records `resource` for the step `id`, replacing an earlier record of it.
+    pub(crate) fn set(&mut self, id: &str, step: &str, resource: Resource, done: bool) {
         let record = Record {
+            id: id.to_owned(),
             step: step.to_owned(),
             resource,
             done,
         };
-        match self.records.iter_mut().find(|r| r.step == step) {
+        match self.records.iter_mut().find(|r| r.id == id) {
             Some(r) => *r = record,
             None => self.records.push(record),
         }
     }
 
-    pub(crate) fn remove(&mut self, step: &str) {
-        self.records.retain(|r| r.step != step);
+    pub(crate) fn remove(&mut self, id: &str) {
+        self.records.retain(|r| r.id != id);
     }
 
     /// The loop device bound to a plan variable.
     pub(crate) fn binding(&self, var: &str) -> Option<PathBuf> {
         self.records.iter().find_map(|r| match &r.resource {
             Resource::Loop { var: v, device, .. } if v == var => device.clone(),
+            _ => None,
+        })
+    }
+
+    /// The identity recorded for the file at `path` (made or adopted by this lab).
+    pub(crate) fn file_id(&self, path: &Path) -> Option<FileId> {
+        self.records.iter().find_map(|r| match &r.resource {
+            Resource::File { path: p, id, .. } if p == path => *id,
             _ => None,
         })
     }
@@ -108,32 +255,99 @@ mod tests {
     use super::*;
     use crate::system::fake::FakeSystem;
 
+    fn lab(scenario: &str) -> LabIdentity {
+        LabIdentity::new("mylab", Path::new(scenario))
+    }
+
     #[test]
     fn round_trips_through_the_system() {
         let sys = FakeSystem::new();
         let path = Path::new("/state/journal.json");
-        let mut j = Journal::load(&sys, path, "lab").expect("empty");
+        let ours = lab("/s1/mylab.yaml");
+        let mut j = Journal::load(&sys, path, &ours).expect("empty");
         j.set(
+            "loop:d_0",
             "attach a",
             Resource::Loop {
                 file: "/f".into(),
+                backing: FileId {
+                    dev: 1,
+                    ino: 2,
+                    size: 3,
+                },
                 var: "d_0".into(),
                 device: Some("/dev/loop3".into()),
             },
             true,
         );
         j.save(&sys, path).expect("save");
-        let back = Journal::load(&sys, path, "lab").expect("load");
+        let back = Journal::load(&sys, path, &ours).expect("load");
         assert_eq!(back, j);
         assert_eq!(back.binding("d_0"), Some(PathBuf::from("/dev/loop3")));
     }
 
     #[test]
     fn set_replaces_the_record_of_a_step() {
-        let mut j = Journal::default();
-        j.set("s", Resource::Brd, false);
-        j.set("s", Resource::Brd, true);
+        let mut j = Journal::new(lab("/a.yaml"));
+        j.set("brd", "s", Resource::Brd, false);
+        j.set("brd", "s, said differently", Resource::Brd, true);
         assert_eq!(j.records.len(), 1);
         assert!(j.records[0].done);
+    }
+
+    #[test]
+    fn two_scenarios_with_one_stem_do_not_share_a_journal() {
+        let sys = FakeSystem::new();
+        let path = Path::new("/var/lib/zlab/mylab/journal.json");
+        Journal::new(lab("/s2/mylab.yaml"))
+            .save(&sys, path)
+            .expect("save");
+        let err = Journal::load(&sys, path, &lab("/s1/mylab.yaml")).expect_err("foreign");
+        let text = err.to_string();
+        assert!(matches!(err, JournalError::Foreign { .. }));
+        assert!(
+            text.contains("/s2/mylab.yaml") && text.contains("/s1/mylab.yaml"),
+            "{text}"
+        );
+        assert!(
+            text.contains("`lab:`") && text.contains("`state_dir:`"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_journal_of_another_lab_name_is_refused() {
+        let sys = FakeSystem::new();
+        let path = Path::new("/shared/journal.json");
+        let mut theirs = lab("/x/lab.yaml");
+        theirs.name = "sa".into();
+        Journal::new(theirs).save(&sys, path).expect("save");
+        let mut ours = lab("/x/lab.yaml");
+        ours.name = "sb".into();
+        assert!(matches!(
+            Journal::load(&sys, path, &ours),
+            Err(JournalError::Foreign { .. })
+        ));
+    }
+
+    #[test]
+    fn an_old_journal_is_refused_with_the_way_out() {
+        let sys = FakeSystem::new();
+        let path = Path::new("/state/journal.json");
+        sys.write_atomic(path, br#"{"lab":"t","records":[]}"#)
+            .expect("write");
+        let err = Journal::load(&sys, path, &lab("/t.yaml")).expect_err("old");
+        let text = err.to_string();
+        assert!(text.contains("older zlab"), "{text}");
+        assert!(text.contains("zlab down --from-system /t.yaml"), "{text}");
+    }
+
+    #[test]
+    fn a_corrupt_journal_is_refused_with_the_way_out() {
+        let sys = FakeSystem::new();
+        let path = Path::new("/state/journal.json");
+        sys.write_atomic(path, b"{ truncated").expect("write");
+        let err = Journal::load(&sys, path, &lab("/t.yaml")).expect_err("corrupt");
+        assert!(err.to_string().contains("--from-system"), "{err}");
     }
 }

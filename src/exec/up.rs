@@ -1,18 +1,20 @@
-//! `zlab up`: carry out a plan step by step, journaling every resource before
-//! and after it is created, refusing to touch what zlab does not own.
+//! `zlab up`: carry out a plan step by step, journaling every resource with
+//! its identity before and after it is created, refusing to touch what zlab
+//! cannot prove it owns.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use super::event::{Event, Outcome};
-use super::journal::{Journal, Resource};
-use super::{guard, verify};
+use super::identity::{self, FileId, Match};
+use super::journal::{Journal, LabIdentity, Resource};
+use super::{confirm, guard, verify};
 use crate::error::Error;
 use crate::plan::Plan;
 use crate::plan::step::Step;
 use crate::system::command::CommandLine;
 use crate::system::probe;
-use crate::system::{CommandError, System};
+use crate::system::{CommandError, FileKind, System};
 
 const MIB: u64 = 1 << 20;
 
@@ -21,28 +23,42 @@ pub(crate) fn journal_path(state_dir: &Path) -> PathBuf {
     state_dir.join("journal.json")
 }
 
+/// What the person running `up` allowed.
+pub(crate) struct Options<'a> {
+    /// Take existing sparse files of exactly the declared size (`--adopt`);
+    /// `down` detaches them but never deletes them.
+    pub adopt: bool,
+    pub confirm: confirm::Confirm<'a>,
+}
+
 /// Builds the lab. Re-running continues where an earlier run stopped: steps the
 /// journal records as done are verified, not repeated.
 pub(crate) fn up(
     plan: &Plan,
+    lab: &LabIdentity,
     state_dir: &Path,
+    options: &mut Options<'_>,
     sys: &dyn System,
     emit: &mut dyn FnMut(&Event),
 ) -> Result<(), Error> {
     let path = journal_path(state_dir);
-    let mut journal = Journal::load(sys, &path, &plan.lab).map_err(Error::Journal)?;
-    refuse_foreign(plan, &journal, sys, emit)?;
+    let mut journal = Journal::load(sys, &path, lab)?;
+    refuse_foreign(plan, &journal, options.adopt, sys, emit)?;
+    if journal.records.is_empty() {
+        confirm::real_disks(plan, &mut options.confirm, sys)?;
+    }
     let total = plan.steps.len();
     let mut verified = false;
     for (i, step) in plan.steps.iter().enumerate() {
         let index = i + 1;
+        let id = step.id();
         let description = step.describe();
         // Fills start only on a lab that is what the scenario says.
         if matches!(step, Step::Fill { .. }) && !verified {
             verify(plan, &journal, sys, emit)?;
             verified = true;
         }
-        if journal.find(&description).is_some_and(|r| r.done) {
+        if journal.find(&id).is_some_and(|r| r.done) {
             emit(&Event::StepFinished {
                 index,
                 total,
@@ -59,16 +75,19 @@ pub(crate) fn up(
         });
         let started = Instant::now();
         // A record without `done` is a step an earlier run began: keep its claim.
-        let earlier = journal.find(&description).map(|r| r.resource.clone());
+        let earlier = journal.find(&id).map(|r| r.resource.clone());
         let resumed = earlier.is_some();
-        let owned = earlier.unwrap_or_else(|| owned_resource(step, sys));
-        journal.set(&description, owned.clone(), false);
+        let owned = match earlier {
+            Some(r) => r,
+            None => owned_resource(step, &journal, options.adopt, sys)?,
+        };
+        journal.set(&id, &description, owned.clone(), false);
         journal.save(sys, &path).map_err(Error::Journal)?;
         let result = match step {
             Step::Fill {
                 fill,
                 charge_per_file,
-            } => crate::fill::run(fill, *charge_per_file, state_dir, sys, &mut |e| {
+            } => crate::fill::run(fill, *charge_per_file, state_dir, false, sys, &mut |e| {
                 emit(&Event::Fill(e.clone()));
             })
             .map(|_| (Resource::Action, Outcome::Done))
@@ -85,7 +104,7 @@ pub(crate) fn up(
         };
         match result {
             Ok((resource, outcome)) => {
-                journal.set(&description, resource, true);
+                journal.set(&id, &description, resource, true);
                 journal.save(sys, &path).map_err(Error::Journal)?;
                 emit(&Event::StepFinished {
                     index,
@@ -152,9 +171,11 @@ fn verify(
 }
 
 /// Refuses, before anything runs, to take over what exists and is not ours.
+/// A probe that fails stops the run: it never reads as "free".
 fn refuse_foreign(
     plan: &Plan,
     journal: &Journal,
+    adopt: bool,
     sys: &dyn System,
     emit: &mut dyn FnMut(&Event),
 ) -> Result<(), Error> {
@@ -163,7 +184,7 @@ fn refuse_foreign(
         for disk in &plan.disks {
             let problems = guard::disk_problems(sys, &disk.path).map_err(|e| {
                 Error::Refused(format!(
-                    "cannot inspect {} ({}): {e}",
+                    "cannot inspect {} ({}): {e}; zlab uses a disk only once it has proved it idle and blank",
                     disk.path.display(),
                     disk.label
                 ))
@@ -188,29 +209,73 @@ fn refuse_foreign(
             }
         }
     }
-    let ours = |step: &Step| journal.find(&step.describe()).is_some();
+    let probe_failed = |what: String| {
+        move |e: CommandError| Error::Refused(format!("cannot {what}: {e}; nothing was touched"))
+    };
     for step in &plan.steps {
+        let ours = journal.find(&step.id());
         match step {
-            Step::CreatePool { pool } if !ours(step) && probe::pool_exists(sys, &pool.name) => {
-                return Err(Error::Refused(format!(
-                    "pool `{}` already exists and zlab did not create it; export or destroy it, or rename the pool in the scenario",
+            Step::CreateFile { path, size } => match ours {
+                // Made (or adopted) by this lab: it must still be that file.
+                Some(r) if r.done => {
+                    if let Resource::File { id: Some(id), .. } = &r.resource {
+                        match identity::check_file(sys, path, id)
+                            .map_err(probe_failed(format!("inspect {}", path.display())))?
+                        {
+                            Match::Same => {}
+                            Match::Gone => {
+                                return Err(Error::Refused(format!(
+                                    "{} is gone since this lab made it; `zlab down` and `zlab up` again",
+                                    path.display()
+                                )));
+                            }
+                            Match::Differs(why) => {
+                                return Err(Error::Refused(format!(
+                                    "{why}; zlab will not use it. Move it away and run `zlab down`, then `zlab up`"
+                                )));
+                            }
+                        }
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    foreign_file(sys, path, size.bytes(), adopt)?;
+                }
+            },
+            Step::CreatePool { pool } if ours.is_none() => {
+                let guid = identity::pool_guid(sys, &pool.name).map_err(probe_failed(format!(
+                    "tell whether pool `{}` exists",
                     pool.name
-                )));
-            }
-            Step::AttachLoop { file, .. } if !ours(step) => {
-                if let Some(dev) = probe::loops_of(sys, file).first() {
+                )))?;
+                if let Some(guid) = guid {
                     return Err(Error::Refused(format!(
-                        "{} is already attached to {} by someone else; detach it (`losetup --detach {}`) first",
-                        file.display(),
-                        dev.display(),
-                        dev.display()
+                        "pool `{}` ({guid}) already exists and zlab did not create it; export or destroy it, or rename the pool in the scenario",
+                        pool.name
                     )));
                 }
             }
-            Step::LoadBrd { .. } if !ours(step) && probe::module_loaded(sys, "brd") => {
+            Step::AttachLoop { file, .. } if ours.is_none() => {
+                // A file that does not exist yet is held by no loop device.
+                if let Some(stat) = sys
+                    .stat(file)
+                    .map_err(probe_failed(format!("inspect {}", file.display())))?
+                {
+                    let held = identity::loops_holding(sys, &FileId::of(&stat))
+                        .map_err(probe_failed("list the loop devices".to_owned()))?;
+                    if let Some(dev) = held.first() {
+                        return Err(Error::Refused(format!(
+                            "{} is already attached to {} by someone else; detach it (`losetup --detach {}`) first",
+                            file.display(),
+                            dev.display(),
+                            dev.display()
+                        )));
+                    }
+                }
+            }
+            Step::LoadBrd { .. } if ours.is_none() && probe::module_loaded(sys, "brd") => {
                 return Err(Error::Refused("brd is already loaded, possibly with other parameters and in use; `rmmod brd` first if its RAM disks are free".to_owned()));
             }
-            Step::Mount { path, .. } if !ours(step) && probe::is_mounted(sys, path) => {
+            Step::Mount { path, .. } if ours.is_none() && probe::is_mounted(sys, path) => {
                 return Err(Error::Refused(format!(
                     "something is already mounted on {}",
                     path.display()
@@ -222,24 +287,108 @@ fn refuse_foreign(
     Ok(())
 }
 
+/// Whether a sparse member's path may be taken: absent, or (with `--adopt`)
+/// a regular file of exactly the declared size. The file zlab adopts, if any.
+fn foreign_file(
+    sys: &dyn System,
+    path: &Path,
+    size: u64,
+    adopt: bool,
+) -> Result<Option<FileId>, Error> {
+    let stat = sys.stat(path).map_err(|e| {
+        Error::Refused(format!(
+            "cannot inspect {}: {e}; nothing was touched",
+            path.display()
+        ))
+    })?;
+    match stat {
+        None => Ok(None),
+        Some(s) if s.kind != FileKind::Regular => Err(Error::Refused(format!(
+            "{} is {}, not a file this lab created; zlab makes sparse files only where nothing is, and never uses another file in their place",
+            path.display(),
+            s.kind
+        ))),
+        Some(s) if adopt && s.size == size => Ok(Some(FileId::of(&s))),
+        Some(s) => Err(Error::Refused(format!(
+            "{} already exists ({} bytes) and this lab did not create it; move it away, or run `zlab up --adopt` to use a file of exactly {size} bytes (`down` then leaves it in place)",
+            path.display(),
+            s.size
+        ))),
+    }
+}
+
 /// What the step will own once it has run: nothing if its target already
-/// exists (a directory or file zlab did not make is never removed by `down`).
-fn owned_resource(step: &Step, sys: &dyn System) -> Resource {
-    match step {
-        Step::CreateDir { path } if !sys.exists(path) => Resource::Dir { path: path.clone() },
-        Step::CreateFile { path, .. } if !sys.exists(path) => Resource::File { path: path.clone() },
-        Step::AttachLoop { file, var, .. } => Resource::Loop {
-            file: file.clone(),
-            var: var.clone(),
-            device: None,
+/// exists (a directory zlab did not make is never removed by `down`).
+fn owned_resource(
+    step: &Step,
+    journal: &Journal,
+    adopt: bool,
+    sys: &dyn System,
+) -> Result<Resource, Error> {
+    Ok(match step {
+        Step::CreateDir { path } => match sys.stat(path).map_err(|e| refused_io(path, &e))? {
+            None => Resource::Dir {
+                path: path.clone(),
+                id: None,
+            },
+            Some(s) if s.kind == FileKind::Dir => Resource::Action,
+            Some(s) => {
+                return Err(Error::Refused(format!(
+                    "{} is {}, not a directory",
+                    path.display(),
+                    s.kind
+                )));
+            }
         },
+        // Checked again at run time, whatever was true when the run began.
+        Step::CreateFile { path, size } => match foreign_file(sys, path, size.bytes(), adopt)? {
+            None => Resource::File {
+                path: path.clone(),
+                id: None,
+                adopted: false,
+            },
+            Some(id) => Resource::File {
+                path: path.clone(),
+                id: Some(id),
+                adopted: true,
+            },
+        },
+        Step::AttachLoop { file, var, .. } => {
+            let backing = journal.file_id(file).ok_or_else(|| {
+                Error::Refused(format!(
+                    "{} has no identity in the journal: zlab attaches only files this lab created or adopted",
+                    file.display()
+                ))
+            })?;
+            match identity::check_file(sys, file, &backing).map_err(|e| refused_io(file, &e))? {
+                Match::Same => {}
+                Match::Gone => {
+                    return Err(Error::Refused(format!(
+                        "{} is gone since this lab made it",
+                        file.display()
+                    )));
+                }
+                Match::Differs(why) => return Err(Error::Refused(format!("{why}; not attached"))),
+            }
+            Resource::Loop {
+                file: file.clone(),
+                backing,
+                var: var.clone(),
+                device: None,
+            }
+        }
         Step::LoadBrd { .. } => Resource::Brd,
         Step::Mount { path, .. } => Resource::Mount { path: path.clone() },
         Step::CreatePool { pool } => Resource::Pool {
             name: pool.name.clone(),
+            guid: None,
         },
         _ => Resource::Action,
-    }
+    })
+}
+
+fn refused_io(path: &Path, e: &CommandError) -> Error {
+    Error::Refused(format!("cannot inspect {}: {e}", path.display()))
 }
 
 fn run_step(
@@ -251,19 +400,33 @@ fn run_step(
     emit: &mut dyn FnMut(&Event),
 ) -> Result<(Resource, Outcome), CommandError> {
     let bind = |var: &str| journal.binding(var);
-    // A step interrupted by a crash may have done its work: adopt it.
+    // A step interrupted by a crash may have done its work: adopt it, by identity.
     if resumed {
         let adopted = match (step, &owned) {
-            (Step::AttachLoop { file, .. }, Resource::Loop { file: f, var, .. }) => {
-                probe::loops_of(sys, file).first().map(|d| Resource::Loop {
-                    file: f.clone(),
-                    var: var.clone(),
-                    device: Some(d.clone()),
-                })
+            (Step::AttachLoop { .. }, Resource::Loop { backing, .. }) => {
+                identity::loops_holding(sys, backing)?
+                    .first()
+                    .map(|d| with_device(owned.clone(), d.clone()))
+            }
+            (Step::CreateFile { size, .. }, Resource::File { path, id: None, .. }) => {
+                // The claim was journaled while nothing was there.
+                match sys.stat(path)? {
+                    Some(s) if s.kind == FileKind::Regular && s.size == size.bytes() => {
+                        Some(Resource::File {
+                            path: path.clone(),
+                            id: Some(FileId::of(&s)),
+                            adopted: false,
+                        })
+                    }
+                    _ => None,
+                }
             }
             (Step::LoadBrd { .. }, _) if probe::module_loaded(sys, "brd") => Some(owned.clone()),
-            (Step::CreatePool { pool }, _) if probe::pool_exists(sys, &pool.name) => {
-                Some(owned.clone())
+            (Step::CreatePool { pool }, _) => {
+                identity::pool_guid(sys, &pool.name)?.map(|g| Resource::Pool {
+                    name: pool.name.clone(),
+                    guid: Some(g),
+                })
             }
             (Step::Mount { path, .. }, _) if probe::is_mounted(sys, path) => Some(owned.clone()),
             _ => None,
@@ -272,19 +435,21 @@ fn run_step(
             return Ok((resource, Outcome::AlreadyPresent));
         }
     }
-    match step {
-        Step::CreateDir { path } | Step::CreateFile { path, .. }
-            if sys.exists(path) && owned == Resource::Action =>
-        {
+    match (step, &owned) {
+        (Step::CreateDir { .. }, Resource::Action) => {
             return Ok((Resource::Action, Outcome::AlreadyPresent));
         }
-        Step::CreateDataset { name, .. } if probe::dataset_exists(sys, name) => {
+        (Step::CreateFile { .. }, Resource::File { adopted: true, .. }) => {
+            return Ok((owned, Outcome::AlreadyPresent));
+        }
+        (Step::CreateDataset { name, .. }, _) if probe::dataset_exists(sys, name) => {
             return Ok((Resource::Action, Outcome::AlreadyPresent));
         }
-        Step::WipeEnds { device, mib } => {
+        (Step::WipeEnds { device, mib }, _) => {
             let dev = resolved(device, &bind)?;
             let len = u64::from(*mib) * MIB;
-            let size = probe::device_size(sys, &dev).unwrap_or(0);
+            // A size zlab cannot read is an error, never "0 bytes to zero".
+            let size = probe::device_size(sys, &dev)?;
             emit(&Event::Command(format!(
                 "<zero {mib} MiB at both ends of {}>",
                 dev.display()
@@ -293,9 +458,9 @@ fn run_step(
             sys.zero(&dev, size.saturating_sub(len), len.min(size))?;
             return Ok((Resource::Action, Outcome::Done));
         }
-        Step::WipeZero { device } => {
+        (Step::WipeZero { device }, _) => {
             let dev = resolved(device, &bind)?;
-            let size = probe::device_size(sys, &dev).unwrap_or(0);
+            let size = probe::device_size(sys, &dev)?;
             emit(&Event::Command(format!(
                 "<zero all {size} bytes of {}>",
                 dev.display()
@@ -324,15 +489,54 @@ fn run_step(
         emit(&Event::Command(plain.to_string()));
         output = sys.run(&plain)?.stdout;
     }
+    // Record what identifies what was just made.
     let resource = match owned {
-        Resource::Loop { file, var, .. } => Resource::Loop {
-            file,
-            var,
-            device: Some(PathBuf::from(output.trim())),
+        Resource::Loop { .. } => with_device(owned, PathBuf::from(output.trim())),
+        Resource::Dir { path, .. } => Resource::Dir {
+            id: made(sys, &path, FileKind::Dir)?,
+            path,
         },
+        Resource::File { path, .. } => Resource::File {
+            id: made(sys, &path, FileKind::Regular)?,
+            path,
+            adopted: false,
+        },
+        Resource::Pool { name, .. } => {
+            let guid = identity::pool_guid(sys, &name)?;
+            Resource::Pool { name, guid }
+        }
         other => other,
     };
     Ok((resource, Outcome::Done))
+}
+
+fn with_device(resource: Resource, device: PathBuf) -> Resource {
+    match resource {
+        Resource::Loop {
+            file, backing, var, ..
+        } => Resource::Loop {
+            file,
+            backing,
+            var,
+            device: Some(device),
+        },
+        other => other,
+    }
+}
+
+/// The identity of what a step just made at `path`, which must be of `kind`.
+fn made(sys: &dyn System, path: &Path, kind: FileKind) -> Result<Option<FileId>, CommandError> {
+    match sys.stat(path)? {
+        Some(s) if s.kind == kind => Ok(Some(FileId::of(&s))),
+        found => Err(CommandError::Io {
+            action: "find what was just made at",
+            path: path.to_path_buf(),
+            source: std::io::Error::other(match found {
+                None => "nothing is there".to_owned(),
+                Some(s) => format!("it is {}", s.kind),
+            }),
+        }),
+    }
 }
 
 fn resolved(
@@ -352,65 +556,108 @@ mod tests {
 
     use super::*;
     use crate::host::HostFacts;
+    use crate::system::FileStat;
     use crate::system::fake::FakeSystem;
 
     const LAB: &str = "lab: t\ndevices:\n  d:\n    sparse: { dir: /z, count: 2, size: 1G }\npools:\n  - name: tank\n    vdevs: [{ type: mirror, devices: d }]\n";
+    const GIB: u64 = 1 << 30;
+    const LOSETUP: &str = "losetup --list --json --output NAME,BACK-INO,BACK-MAJ:MIN,BACK-FILE";
+    const GUID: &str = "zpool get -Hp -o value guid tank";
 
-    fn plan() -> Plan {
-        let scenario = crate::scenario::load_str(Path::new("t.yaml"), LAB).expect("decodes");
+    fn plan_of(text: &str) -> Plan {
+        let scenario = crate::scenario::load_str(Path::new("t.yaml"), text).expect("decodes");
         let lab = crate::validate::validate(&scenario, &HostFacts::unknown()).expect("valid");
         crate::plan::build(&lab, &crate::capacity::of(&lab))
     }
 
-    /// The refusal checks' answers: neither backing file is attached yet.
-    fn no_foreign_files(sys: &FakeSystem) -> &FakeSystem {
-        sys.expect(
-            "losetup --list --noheadings --output NAME --associated /z/disk0.img",
-            "",
-        )
-        .expect(
-            "losetup --list --noheadings --output NAME --associated /z/disk1.img",
-            "",
+    fn lab() -> LabIdentity {
+        LabIdentity::new("t", Path::new("/s/t.yaml"))
+    }
+
+    fn run(sys: &FakeSystem, adopt: bool) -> Result<(), Error> {
+        let mut options = Options {
+            adopt,
+            confirm: confirm::Confirm::NoTerminal,
+        };
+        up(
+            &plan_of(LAB),
+            &lab(),
+            Path::new("/state"),
+            &mut options,
+            sys,
+            &mut |_| {},
         )
     }
 
-    #[test]
-    fn up_runs_the_plan_binding_loop_devices_and_journals_them() {
-        let sys = FakeSystem::new();
-        no_foreign_files(&sys)
-            .expect_failure("zpool list -H -o name tank", "no such pool")
-            .expect("mkdir -p /z", "")
+    fn journal(sys: &FakeSystem) -> Journal {
+        Journal::load(sys, Path::new("/state/journal.json"), &lab()).expect("journal")
+    }
+
+    /// The checks before anything runs: no pool `tank` yet.
+    fn no_pool(sys: &FakeSystem) -> &FakeSystem {
+        sys.expect_failure(GUID, "cannot open 'tank': no such pool")
+    }
+
+    /// Everything up to the attached loop devices, recording identities.
+    fn build_files(sys: &FakeSystem) -> &FakeSystem {
+        sys.expect("mkdir -p /z", "")
+            .then_stat("/z", Some(FakeSystem::dir(10)))
             .expect("truncate -s 1G /z/disk0.img", "")
+            .then_stat("/z/disk0.img", Some(FakeSystem::file(11, GIB)))
             .expect("truncate -s 1G /z/disk1.img", "")
+            .then_stat("/z/disk1.img", Some(FakeSystem::file(12, GIB)))
             .expect("losetup --find --show /z/disk0.img", "/dev/loop4\n")
             .expect("losetup --find --show /z/disk1.img", "/dev/loop5\n")
+    }
+
+    #[test]
+    fn up_runs_the_plan_recording_what_identifies_each_resource() {
+        let sys = FakeSystem::new();
+        build_files(no_pool(&sys))
             .expect("zpool create tank mirror /dev/loop4 /dev/loop5", "")
+            .expect(GUID, "1234\n")
             .expect(
                 "zpool status -jP --json-int tank",
-                r#"{"pools":{"tank":{"vdevs":{"tank":{"vdevs":{"mirror-0":{"name":"mirror-0","vdevs":{
-                    "/dev/loop4":{"path":"/dev/loop4"},"/dev/loop5":{"path":"/dev/loop5"}}}}}}}}}"#,
+                r#"{"pools":{"tank":{"vdevs":{"tank":{"vdevs":{"mirror-0":{"name":"mirror-0","state":"ONLINE","vdevs":{
+                    "/dev/loop4":{"path":"/dev/loop4","state":"ONLINE"},"/dev/loop5":{"path":"/dev/loop5","state":"ONLINE"}}}}}}}}}"#,
             );
-        up(&plan(), Path::new("/state"), &sys, &mut |_| {}).expect("up");
-        let journal = Journal::load(&sys, Path::new("/state/journal.json"), "t").expect("journal");
+        run(&sys, false).expect("up");
+        let journal = journal(&sys);
         assert!(journal.records.iter().all(|r| r.done));
         assert_eq!(journal.binding("d_1"), Some(PathBuf::from("/dev/loop5")));
+        assert_eq!(
+            journal.file_id(Path::new("/z/disk1.img")),
+            Some(FileId {
+                dev: 1,
+                ino: 12,
+                size: GIB
+            })
+        );
+        assert_eq!(
+            journal.find("pool:tank").map(|r| &r.resource),
+            Some(&Resource::Pool {
+                name: "tank".into(),
+                guid: Some(identity::PoolGuid(1234))
+            })
+        );
     }
 
     #[test]
     fn a_failed_step_stays_journaled_as_started() {
         let sys = FakeSystem::new();
-        no_foreign_files(&sys)
-            .expect_failure("zpool list -H -o name tank", "no such pool")
+        no_pool(&sys)
             .expect("mkdir -p /z", "")
+            .then_stat("/z", Some(FakeSystem::dir(10)))
             .expect_failure("truncate -s 1G /z/disk0.img", "No space left on device");
-        let err = up(&plan(), Path::new("/state"), &sys, &mut |_| {}).expect_err("fails");
+        let err = run(&sys, false).expect_err("fails");
         assert!(matches!(err, Error::StepFailed { .. }), "{err}");
-        let journal = Journal::load(&sys, Path::new("/state/journal.json"), "t").expect("journal");
-        let last = journal.records.last().expect("a record");
+        let last = journal(&sys).records.last().cloned().expect("a record");
         assert_eq!(
             last.resource,
             Resource::File {
-                path: "/z/disk0.img".into()
+                path: "/z/disk0.img".into(),
+                id: None,
+                adopted: false
             }
         );
         assert!(!last.done);
@@ -419,8 +666,155 @@ mod tests {
     #[test]
     fn a_foreign_pool_is_refused_before_anything_runs() {
         let sys = FakeSystem::new();
-        no_foreign_files(&sys).expect("zpool list -H -o name tank", "tank\n");
-        let err = up(&plan(), Path::new("/state"), &sys, &mut |_| {}).expect_err("refused");
+        sys.expect(GUID, "55\n");
+        let err = run(&sys, false).expect_err("refused");
         assert!(matches!(err, Error::Refused(_)), "{err}");
+    }
+
+    #[test]
+    fn a_failing_zpool_probe_stops_the_run_it_is_not_no_pool() {
+        let sys = FakeSystem::new();
+        sys.expect_failure(GUID, "The ZFS modules are not loaded.");
+        let err = run(&sys, false).expect_err("refused");
+        assert!(
+            err.to_string()
+                .contains("cannot tell whether pool `tank` exists"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_foreign_file_in_a_sparse_dir_is_refused_with_its_path_and_size() {
+        let sys = FakeSystem::new();
+        sys.set_stat("/z/disk1.img", FakeSystem::file(99, 150 << 20));
+        let err = run(&sys, false).expect_err("refused");
+        let text = err.to_string();
+        assert!(
+            text.contains("/z/disk1.img already exists (157286400 bytes)"),
+            "{text}"
+        );
+        assert!(text.contains("--adopt"), "{text}");
+    }
+
+    #[test]
+    fn a_block_device_or_symlink_in_place_of_a_sparse_file_is_refused_even_with_adopt() {
+        use crate::system::FileKind;
+        for (kind, words) in [
+            (FileKind::BlockDevice, "is a block device"),
+            (FileKind::Symlink, "is a symbolic link"),
+            (FileKind::Dir, "is a directory"),
+        ] {
+            let sys = FakeSystem::new();
+            sys.set_stat(
+                "/z/disk0.img",
+                FileStat {
+                    kind,
+                    dev: 5,
+                    ino: 7,
+                    size: GIB,
+                },
+            );
+            let err = run(&sys, true).expect_err("refused");
+            assert!(err.to_string().contains(words), "{err}");
+        }
+    }
+
+    #[test]
+    fn adopt_takes_a_file_of_exactly_the_declared_size_and_records_it_as_adopted() {
+        let sys = FakeSystem::new();
+        sys.set_stat("/z/disk0.img", FakeSystem::file(50, GIB));
+        // Adopted and not attached by anyone: one look at the loop devices.
+        no_pool(sys.expect(LOSETUP, ""))
+            .expect("mkdir -p /z", "")
+            .then_stat("/z", Some(FakeSystem::dir(10)))
+            .expect("truncate -s 1G /z/disk1.img", "")
+            .then_stat("/z/disk1.img", Some(FakeSystem::file(12, GIB)))
+            .expect("losetup --find --show /z/disk0.img", "/dev/loop4\n")
+            .expect_failure("losetup --find --show /z/disk1.img", "stop here");
+        run(&sys, true).expect_err("stopped");
+        let adopted = journal(&sys)
+            .find("file:/z/disk0.img")
+            .map(|r| r.resource.clone());
+        assert_eq!(
+            adopted,
+            Some(Resource::File {
+                path: "/z/disk0.img".into(),
+                id: Some(FileId {
+                    dev: 1,
+                    ino: 50,
+                    size: GIB
+                }),
+                adopted: true
+            })
+        );
+    }
+
+    #[test]
+    fn adopt_refuses_a_file_of_another_size() {
+        let sys = FakeSystem::new();
+        sys.set_stat("/z/disk0.img", FakeSystem::file(50, 9));
+        let err = run(&sys, true).expect_err("refused");
+        assert!(err.to_string().contains("(9 bytes)"), "{err}");
+    }
+
+    #[test]
+    fn a_file_replaced_since_this_lab_made_it_is_refused() {
+        let sys = FakeSystem::new();
+        let mut j = Journal::new(lab());
+        j.set(
+            "file:/z/disk0.img",
+            "create",
+            Resource::File {
+                path: "/z/disk0.img".into(),
+                id: Some(FileId {
+                    dev: 1,
+                    ino: 11,
+                    size: GIB,
+                }),
+                adopted: false,
+            },
+            true,
+        );
+        j.save(&sys, Path::new("/state/journal.json"))
+            .expect("save");
+        sys.set_stat("/z/disk0.img", FakeSystem::file(77, GIB));
+        let err = run(&sys, false).expect_err("refused");
+        assert!(err.to_string().contains("is another file now"), "{err}");
+    }
+
+    #[test]
+    fn a_journal_of_another_scenario_is_refused() {
+        let sys = FakeSystem::new();
+        Journal::new(LabIdentity::new("t", Path::new("/other/t.yaml")))
+            .save(&sys, Path::new("/state/journal.json"))
+            .expect("save");
+        let err = run(&sys, false).expect_err("refused");
+        assert!(err.to_string().contains("/other/t.yaml"), "{err}");
+    }
+
+    #[test]
+    fn a_wipe_whose_device_size_cannot_be_read_fails_and_zeroes_nothing() {
+        let text = "lab: t\ndevices:\n  d:\n    sparse: { dir: /z, count: 1, size: 1G }\nwipe:\n  - { devices: d, mode: ends, mib: 1 }\n";
+        let sys = FakeSystem::new();
+        sys.expect("mkdir -p /z", "")
+            .then_stat("/z", Some(FakeSystem::dir(10)))
+            .expect("truncate -s 1G /z/disk0.img", "")
+            .then_stat("/z/disk0.img", Some(FakeSystem::file(11, GIB)))
+            .expect("losetup --find --show /z/disk0.img", "/dev/loop4\n")
+            .expect_failure("blockdev --getsize64 /dev/loop4", "blockdev: cannot open");
+        let mut options = Options {
+            adopt: false,
+            confirm: confirm::Confirm::NoTerminal,
+        };
+        let err = up(
+            &plan_of(text),
+            &lab(),
+            Path::new("/state"),
+            &mut options,
+            &sys,
+            &mut |_| {},
+        )
+        .expect_err("fails");
+        assert!(matches!(err, Error::StepFailed { .. }), "{err}");
     }
 }

@@ -1,129 +1,109 @@
-//! After `up`: read back what ZFS really built — each pool's vdev tree from
-//! `zpool status -jP --json-int`, its properties from `zpool get -Hp`, every
-//! dataset's from `zfs get -Hp` — and compare it with the scenario. Any
-//! difference is reported, all at once.
-
-use serde_json::Value;
+//! After `up`: read back what ZFS really built — each pool's vdev tree (with
+//! the reader its OpenZFS release needs, `zfs/topology.rs`), its properties
+//! from `zpool get -Hp`, every dataset's from `zfs get -Hp` — and compare it
+//! with the scenario. Any difference is reported, all at once.
 
 use crate::lab::{Device, PoolSpec, VdevSpec, partition_path};
 use crate::scenario::size::Size;
 use crate::system::command::CommandLine;
 use crate::system::{CommandError, System};
 use crate::zfs::output::{self, Property};
+use crate::zfs::topology::{self, Topology, VdevType};
 
-/// A top-level vdev as `zpool status` names it: `mirror`, `raidz2`,
-/// `draid2:4d:8c:1s`, or `stripe` for a lone device; with its leaf paths.
+/// A top-level vdev as the scenario and `zpool status` both name it:
+/// `mirror`, `raidz2`, `draid2:4d:8c:1s`, or `stripe` for a lone device; with
+/// its leaf paths.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Vdev {
-    pub kind: String,
-    pub devices: Vec<String>,
+pub(crate) struct Shape {
+    pub(crate) kind: String,
+    pub(crate) devices: Vec<String>,
 }
 
-/// One pool's vdevs by class.
+/// One pool's vdevs by class, as compared.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Topology {
-    pub data: Vec<Vdev>,
-    pub log: Vec<Vdev>,
-    pub special: Vec<Vdev>,
-    pub cache: Vec<String>,
+pub(crate) struct Expected {
+    pub(crate) data: Vec<Shape>,
+    pub(crate) log: Vec<Shape>,
+    pub(crate) special: Vec<Shape>,
+    pub(crate) dedup: Vec<Shape>,
+    pub(crate) cache: Vec<String>,
     /// Hot spares; dRAID's distributed spares are part of the dRAID vdev.
-    pub spares: Vec<String>,
+    pub(crate) spares: Vec<String>,
 }
 
 /// What the scenario says the pool is, with run-time device names resolved.
-pub(crate) fn expected(pool: &PoolSpec, resolve: &dyn Fn(&Device) -> String) -> Topology {
+pub(crate) fn expected(pool: &PoolSpec, resolve: &dyn Fn(&Device) -> String) -> Expected {
     let class = |vdevs: &[VdevSpec]| {
         let mut out = Vec::new();
         for v in vdevs {
             let kind = v.kind.token().unwrap_or_else(|| "stripe".to_owned());
-            out.extend(v.top_level().into_iter().map(|devices| Vdev {
+            out.extend(v.top_level().into_iter().map(|devices| Shape {
                 kind: kind.clone(),
                 devices: devices.iter().map(resolve).collect(),
             }));
         }
         out
     };
-    Topology {
+    Expected {
         data: class(&pool.data),
         log: class(&pool.log),
         special: class(&pool.special),
+        dedup: Vec::new(),
         cache: pool.cache.iter().map(resolve).collect(),
         spares: pool.spares.iter().map(resolve).collect(),
     }
 }
 
-/// The pool as ZFS reports it.
+/// The pool as ZFS reports it, in the same terms.
+pub(crate) fn shapes(t: &Topology) -> Expected {
+    let class = |vdevs: &[topology::Vdev]| {
+        vdevs
+            .iter()
+            .map(|v| Shape {
+                kind: v.kind.token(),
+                devices: v.devices(),
+            })
+            .collect()
+    };
+    let leaves = |vdevs: &[topology::Vdev]| {
+        vdevs
+            .iter()
+            .filter(|v| v.kind != VdevType::DistributedSpare)
+            .flat_map(topology::Vdev::devices)
+            .collect()
+    };
+    Expected {
+        data: class(&t.data),
+        log: class(&t.log),
+        special: class(&t.special),
+        dedup: class(&t.dedup),
+        cache: leaves(&t.cache),
+        spares: leaves(&t.spares),
+    }
+}
+
+/// The pool as ZFS reports it. The release is not asked first: `zpool status
+/// -j` is tried, and text read when zpool does not know the option (before 2.3).
 pub(crate) fn actual(sys: &dyn System, pool: &str) -> Result<Topology, CommandError> {
-    let status = CommandLine::new("zpool")
-        .args(["status", "-jP", "--json-int"])
-        .arg(pool);
-    let out = sys.run(&status)?;
-    let json: Value = serde_json::from_str(&out.stdout)
-        .map_err(|e| CommandError::unparsable(&status, &out.stdout, e))?;
-    Ok(parse_status(&json, pool))
+    super::read::topology(sys, pool, None, now())
 }
 
-fn parse_status(json: &Value, pool: &str) -> Topology {
-    let p = &json["pools"][pool];
-    let mut t = Topology::default();
-    for top in children(&p["vdevs"][pool]["vdevs"]) {
-        let vdev = top_vdev(top);
-        match top["class"].as_str() {
-            Some("special") => t.special.push(vdev),
-            Some("log") => t.log.push(vdev),
-            _ => t.data.push(vdev),
-        }
-    }
-    // Depending on the version, other classes sit beside the root vdev.
-    for (key, list) in [("logs", &mut t.log), ("special", &mut t.special)] {
-        list.extend(children(&p[key]).map(top_vdev));
-    }
-    t.cache = children(&p["l2cache"]).map(leaf_path).collect();
-    t.spares = children(&p["spares"])
-        .filter(|s| s["vdev_type"].as_str() != Some("dspare"))
-        .map(leaf_path)
-        .collect();
-    t
-}
-
-fn children(v: &Value) -> impl Iterator<Item = &Value> {
-    v.as_object().into_iter().flat_map(|m| m.values())
-}
-
-fn leaf_path(v: &Value) -> String {
-    v["path"]
-        .as_str()
-        .or_else(|| v["name"].as_str())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// `raidz2-0` → raidz2 with its leaves; a leaf on its own is a stripe.
-fn top_vdev(v: &Value) -> Vdev {
-    let name = v["name"].as_str().unwrap_or_default();
-    if v.get("vdevs").is_none() {
-        return Vdev {
-            kind: "stripe".to_owned(),
-            devices: vec![leaf_path(v)],
-        };
-    }
-    let kind = name
-        .rsplit_once('-')
-        .filter(|(_, n)| n.chars().all(|c| c.is_ascii_digit()))
-        .map_or(name, |(k, _)| k);
-    Vdev {
-        kind: kind.to_owned(),
-        devices: children(&v["vdevs"]).map(leaf_path).collect(),
-    }
+/// Seconds since the epoch, for a running scan's rate (as zpool computes it).
+pub(crate) fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// Differences between what was asked and what exists, one sentence each.
-pub(crate) fn compare(pool: &str, want: &Topology, got: &Topology) -> Vec<String> {
+pub(crate) fn compare(pool: &str, want: &Expected, got: &Topology) -> Vec<String> {
+    let got = shapes(got);
     let mut diffs = Vec::new();
     for (class, w, g) in [
         ("data", &want.data, &got.data),
         ("log", &want.log, &got.log),
         ("special", &want.special, &got.special),
+        ("dedup", &want.dedup, &got.dedup),
     ] {
         if w.len() != g.len() {
             diffs.push(format!(
@@ -278,54 +258,44 @@ fn root_properties(pool: &PoolSpec) -> Vec<(String, String)> {
 mod tests {
     use super::*;
 
-    /// Trimmed from real `zpool status -jP --json-int` output of OpenZFS 2.3.2.
-    const STATUS: &str = r#"{"output_version":{"command":"zpool status","vers_major":0,"vers_minor":1},
-      "pools":{"tank":{"name":"tank","state":"ONLINE",
-        "vdevs":{"tank":{"name":"tank","vdev_type":"root","class":"normal","vdevs":{
-          "draid2:4d:8c:1s-0":{"name":"draid2:4d:8c:1s-0","vdevs":{
-            "/dev/loop0":{"name":"/dev/loop0","vdev_type":"disk","path":"/dev/loop0"},
-            "/dev/loop1":{"name":"/dev/loop1","vdev_type":"disk","path":"/dev/loop1"}}},
-          "/dev/loop12":{"name":"/dev/loop12","vdev_type":"disk","path":"/dev/loop12","class":"special"}}}},
-        "logs":{"mirror-1":{"name":"mirror-1","vdev_type":"mirror","class":"log","vdevs":{
-            "/dev/loop8":{"name":"/dev/loop8","vdev_type":"disk","path":"/dev/loop8"},
-            "/dev/loop9":{"name":"/dev/loop9","vdev_type":"disk","path":"/dev/loop9"}}}},
-        "l2cache":{"/dev/loop10":{"name":"/dev/loop10","vdev_type":"disk","path":"/dev/loop10"}},
-        "spares":{"/dev/loop11":{"name":"/dev/loop11","vdev_type":"disk","path":"/dev/loop11"},
-                  "draid2-0-0":{"name":"draid2-0-0","vdev_type":"dspare","path":"draid2-0-0"}}}}}"#;
-
-    fn vdev(kind: &str, devices: &[&str]) -> Vdev {
-        Vdev {
+    fn shape(kind: &str, devices: &[&str]) -> Shape {
+        Shape {
             kind: kind.to_owned(),
             devices: devices.iter().map(|d| (*d).to_owned()).collect(),
         }
     }
 
-    #[test]
-    fn status_json_becomes_a_topology_by_class() {
-        let json: Value = serde_json::from_str(STATUS).expect("json");
-        let t = parse_status(&json, "tank");
-        assert_eq!(
-            t,
-            Topology {
-                data: vec![vdev("draid2:4d:8c:1s", &["/dev/loop0", "/dev/loop1"])],
-                log: vec![vdev("mirror", &["/dev/loop8", "/dev/loop9"])],
-                special: vec![vdev("stripe", &["/dev/loop12"])],
-                cache: vec!["/dev/loop10".to_owned()],
-                spares: vec!["/dev/loop11".to_owned()],
-            }
-        );
+    fn leaf(path: &str) -> topology::Vdev {
+        topology::Vdev {
+            name: path.to_owned(),
+            kind: VdevType::Leaf,
+            state: topology::State::Online,
+            path: Some(path.to_owned()),
+            note: String::new(),
+            children: Vec::new(),
+        }
+    }
+
+    /// A top-level vdev named as zpool names it (`raidz1-0`).
+    fn top(name: &str, devices: &[&str]) -> topology::Vdev {
+        topology::Vdev {
+            name: name.to_owned(),
+            kind: VdevType::from_name(name, true),
+            children: devices.iter().map(|d| leaf(d)).collect(),
+            ..leaf(name)
+        }
     }
 
     #[test]
     fn differences_are_each_named() {
-        let want = Topology {
-            data: vec![vdev("raidz2", &["/dev/loop0", "/dev/loop1", "/dev/loop2"])],
-            log: vec![vdev("mirror", &["/dev/ram0p1", "/dev/ram0p2"])],
-            ..Topology::default()
+        let want = Expected {
+            data: vec![shape("raidz2", &["/dev/loop0", "/dev/loop1", "/dev/loop2"])],
+            log: vec![shape("mirror", &["/dev/ram0p1", "/dev/ram0p2"])],
+            ..Expected::default()
         };
         let got = Topology {
-            data: vec![vdev("raidz1", &["/dev/loop0", "/dev/loop1", "/dev/loop2"])],
-            spares: vec!["/dev/loop3".to_owned()],
+            data: vec![top("raidz1-0", &["/dev/loop0", "/dev/loop1", "/dev/loop2"])],
+            spares: vec![leaf("/dev/loop3")],
             ..Topology::default()
         };
         assert_eq!(
@@ -339,13 +309,32 @@ mod tests {
     }
 
     #[test]
-    fn a_whole_disk_may_show_as_its_first_partition() {
-        let want = Topology {
-            data: vec![vdev("mirror", &["/dev/vdb", "/dev/nvme0n1"])],
+    fn a_spare_in_use_still_reads_as_the_built_layout() {
+        let mut spare = top("spare-1", &["/dev/loop1", "/dev/loop9"]);
+        spare.state = topology::State::Degraded;
+        let mut mirror = top("mirror-0", &["/dev/loop0"]);
+        mirror.children.push(spare);
+        let got = Topology {
+            data: vec![mirror],
+            spares: vec![leaf("/dev/loop9")],
             ..Topology::default()
         };
+        let want = Expected {
+            data: vec![shape("mirror", &["/dev/loop0", "/dev/loop1"])],
+            spares: vec!["/dev/loop9".to_owned()],
+            ..Expected::default()
+        };
+        assert_eq!(compare("tank", &want, &got), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_whole_disk_may_show_as_its_first_partition() {
+        let want = Expected {
+            data: vec![shape("mirror", &["/dev/vdb", "/dev/nvme0n1"])],
+            ..Expected::default()
+        };
         let got = Topology {
-            data: vec![vdev("mirror", &["/dev/vdb1", "/dev/nvme0n1p1"])],
+            data: vec![top("mirror-0", &["/dev/vdb1", "/dev/nvme0n1p1"])],
             ..Topology::default()
         };
         assert_eq!(compare("tank", &want, &got), Vec::<String>::new());

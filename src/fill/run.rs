@@ -41,22 +41,38 @@ pub enum FillError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "{} is already there and this fill did not write it ({count} such file{} in all); nothing was written. Move them away, or run `zlab fill --overwrite` to write over them",
+        path.display(), if *count == 1 { "" } else { "s" }
+    )]
+    Foreign { path: PathBuf, count: usize },
     #[error("install the Ctrl-C/SIGTERM handler: {0}")]
     Signals(std::io::Error),
 }
 
 /// Runs `fill`, stopping cleanly on SIGINT or SIGTERM (a second signal ends
 /// the process at once, leaving the properties for the next run or `down`).
+/// `overwrite`: write over files of the target's names that this fill did not
+/// write (`zlab fill --overwrite`); otherwise they stop it before it writes.
 pub(crate) fn run(
     fill: &FillSpec,
     charge_per_file: Option<u64>,
     state_dir: &Path,
+    overwrite: bool,
     sys: &dyn System,
     emit: &mut dyn FnMut(&FillEvent),
 ) -> Result<Summary, FillError> {
     let stop = Arc::new(AtomicBool::new(false));
     let _signals = Signals::install(&stop).map_err(FillError::Signals)?;
-    run_until(fill, charge_per_file, state_dir, sys, &stop, emit)
+    run_until(
+        fill,
+        charge_per_file,
+        state_dir,
+        overwrite,
+        sys,
+        &stop,
+        emit,
+    )
 }
 
 /// Removes what `down` ends: the properties still changed by a fill that was
@@ -94,6 +110,7 @@ pub(crate) fn run_until(
     fill: &FillSpec,
     charge_per_file: Option<u64>,
     state_dir: &Path,
+    overwrite: bool,
     sys: &dyn System,
     stop: &AtomicBool,
     emit: &mut dyn FnMut(&FillEvent),
@@ -139,6 +156,10 @@ pub(crate) fn run_until(
                 saved: None,
                 complete: false,
             };
+            // A fill that has not begun here owns none of the names it writes.
+            if !overwrite {
+                refuse_foreign(&dir, &fill.pattern, fresh.files_total)?;
+            }
             fresh.save(sys, &paths.state)?;
             fresh
         }
@@ -361,6 +382,45 @@ fn summarize(scan: &Scan, state: &State) -> Summary {
 }
 
 /// Different in every run, so no two fills ever write the same record.
+/// Stops on the first of the fill's names (`file_{n}`, n below `total`) that
+/// is already in `dir`.
+fn refuse_foreign(dir: &Path, pattern: &str, total: u64) -> Result<(), FillError> {
+    let (prefix, suffix) = pattern.split_once("{n}").unwrap_or((pattern, ""));
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        // Nothing there: nothing to overwrite (writing will say why it fails).
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(source) => {
+            return Err(FillError::Io {
+                action: "list",
+                path: dir.to_path_buf(),
+                source,
+            });
+        }
+    };
+    let mut found: Vec<(u64, PathBuf)> = entries
+        .filter_map(Result::ok)
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let n: u64 = name
+                .strip_prefix(prefix)?
+                .strip_suffix(suffix)?
+                .parse()
+                .ok()?;
+            (n < total && n.to_string().len() + prefix.len() + suffix.len() == name.len())
+                .then(|| (n, e.path()))
+        })
+        .collect();
+    found.sort();
+    match found.first() {
+        Some((_, path)) => Err(FillError::Foreign {
+            path: path.clone(),
+            count: found.len(),
+        }),
+        None => Ok(()),
+    }
+}
+
 fn salt() -> u64 {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -449,10 +509,76 @@ mod tests {
             &spec(FillTarget::Percent(5000)),
             None,
             state,
+            false,
             sys,
             &AtomicBool::new(stopped),
             &mut |_| {},
         )
+    }
+
+    #[test]
+    fn a_file_this_fill_did_not_write_stops_it_before_it_writes() {
+        let (mnt, state) = (
+            tempfile::tempdir().expect("mnt"),
+            tempfile::tempdir().expect("state"),
+        );
+        let theirs = mnt.path().join("file_0");
+        std::fs::write(&theirs, b"someone's data").expect("victim");
+        let sys = FakeSystem::new();
+        sys.expect(
+            "zfs get -Hp -o value mounted,mountpoint,guid quick/data",
+            &format!("yes\n{}\n42\n", mnt.path().display()),
+        )
+        .expect("zfs list -Hp -o used,avail quick", "1048576\t9437184\n");
+        let err = run_until(
+            &spec(FillTarget::Percent(5000)),
+            None,
+            state.path(),
+            false,
+            &sys,
+            &AtomicBool::new(false),
+            &mut |_| {},
+        )
+        .expect_err("foreign");
+        assert!(matches!(err, FillError::Foreign { count: 1, .. }), "{err}");
+        assert!(err.to_string().contains("--overwrite"), "{err}");
+        assert_eq!(std::fs::read(&theirs).expect("intact"), b"someone's data");
+        // Nothing begun: the next run checks again.
+        assert!(
+            std::fs::read_dir(state.path())
+                .expect("ls")
+                .next()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn overwrite_writes_over_files_it_did_not_write() {
+        let (mnt, state) = (
+            tempfile::tempdir().expect("mnt"),
+            tempfile::tempdir().expect("state"),
+        );
+        std::fs::write(mnt.path().join("file_0"), b"old").expect("old");
+        let sys = FakeSystem::new();
+        before_writing(&sys, mnt.path());
+        sys.expect("zfs inherit sync quick/data", "");
+        let summary = run_until(
+            &spec(FillTarget::Percent(5000)),
+            None,
+            state.path(),
+            true,
+            &sys,
+            &AtomicBool::new(false),
+            &mut |_| {},
+        )
+        .expect("fill");
+        assert!(summary.complete);
+        assert_eq!(
+            std::fs::metadata(mnt.path().join("file_0"))
+                .expect("written")
+                .len(),
+            1 << 20
+        );
     }
 
     #[test]

@@ -3,5 +3,6 @@
 pub(crate) mod build;
 pub(crate) mod render;
 pub(crate) mod step;
+pub(crate) mod undo;
 
 pub(crate) use build::{Plan, build};

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use super::undo::Undo;
 use crate::lab::{DevicePath, FillDir, FillSpec, PartSpec, PoolSpec, VdevSpec};
 use crate::scenario::model::{FillTarget, FsKind, LabelKind};
 use crate::scenario::size::Size;
@@ -86,6 +87,28 @@ impl Step {
             Step::CreatePool { .. } => "create_pool",
             Step::CreateDataset { .. } => "create_dataset",
             Step::Fill { .. } => "fill",
+        }
+    }
+
+    /// What the journal keys the step by: stable across runs and across
+    /// rewordings of [`Step::describe`].
+    pub(crate) fn id(&self) -> String {
+        match self {
+            Step::CreateDir { path } => format!("dir:{}", path.display()),
+            Step::CreateFile { path, .. } => format!("file:{}", path.display()),
+            Step::AttachLoop { var, .. } => format!("loop:{var}"),
+            Step::LoadBrd { .. } => "brd".to_owned(),
+            Step::WipeLabels { device }
+            | Step::WipeEnds { device, .. }
+            | Step::WipeZero { device } => {
+                format!("wipe:{device}")
+            }
+            Step::Partition { device, .. } => format!("partition:{device}"),
+            Step::Mkfs { device, .. } => format!("mkfs:{device}"),
+            Step::Mount { path, .. } => format!("mount:{}", path.display()),
+            Step::CreatePool { pool } => format!("pool:{}", pool.name),
+            Step::CreateDataset { name, .. } => format!("dataset:{name}"),
+            Step::Fill { fill, .. } => format!("fill:{}", fill.target),
         }
     }
 
@@ -260,30 +283,17 @@ impl Step {
         }
     }
 
-    /// The commands that undo this step, in the order to run them.
-    pub(crate) fn undo(&self) -> Vec<CommandLine> {
+    /// What undoes this step, in the order to run it (the one undo table).
+    pub(crate) fn undos(&self) -> Vec<Undo> {
         match self {
-            // Only the leaf, and only once empty: the directory may hold more.
-            Step::CreateDir { path } => vec![
-                CommandLine::new("rmdir")
-                    .arg("--ignore-fail-on-non-empty")
-                    .arg(path_str(path)),
-            ],
-            Step::CreateFile { path, .. } => {
-                vec![CommandLine::new("rm").arg("-f").arg(path_str(path))]
+            Step::CreateDir { path } => vec![Undo::RemoveDir(path.clone())],
+            Step::CreateFile { path, .. } => vec![Undo::RemoveFile(path.clone())],
+            Step::AttachLoop { var, .. } => {
+                vec![Undo::Detach(DevicePath::Loop { var: var.clone() })]
             }
-            Step::AttachLoop { var, .. } => vec![
-                CommandLine::new("losetup")
-                    .arg("--detach")
-                    .dev(&DevicePath::Loop { var: var.clone() }),
-            ],
-            Step::LoadBrd { .. } => vec![CommandLine::new("rmmod").arg("brd")],
-            Step::Mount { path, .. } => vec![CommandLine::new("umount").arg(path_str(path))],
-            Step::CreatePool { pool } => vec![
-                CommandLine::new("zpool")
-                    .arg("destroy")
-                    .arg(pool.name.clone()),
-            ],
+            Step::LoadBrd { .. } => vec![Undo::UnloadBrd],
+            Step::Mount { path, .. } => vec![Undo::Unmount(path.clone())],
+            Step::CreatePool { pool } => vec![Undo::DestroyPool(pool.name.clone())],
             // Wiped data is gone; partitions and filesystems go with their device;
             // datasets with their pool; the fill restores its properties itself.
             Step::WipeLabels { .. }
@@ -294,6 +304,11 @@ impl Step {
             | Step::CreateDataset { .. }
             | Step::Fill { .. } => Vec::new(),
         }
+    }
+
+    /// The commands that undo this step, in the order to run them.
+    pub(crate) fn undo(&self) -> Vec<CommandLine> {
+        self.undos().iter().map(Undo::command).collect()
     }
 
     /// The shell variable this step binds (a loop device's name).

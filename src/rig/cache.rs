@@ -1,7 +1,7 @@
 //! Where the rig keeps its guest images, scripts and VM state, and the rig
 //! scripts themselves: they are compiled into zlab and written out on use, so
-//! an installed `zlab` needs no source tree, and the guest cache key (a hash of
-//! guest.conf, build-guest.sh and init) is the same as the repository's.
+//! an installed `zlab` needs no source tree, and each guest's cache key (a hash
+//! of its recipe, the build scripts and init) is the same as the repository's.
 
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
@@ -10,8 +10,28 @@ use std::path::{Path, PathBuf};
 use super::error::RigError;
 
 /// The scripts `rig/build-guest.sh` needs beside it, with their modes.
-const SCRIPTS: [(&str, &str, u32); 4] = [
-    ("guest.conf", include_str!("../../rig/guest.conf"), 0o644),
+const SCRIPTS: [(&str, &str, u32); 8] = [
+    (
+        "guest-2.1.conf",
+        include_str!("../../rig/guest-2.1.conf"),
+        0o644,
+    ),
+    (
+        "guest-2.3.conf",
+        include_str!("../../rig/guest-2.3.conf"),
+        0o644,
+    ),
+    (
+        "guest-2.4.conf",
+        include_str!("../../rig/guest-2.4.conf"),
+        0o644,
+    ),
+    ("lib.sh", include_str!("../../rig/lib.sh"), 0o644),
+    (
+        "build-zfs.sh",
+        include_str!("../../rig/build-zfs.sh"),
+        0o755,
+    ),
     (
         "build-guest.sh",
         include_str!("../../rig/build-guest.sh"),

@@ -1,6 +1,6 @@
-//! The guest image: `build-guest.sh` builds it once into the cache (keyed by a
-//! hash of its recipe) and prints its directory; its progress lines become
-//! events as they come.
+//! The guest image: `build-guest.sh` builds it once per OpenZFS line into the
+//! cache (keyed by a hash of that line's recipe, `rig/guest-<line>.conf`) and
+//! prints its directory; its progress lines become events as they come.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader};
@@ -29,16 +29,19 @@ impl Guest {
 /// How many of the script's last lines an error shows.
 const TAIL: usize = 15;
 
-/// Runs `build-guest.sh` from `scripts` (instant when cached); every line but
-/// the last (the guest directory) is a progress line.
+/// Runs `build-guest.sh` from `scripts` for the OpenZFS line `zfs` ("2.4",
+/// as `ZLAB_RIG_ZFS` takes it; instant when cached); every line but the last
+/// (the guest directory) is a progress line.
 pub(crate) fn ensure(
     scripts: &Path,
     cache: &Path,
+    zfs: &str,
     emit: &mut dyn FnMut(&RigEvent),
 ) -> Result<Guest, RigError> {
     let script = scripts.join("build-guest.sh");
     let reader = duct::cmd(&script, Vec::<String>::new())
         .env("ZLAB_RIG_CACHE", cache)
+        .env("ZLAB_RIG_ZFS", zfs)
         .stdin_null()
         .stderr_to_stdout()
         .reader()
@@ -104,12 +107,12 @@ mod tests {
         fake_script(
             tmp.path(),
             &format!(
-                "echo building >&2\necho \"cache=$ZLAB_RIG_CACHE\"\necho {}\n",
+                "echo building >&2\necho \"cache=$ZLAB_RIG_CACHE zfs=$ZLAB_RIG_ZFS\"\necho {}\n",
                 guest.display()
             ),
         );
         let mut events = Vec::new();
-        let got = ensure(tmp.path(), Path::new("/the/cache"), &mut |e| {
+        let got = ensure(tmp.path(), Path::new("/the/cache"), "2.1", &mut |e| {
             events.push(e.clone())
         })
         .expect("guest");
@@ -118,7 +121,7 @@ mod tests {
             events,
             [
                 RigEvent::BuildLine("building".into()),
-                RigEvent::BuildLine("cache=/the/cache".into()),
+                RigEvent::BuildLine("cache=/the/cache zfs=2.1".into()),
                 RigEvent::GuestReady { built: true },
             ]
         );
@@ -128,7 +131,7 @@ mod tests {
     fn a_failed_build_shows_its_last_lines() {
         let tmp = tempfile::tempdir().expect("tempdir");
         fake_script(tmp.path(), "echo 'E: no space left' >&2\nexit 3\n");
-        let err = ensure(tmp.path(), tmp.path(), &mut |_| {}).expect_err("fails");
+        let err = ensure(tmp.path(), tmp.path(), "2.3", &mut |_| {}).expect_err("fails");
         assert!(
             matches!(&err, RigError::Build { last_lines, .. } if last_lines == "E: no space left"),
             "{err}"

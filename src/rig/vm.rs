@@ -172,9 +172,11 @@ pub(crate) fn qemu_command(
         .args(["-smp".to_owned(), cfg.cpus.to_string()])
         .args(["-kernel".to_owned(), p(&guest.kernel)])
         .args(["-initrd".to_owned(), p(&guest.initrd)])
+        // no_timer_check: on a loaded host TCG is too slow for the kernel's
+        // IO-APIC timer check, which then panics ("IO-APIC + timer doesn't work").
         .arg("-append")
         .arg(format!(
-            "console=ttyS0 quiet panic=-1 zlab.share={} zlab.state={}",
+            "console=ttyS0 quiet panic=-1 no_timer_check zlab.share={} zlab.state={}",
             p(&cfg.share),
             p(&dir.root)
         ))
@@ -454,7 +456,7 @@ mod tests {
             cmd.to_string(),
             "qemu-system-x86_64 -accel tcg -cpu max -m 4096 -smp 2 \
              -kernel /c/g/vmlinuz -initrd /c/g/initramfs.cpio.lz4 \
-             -append 'console=ttyS0 quiet panic=-1 zlab.share=/work/lab zlab.state=/c/vm' \
+             -append 'console=ttyS0 quiet panic=-1 no_timer_check zlab.share=/work/lab zlab.state=/c/vm' \
              -display none -no-reboot -nic none -monitor none \
              -serial file:/c/vm/console.log \
              -chardev socket,id=shell,path=/c/vm/shell.sock,server=on,wait=off \

@@ -7,13 +7,22 @@ use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 
-use super::{CommandError, Output, System};
-use crate::system::command::CommandLine;
+use super::command::CommandLine;
+use super::{CommandError, FileKind, FileStat, Output, System};
 
 #[derive(Debug, Default)]
 pub(crate) struct FakeSystem {
-    expected: RefCell<VecDeque<(String, Result<Output, String>)>>,
+    expected: RefCell<VecDeque<Expected>>,
     files: RefCell<HashMap<PathBuf, Vec<u8>>>,
+    stats: RefCell<HashMap<PathBuf, FileStat>>,
+}
+
+#[derive(Debug)]
+struct Expected {
+    command: String,
+    answer: Result<Output, String>,
+    /// What `stat` answers for a path once the command has run.
+    then: Vec<(PathBuf, Option<FileStat>)>,
 }
 
 impl FakeSystem {
@@ -27,18 +36,57 @@ impl FakeSystem {
             stdout: stdout.to_owned(),
             stderr: String::new(),
         };
-        self.expected
-            .borrow_mut()
-            .push_back((command.to_owned(), Ok(out)));
+        self.expected.borrow_mut().push_back(Expected {
+            command: command.to_owned(),
+            answer: Ok(out),
+            then: Vec::new(),
+        });
         self
     }
 
     /// Expects `command` next, failing with `stderr`.
     pub(crate) fn expect_failure(&self, command: &str, stderr: &str) -> &Self {
-        self.expected
-            .borrow_mut()
-            .push_back((command.to_owned(), Err(stderr.to_owned())));
+        self.expected.borrow_mut().push_back(Expected {
+            command: command.to_owned(),
+            answer: Err(stderr.to_owned()),
+            then: Vec::new(),
+        });
         self
+    }
+
+    /// After the last expected command has run, `stat` of `path` answers `stat`
+    /// (`None`: gone): a file the command created or removed.
+    pub(crate) fn then_stat(&self, path: &str, stat: Option<FileStat>) -> &Self {
+        if let Some(last) = self.expected.borrow_mut().back_mut() {
+            last.then.push((PathBuf::from(path), stat));
+        }
+        self
+    }
+
+    /// `stat` of `path` answers `stat` from now on.
+    pub(crate) fn set_stat(&self, path: &str, stat: FileStat) -> &Self {
+        self.stats.borrow_mut().insert(PathBuf::from(path), stat);
+        self
+    }
+
+    /// A regular file on device 1 (for `set_stat`/`then_stat`).
+    pub(crate) fn file(ino: u64, size: u64) -> FileStat {
+        FileStat {
+            kind: FileKind::Regular,
+            dev: 1,
+            ino,
+            size,
+        }
+    }
+
+    /// A directory on device 1.
+    pub(crate) fn dir(ino: u64) -> FileStat {
+        FileStat {
+            kind: FileKind::Dir,
+            dev: 1,
+            ino,
+            size: 4096,
+        }
     }
 }
 
@@ -49,7 +97,7 @@ impl Drop for FakeSystem {
             .expected
             .borrow()
             .iter()
-            .map(|(c, _)| c.clone())
+            .map(|e| e.command.clone())
             .collect();
         if !std::thread::panicking() {
             assert!(left.is_empty(), "expected commands never ran: {left:#?}");
@@ -62,15 +110,25 @@ impl System for FakeSystem {
         let shown = command.to_string();
         let next = self.expected.borrow_mut().pop_front();
         match next {
-            Some((want, answer)) if want == shown => {
-                answer.map_err(|stderr| CommandError::Failed {
+            Some(e) if e.command == shown => {
+                let mut stats = self.stats.borrow_mut();
+                for (path, stat) in e.then {
+                    match stat {
+                        Some(s) => stats.insert(path, s),
+                        None => stats.remove(&path),
+                    };
+                }
+                e.answer.map_err(|stderr| CommandError::Failed {
                     command: shown,
                     status: "status 1".into(),
                     stderr,
                 })
             }
-            Some((want, _)) => {
-                panic!("unexpected command\n  ran:      {shown}\n  expected: {want}")
+            Some(e) => {
+                panic!(
+                    "unexpected command\n  ran:      {shown}\n  expected: {}",
+                    e.command
+                )
             }
             None => panic!("unexpected command (none expected): {shown}"),
         }
@@ -81,7 +139,7 @@ impl System for FakeSystem {
     }
 
     fn exists(&self, path: &Path) -> bool {
-        self.files.borrow().contains_key(path)
+        self.files.borrow().contains_key(path) || self.stats.borrow().contains_key(path)
     }
 
     fn write_atomic(&self, path: &Path, content: &[u8]) -> Result<(), CommandError> {
@@ -106,5 +164,9 @@ impl System for FakeSystem {
     fn remove_file(&self, path: &Path) -> Result<(), CommandError> {
         self.files.borrow_mut().remove(path);
         Ok(())
+    }
+
+    fn stat(&self, path: &Path) -> Result<Option<FileStat>, CommandError> {
+        Ok(self.stats.borrow().get(path).copied())
     }
 }

@@ -5,6 +5,7 @@
 pub(crate) mod command;
 #[cfg(test)]
 pub(crate) mod fake;
+pub(crate) mod lock;
 pub(crate) mod preflight;
 pub(crate) mod probe;
 pub(crate) mod real;
@@ -79,4 +80,39 @@ pub trait System {
     fn read_to_string(&self, path: &Path) -> Result<String, CommandError>;
 
     fn remove_file(&self, path: &Path) -> Result<(), CommandError>;
+
+    /// What a path is, without following a last symlink (`lstat`); `None` if
+    /// nothing is there. Ownership is proved by these facts, never by names.
+    fn stat(&self, path: &Path) -> Result<Option<FileStat>, CommandError>;
+}
+
+/// What `lstat` says about a path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileStat {
+    pub kind: FileKind,
+    /// `st_dev`: the filesystem's device.
+    pub dev: u64,
+    pub ino: u64,
+    pub size: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Regular,
+    Dir,
+    Symlink,
+    BlockDevice,
+    Other,
+}
+
+impl std::fmt::Display for FileKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            FileKind::Regular => "a regular file",
+            FileKind::Dir => "a directory",
+            FileKind::Symlink => "a symbolic link",
+            FileKind::BlockDevice => "a block device",
+            FileKind::Other => "a special file",
+        })
+    }
 }

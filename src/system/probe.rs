@@ -1,25 +1,9 @@
 //! Read-only questions about the machine, asked through the `System`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use super::System;
 use super::command::CommandLine;
-
-/// The loop devices a file is attached to.
-pub(crate) fn loops_of(sys: &dyn System, file: &Path) -> Vec<PathBuf> {
-    let cmd = CommandLine::new("losetup")
-        .args(["--list", "--noheadings", "--output", "NAME", "--associated"])
-        .arg(file.to_string_lossy());
-    sys.run(&cmd)
-        .map(|o| {
-            o.stdout
-                .lines()
-                .map(|l| PathBuf::from(l.trim()))
-                .filter(|p| !p.as_os_str().is_empty())
-                .collect()
-        })
-        .unwrap_or_default()
-}
+use super::{CommandError, System};
 
 pub(crate) fn pool_exists(sys: &dyn System, name: &str) -> bool {
     sys.run(
@@ -54,13 +38,14 @@ pub(crate) fn is_mounted(sys: &dyn System, path: &Path) -> bool {
         .unwrap_or(false)
 }
 
-/// A block device's size in bytes.
-pub(crate) fn device_size(sys: &dyn System, device: &Path) -> Option<u64> {
-    sys.run(
-        &CommandLine::new("blockdev")
-            .arg("--getsize64")
-            .arg(device.to_string_lossy()),
-    )
-    .ok()
-    .and_then(|o| o.stdout.trim().parse().ok())
+/// A block device's size in bytes; failing to read it is an error.
+pub(crate) fn device_size(sys: &dyn System, device: &Path) -> Result<u64, CommandError> {
+    let cmd = CommandLine::new("blockdev")
+        .arg("--getsize64")
+        .arg(device.to_string_lossy());
+    let out = sys.run(&cmd)?;
+    out.stdout
+        .trim()
+        .parse()
+        .map_err(|_| CommandError::unparsable(&cmd, &out.stdout, "expected a byte count"))
 }

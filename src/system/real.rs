@@ -3,8 +3,8 @@
 use std::io::{Seek, SeekFrom, Write};
 use std::path::Path;
 
-use super::{CommandError, Output, System};
-use crate::system::command::CommandLine;
+use super::command::CommandLine;
+use super::{CommandError, FileKind, FileStat, Output, System};
 
 /// Runs commands with `LC_ALL=C` so their output parses the same everywhere.
 #[derive(Debug, Default)]
@@ -103,5 +103,38 @@ impl System for RealSystem {
             path: path.to_path_buf(),
             source,
         })
+    }
+
+    fn stat(&self, path: &Path) -> Result<Option<FileStat>, CommandError> {
+        use std::os::unix::fs::{FileTypeExt, MetadataExt};
+        let meta = match std::fs::symlink_metadata(path) {
+            Ok(m) => m,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => {
+                return Err(CommandError::Io {
+                    action: "inspect",
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        let t = meta.file_type();
+        let kind = if t.is_file() {
+            FileKind::Regular
+        } else if t.is_dir() {
+            FileKind::Dir
+        } else if t.is_symlink() {
+            FileKind::Symlink
+        } else if t.is_block_device() {
+            FileKind::BlockDevice
+        } else {
+            FileKind::Other
+        };
+        Ok(Some(FileStat {
+            kind,
+            dev: meta.dev(),
+            ino: meta.ino(),
+            size: meta.size(),
+        }))
     }
 }

@@ -11,6 +11,23 @@ const REQUIRED: &[(&str, &[&str])] = &[
     ("plan", &["lab", "file", "steps", "teardown"]),
     ("capacity", &["lab", "file", "pools"]),
     ("layouts", &["drives", "size", "ashift", "candidates"]),
+    (
+        "status",
+        &[
+            "lab",
+            "file",
+            "journal",
+            "steps_done",
+            "steps_total",
+            "complete",
+            "drifted",
+            "healthy",
+            "steps",
+            "zfs",
+            "zfs_warning",
+            "pools",
+        ],
+    ),
     ("list", &["registry", "labs"]),
 ];
 

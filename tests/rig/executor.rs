@@ -221,7 +221,8 @@ fn up_refuses_a_backing_file_attached_by_someone_else() {
     ));
     assert_eq!(up.status.code(), Some(1));
     assert!(
-        text(&up).contains("is already attached to"),
+        text(&up)
+            .contains("disk2.img already exists (1073741824 bytes) and this lab did not create it"),
         "{}",
         text(&up)
     );

@@ -12,7 +12,9 @@ mod executor;
 mod fill;
 mod hostile;
 mod real_disks;
+mod safety;
 mod scripts;
+mod topology;
 
 use std::process::Output;
 

@@ -10,7 +10,7 @@ const FORCED: &str = "fixtures/rig/real-disks-forced.yaml";
 
 /// `up` must fail with `reason` and leave nothing: no pool, no journal.
 fn refused(scenario: &str, reason: &str) {
-    let up = zlab(&["up", scenario]);
+    let up = zlab(&["up", "--yes", scenario]);
     assert_eq!(up.status.code(), Some(1), "{}", text(&up));
     assert!(
         text(&up).contains("is in use or not blank") && text(&up).contains(reason),
@@ -28,7 +28,7 @@ fn refused(scenario: &str, reason: &str) {
 }
 
 fn up_and_down(scenario: &str) -> String {
-    let up = zlab(&["up", scenario]);
+    let up = zlab(&["up", "--yes", scenario]);
     assert!(up.status.success(), "{scenario} up:\n{}", text(&up));
     let status = zlab(&["status", scenario]);
     assert!(
