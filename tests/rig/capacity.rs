@@ -16,6 +16,11 @@ use crate::{assert_clean, sh, text, zlab};
 
 const TOLERANCE_PPM: u128 = 5_000;
 
+/// The layouts built in the rig: all of them when recording `measured.tsv`,
+/// otherwise every other one and the last (20 of 38, every kind of vdev among
+/// them). The host tests check all 38 against `measured.tsv` byte for byte;
+/// rebuilding half of them here proves the table is still true while keeping
+/// CI's time in bounds.
 fn fixtures() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/capacity/layouts");
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -24,7 +29,20 @@ fn fixtures() -> Vec<PathBuf> {
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();
     files.sort();
+    if recording() {
+        return files;
+    }
+    let last = files.len().saturating_sub(1);
     files
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| i % 2 == 0 || *i == last)
+        .map(|(_, f)| f)
+        .collect()
+}
+
+fn recording() -> bool {
+    std::env::var_os("ZLAB_CAPACITY_RECORD").is_some()
 }
 
 /// A fixture lab brought up with `zlab up`; `zlab down` on drop, even after a panic.
@@ -103,7 +121,7 @@ fn predictions_match_real_pools_within_half_a_percent() {
             space.raw
         ));
     }
-    if std::env::var_os("ZLAB_CAPACITY_RECORD").is_some() {
+    if recording() {
         let table = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/capacity/measured.tsv");
         std::fs::write(&table, rows.join("\n") + "\n").expect("write measured.tsv");
     }
