@@ -66,10 +66,14 @@ pub(crate) fn run(file: &Path, flags: &Flags, progress: Progress<'_>) -> Result<
             emit,
         )
     });
-    // Refused before anything was made: leave no state directory behind.
+    // Refused before anything was made: leave no state directory and no
+    // registry entry behind.
     if result.is_err() && !exec::up::journal_path(&lab.state_dir).exists() {
         let _ = std::fs::remove_file(crate::system::lock::path(&lab.state_dir));
         let _ = std::fs::remove_dir(&lab.state_dir);
+        if !is_std(file) {
+            let _ = registry::unregister(&registry::dir(), &Entry::of(&lab));
+        }
     }
     result.map_err(|e| {
         // A refusal says itself what to do; a step that failed leaves a lab
