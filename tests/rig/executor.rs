@@ -201,8 +201,10 @@ fn up_refuses_a_pool_it_did_not_create() {
     let up = zlab(&["up", "scenarios/quickstart.yaml"]);
     sh("zpool destroy quick && rm /tmp/foreign.img");
     assert_eq!(up.status.code(), Some(1));
+    // The refusal names the pool and the GUID it found.
     assert!(
-        text(&up).contains("pool `quick` already exists and zlab did not create it"),
+        text(&up).contains("pool `quick` (guid ")
+            && text(&up).contains("already exists and zlab did not create it"),
         "{}",
         text(&up)
     );
