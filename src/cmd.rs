@@ -113,6 +113,17 @@ fn from_stdin(lab: &Lab) -> bool {
     lab.file == Path::new(scenario::load::STDIN)
 }
 
+/// A state directory without a journal holds nothing of a lab: its lock file
+/// and the directory go, so a refused `up` or a `down` with nothing to do
+/// leaves no trace (anything else in the directory keeps it).
+fn forget_state_without_journal(lab: &Lab) {
+    if crate::exec::up::journal_path(&lab.state_dir).exists() {
+        return;
+    }
+    let _ = std::fs::remove_file(crate::system::lock::path(&lab.state_dir));
+    let _ = std::fs::remove_dir(&lab.state_dir);
+}
+
 /// Holds the lab for this run (`up`, `down`, `fill`); a second run learns
 /// who holds it: pid, command and since when.
 fn lock_lab(command: &str, lab: &Lab) -> Result<crate::system::lock::Lock, Error> {

@@ -6,6 +6,9 @@ use std::path::Path;
 use super::{Progress, lab_identity, lock_lab, prepare, with_progress};
 use crate::error::Error;
 use crate::exec::event::Event;
+use crate::exec::journal::LabIdentity;
+use crate::lab::Lab;
+use crate::plan::Plan;
 use crate::registry::{self, Entry};
 use crate::system::real::RealSystem;
 use crate::{exec, fill};
@@ -19,9 +22,22 @@ pub(crate) fn run(
     let (lab, plan) = prepare("down", file, None)?;
     let identity = lab_identity(&lab)?;
     let _lock = lock_lab("down", &lab)?;
+    let result = down_locked(&lab, &plan, &identity, keep_files, from_system, progress);
+    super::forget_state_without_journal(&lab);
+    result
+}
+
+fn down_locked(
+    lab: &Lab,
+    plan: &Plan,
+    identity: &LabIdentity,
+    keep_files: bool,
+    from_system: bool,
+    progress: Progress<'_>,
+) -> Result<(), Error> {
     if from_system {
         return with_progress(progress, |emit| {
-            exec::down::from_system(&plan, &identity, &lab.state_dir, &RealSystem, emit)
+            exec::down::from_system(plan, identity, &lab.state_dir, &RealSystem, emit)
         });
     }
     // A journal that is not this scenario's stops `down` before anything,
@@ -29,7 +45,7 @@ pub(crate) fn run(
     exec::journal::Journal::load(
         &RealSystem,
         &exec::up::journal_path(&lab.state_dir),
-        &identity,
+        identity,
     )?;
     with_progress(progress, |emit| {
         // Properties a killed fill left changed go back before the rest.
@@ -42,10 +58,10 @@ pub(crate) fn run(
                 source,
             })
         });
-        exec::down(&identity, &lab.state_dir, keep_files, &RealSystem, emit)?;
+        exec::down(identity, &lab.state_dir, keep_files, &RealSystem, emit)?;
         released?;
         // Only a lab that is gone leaves the list.
-        if let Err(e) = registry::unregister(&registry::dir(), &Entry::of(&lab)) {
+        if let Err(e) = registry::unregister(&registry::dir(), &Entry::of(lab)) {
             emit(&Event::Note(format!("warning: {e}")));
         }
         Ok(())

@@ -69,8 +69,7 @@ pub(crate) fn run(file: &Path, flags: &Flags, progress: Progress<'_>) -> Result<
     // Refused before anything was made: leave no state directory and no
     // registry entry behind.
     if result.is_err() && !exec::up::journal_path(&lab.state_dir).exists() {
-        let _ = std::fs::remove_file(crate::system::lock::path(&lab.state_dir));
-        let _ = std::fs::remove_dir(&lab.state_dir);
+        super::forget_state_without_journal(&lab);
         if !is_std(file) {
             let _ = registry::unregister(&registry::dir(), &Entry::of(&lab));
         }

@@ -98,5 +98,16 @@ fn json_events_status_list_and_the_difference_before_a_plan() {
         !std::path::Path::new("/var/lib/zlab/labs").exists(),
         "the registry leaves nothing behind"
     );
+    // A second `down` has nothing to do and leaves no trace of its own lock.
+    let again = zlab(&["down", FILE]);
+    assert!(
+        again.status.success() && text(&again).contains("nothing to tear down"),
+        "{}",
+        text(&again)
+    );
+    assert!(
+        !std::path::Path::new("/var/lib/zlab/quickstart").exists(),
+        "a `down` with nothing to do leaves no state directory"
+    );
     assert_clean();
 }
