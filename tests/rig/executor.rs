@@ -3,8 +3,6 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
-
 use crate::{assert_clean, sh, text, zlab};
 
 /// Nothing of the lab is left: no pool, loop device, brd, backing file or journal.
@@ -69,14 +67,11 @@ fn kill_9_mid_up_then_down_leaves_nothing_and_up_resumes() {
     let file = "scenarios/N58-C3-D16-P2-S4.yaml";
     let journal = Path::new("/var/lib/zlab/N58-C3-D16-P2-S4/journal.json");
     for resume in [false, true] {
-        let mut child =
-            <std::process::Command as assert_cmd::cargo::CommandCargoExt>::cargo_bin("zlab")
-                .expect("zlab")
-                .current_dir(env!("CARGO_MANIFEST_DIR"))
-                .args(["up", file])
-                .stderr(std::process::Stdio::null())
-                .spawn()
-                .expect("spawn");
+        let mut child = crate::zlab_command()
+            .args(["up", file])
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn");
         // Wait until it is well into the loop devices, then kill it hard.
         while std::fs::read_to_string(journal)
             .map(|j| j.matches("\"loop\"").count())
@@ -146,9 +141,7 @@ fn a_failure_at_every_command_is_always_torn_down() {
     );
     let up = |scenario: &str, fail_at: usize| {
         let _ = std::fs::remove_file(&count);
-        let out = Command::cargo_bin("zlab")
-            .expect("zlab")
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
+        let out = crate::zlab_command()
             .args(["up", "--no-fill", scenario])
             .env("PATH", &path)
             .env("ZLAB_FAIL_AT", fail_at.to_string())

@@ -62,8 +62,7 @@ impl Lab {
     }
 
     fn spawn(&self, command: &str) -> Child {
-        <std::process::Command as assert_cmd::cargo::CommandCargoExt>::cargo_bin("zlab")
-            .expect("zlab")
+        crate::zlab_command()
             .args([command, self.path()])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

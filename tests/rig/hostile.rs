@@ -39,8 +39,7 @@ pools:
 fn plan(dir: &Path, text: &str) -> std::process::Output {
     let file = dir.join("hostile.yaml");
     std::fs::write(&file, text).expect("scenario");
-    Command::cargo_bin("zlab")
-        .expect("zlab")
+    crate::zlab_command()
         .args(["plan", "--format", "sh"])
         .arg(&file)
         .output()

@@ -81,9 +81,7 @@ fn ok(args: &[&str]) -> String {
 }
 
 fn spawn(args: &[&str]) -> Child {
-    <std::process::Command as assert_cmd::cargo::CommandCargoExt>::cargo_bin("zlab")
-        .expect("zlab")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+    crate::zlab_command()
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -21,9 +21,7 @@ impl Lab {
     fn up(scenario: &str) -> Lab {
         let dir = tempfile::tempdir().expect("tempdir");
         let script = dir.path().join("lab.sh");
-        let plan = Command::cargo_bin("zlab")
-            .expect("zlab")
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
+        let plan = crate::zlab_command()
             .args(["plan", "--portable", "--format", "sh"])
             .arg(Path::new("scenarios").join(scenario))
             .output()
