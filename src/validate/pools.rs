@@ -10,7 +10,7 @@ use crate::scenario::node::Located;
 use crate::scenario::selection::Selection;
 use crate::zfs::layout_name::LayoutName;
 use crate::zfs::properties;
-use crate::zfs::vdev::ResolvedVdev;
+use crate::zfs::vdev::{FAMILIES, VdevKind};
 
 use super::paths::Role;
 use super::{Checker, names, pairs};
@@ -40,16 +40,12 @@ impl Checker<'_> {
     }
 
     pub(super) fn pool(&mut self, p: &Pool, field: &str) -> Option<PoolSpec> {
-        let data = self.vdevs(
-            &p.vdevs,
-            &format!("{field}.vdevs"),
-            &["stripe", "mirror", "raidz", "draid"],
-        );
-        let log = self.vdevs(&p.log, &format!("{field}.log"), &["stripe", "mirror"]);
+        let data = self.vdevs(&p.vdevs, &format!("{field}.vdevs"), |_| true);
+        let log = self.vdevs(&p.log, &format!("{field}.log"), VdevKind::serves_aux_class);
         let special = self.vdevs(
             &p.special,
             &format!("{field}.special"),
-            &["stripe", "mirror"],
+            VdevKind::serves_aux_class,
         );
         let cache = p
             .cache
@@ -162,10 +158,7 @@ impl Checker<'_> {
         let nf = format!("{field}.name");
         let layouts: Vec<_> = data
             .iter()
-            .filter_map(|v| match &v.kind {
-                ResolvedVdev::Draid(l) => Some(*l),
-                _ => None,
-            })
+            .filter_map(|v| v.kind.draid().copied())
             .collect();
         let mut name = p.name.value.clone();
         if name.contains("{layout}") {
@@ -231,18 +224,28 @@ impl Checker<'_> {
         Some(name)
     }
 
-    pub(super) fn vdevs(&mut self, vdevs: &[Vdev], field: &str, allowed: &[&str]) -> Vec<VdevSpec> {
+    /// The vdevs of one class, whose kinds must be `allowed`.
+    pub(super) fn vdevs(
+        &mut self,
+        vdevs: &[Vdev],
+        field: &str,
+        allowed: fn(&VdevKind) -> bool,
+    ) -> Vec<VdevSpec> {
         let mut out = Vec::new();
         for (i, v) in vdevs.iter().enumerate() {
             let vf = format!("{field}[{i}]");
-            let word = v.kind.value.family();
             let class = field.rsplit('.').next().unwrap_or(field);
-            if !allowed.contains(&word) {
+            if !allowed(&v.kind.value) {
+                let families: Vec<_> = FAMILIES
+                    .iter()
+                    .filter(|k| allowed(k))
+                    .map(VdevKind::family)
+                    .collect();
                 self.error(
                     v.kind.at,
                     &format!("{vf}.type"),
                     format!("a {class} vdev cannot be {}", v.kind.value),
-                    format!("{class} vdevs can be: {}", allowed.join(", ")),
+                    format!("{class} vdevs can be: {}", families.join(", ")),
                 );
             }
             let Some(devices) = self.select(&v.devices, &format!("{vf}.devices")) else {
