@@ -100,7 +100,7 @@ impl Losses {
     }
 
     /// Losses before `zpool list` SIZE and after it, in the order they apply.
-    pub fn before_size(&self) -> [(&'static str, u64); 7] {
+    pub(crate) fn before_size(&self) -> [(&'static str, u64); 7] {
         [
             ("labels and boot area", self.labels),
             ("uneven children", self.uneven),
@@ -112,7 +112,7 @@ impl Losses {
         ]
     }
 
-    pub fn after_size(&self) -> [(&'static str, u64); 4] {
+    pub(crate) fn after_size(&self) -> [(&'static str, u64); 4] {
         [
             ("embedded ZIL metaslab", self.embedded_zil),
             ("parity", self.parity),
@@ -168,7 +168,7 @@ pub struct PoolSpace {
 
 impl Shape {
     /// Raw bytes one block of `psize` bytes takes (`vdev_psize_to_asize`).
-    pub fn psize_to_asize(&self, psize: u64, children: usize, ashift: u8) -> u64 {
+    pub(crate) fn psize_to_asize(&self, psize: u64, children: usize, ashift: u8) -> u64 {
         match self.0 {
             Kind::Stripe | Kind::Mirror => rules::plain_asize(psize, ashift),
             Kind::Raidz { parity } => {
@@ -384,7 +384,7 @@ impl PoolSpace {
     /// The `zfs` space one block of `psize` bytes is charged (`bp_get_dsize`):
     /// its raw cost, deflated; averaged over the data vdevs by their space,
     /// as the allocator spreads blocks.
-    pub fn block_charge(&self, psize: u64) -> u64 {
+    pub(crate) fn block_charge(&self, psize: u64) -> u64 {
         let total: u128 = self.data.iter().map(|v| u128::from(v.dspace)).sum();
         if total == 0 {
             return 0;
@@ -401,7 +401,7 @@ impl PoolSpace {
     }
 
     /// The share of raw space `zfs` can use, in hundredths of a percent.
-    pub fn efficiency(&self) -> u64 {
+    pub(crate) fn efficiency(&self) -> u64 {
         if self.raw == 0 {
             return 0;
         }
