@@ -23,7 +23,7 @@ pub enum DevicePath {
 
 impl DevicePath {
     /// The path once run-time names are known; `bind` answers for loop variables.
-    pub fn resolve(&self, bind: &dyn Fn(&str) -> Option<PathBuf>) -> Option<PathBuf> {
+    pub(crate) fn resolve(&self, bind: &dyn Fn(&str) -> Option<PathBuf>) -> Option<PathBuf> {
         match self {
             DevicePath::Known(p) => Some(p.clone()),
             DevicePath::Loop { var } => bind(var),
@@ -40,7 +40,7 @@ impl DevicePath {
 
 impl DevicePath {
     /// Whether the path is known only once zlab runs (a loop device or its partition).
-    pub fn is_runtime(&self) -> bool {
+    pub(crate) fn is_runtime(&self) -> bool {
         match self {
             DevicePath::Known(_) => false,
             DevicePath::Loop { .. } => true,

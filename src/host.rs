@@ -46,13 +46,13 @@ impl HostFacts {
     }
 
     /// The OpenZFS release the rules check against.
-    pub fn with_zfs(mut self, release: Option<ZfsVersion>) -> Self {
+    pub(crate) fn with_zfs(mut self, release: Option<ZfsVersion>) -> Self {
         self.zfs = release;
         self
     }
 
     /// The filesystem type holding `dir` (or its nearest existing ancestor).
-    pub fn fstype(&self, dir: &Path) -> Option<&str> {
+    pub(crate) fn fstype(&self, dir: &Path) -> Option<&str> {
         let mut probe = dir.to_path_buf();
         let real = loop {
             if let Ok(real) = probe.canonicalize() {
@@ -70,7 +70,7 @@ impl HostFacts {
     }
 
     /// The largest file `dir`'s filesystem accepts, where known.
-    pub fn max_file_size(&self, dir: &Path) -> Option<(String, Size)> {
+    pub(crate) fn max_file_size(&self, dir: &Path) -> Option<(String, Size)> {
         let fs = self.fstype(dir)?;
         max_file_size(fs).map(|s| (fs.to_owned(), s))
     }

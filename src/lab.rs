@@ -114,9 +114,10 @@ impl VdevSpec {
     /// The top-level vdevs `zpool create` makes of this spec, by their
     /// devices: a stripe of n devices is n top-level vdevs, any other kind one.
     pub(crate) fn top_level(&self) -> Vec<&[Device]> {
-        match self.kind {
-            ResolvedVdev::Stripe => self.devices.iter().map(std::slice::from_ref).collect(),
-            _ => vec![self.devices.as_slice()],
+        if self.kind.is_stripe() {
+            self.devices.iter().map(std::slice::from_ref).collect()
+        } else {
+            vec![self.devices.as_slice()]
         }
     }
 }

@@ -23,7 +23,7 @@ use crate::lab::{Device, DevicePath, Lab};
 use crate::scenario::Scenario;
 use crate::scenario::model::Property;
 use crate::scenario::node::Located;
-use crate::scenario::selection::{Selection, is_identifier};
+use crate::scenario::selection::{SelItem, Selection, is_identifier};
 use crate::zfs::properties;
 
 /// Checks every rule; returns the resolved lab or all diagnostics.
@@ -176,32 +176,7 @@ impl Checker<'_> {
                     ok = false; // its own problem is reported already
                     continue;
                 }
-                let help = match suggest(
-                    &item.value.group,
-                    self.names.iter().map(|(n, _, _)| n.as_str()),
-                ) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None if self.names.is_empty() => {
-                        "declare devices under `devices:` first".to_owned()
-                    }
-                    None => format!(
-                        "declared: {}",
-                        self.names
-                            .iter()
-                            .map(|(n, _, _)| n.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    ),
-                };
-                self.error(
-                    item.at,
-                    field,
-                    format!(
-                        "no device group or partition is called `{}`",
-                        item.value.group
-                    ),
-                    help,
-                );
+                self.unknown_group(item, field);
                 ok = false;
                 continue;
             };
@@ -233,6 +208,34 @@ impl Checker<'_> {
             out.extend(devices[first..=last].iter().map(|d| (d.clone(), item.at)));
         }
         ok.then_some(out)
+    }
+
+    /// A selection names a group or partition nobody declared.
+    fn unknown_group(&mut self, item: &Located<SelItem>, field: &str) {
+        let help = match suggest(
+            &item.value.group,
+            self.names.iter().map(|(n, _, _)| n.as_str()),
+        ) {
+            Some(s) => format!("did you mean `{s}`?"),
+            None if self.names.is_empty() => "declare devices under `devices:` first".to_owned(),
+            None => format!(
+                "declared: {}",
+                self.names
+                    .iter()
+                    .map(|(n, _, _)| n.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        self.error(
+            item.at,
+            field,
+            format!(
+                "no device group or partition is called `{}`",
+                item.value.group
+            ),
+            help,
+        );
     }
 
     fn properties(&mut self, props: &[Property], field: &str, known: &[&str], what: &str) {

@@ -214,7 +214,7 @@ fn top_vdevs(vdevs: &[VdevSpec]) -> Vec<TopVdev> {
     let size = |d: &Device| d.size.map_or(0, Size::bytes);
     let mut out = Vec::new();
     for v in vdevs {
-        let shape = Shape::of(&v.kind);
+        let shape = Shape::of(v.kind);
         out.extend(v.top_level().into_iter().map(|devices| TopVdev {
             shape,
             sizes: devices.iter().map(size).collect(),
@@ -224,7 +224,7 @@ fn top_vdevs(vdevs: &[VdevSpec]) -> Vec<TopVdev> {
 }
 
 fn vdev_words(v: &VdevSpec) -> String {
-    let token = v.kind.token().unwrap_or_else(|| "stripe".into());
+    let token = v.kind;
     let mut sizes: Vec<Size> = v.devices.iter().filter_map(|d| d.size).collect();
     sizes.sort();
     sizes.dedup();

@@ -6,9 +6,8 @@
 //! after a failure and reports what remains, with the commands still to run.
 
 use std::path::Path;
-use std::time::Instant;
 
-use super::event::{Event, Outcome};
+use super::event::{Event, Outcome, StepEvents};
 use super::identity::{self, Match};
 use super::journal::{Journal, JournalError, LabIdentity, Resource};
 use super::up::journal_path;
@@ -50,25 +49,13 @@ pub(crate) fn down(
         if keep {
             continue;
         }
-        let description = format!("undo: {}", record.step);
-        emit(&Event::StepStarted {
-            index,
-            total,
-            description: description.clone(),
-        });
-        let started = Instant::now();
+        let events = StepEvents::start(index, total, format!("undo: {}", record.step), emit);
         let undos = match undo_for(&record.resource, &journal, sys) {
             Ok(Verdict::Undo(u)) => u,
             Ok(Verdict::Keep(why)) => {
                 journal.remove(&record.id);
                 journal.save(sys, &path).map_err(Error::Journal)?;
-                emit(&Event::StepFinished {
-                    index,
-                    total,
-                    description,
-                    outcome: Outcome::Skipped(why),
-                    elapsed: started.elapsed(),
-                });
+                events.finished(Outcome::Skipped(why), emit);
                 continue;
             }
             Ok(Verdict::NotOurs(why)) => {
@@ -76,22 +63,12 @@ pub(crate) fn down(
                 journal.remove(&record.id);
                 journal.save(sys, &path).map_err(Error::Journal)?;
                 remaining.push(format!("# left alone, not proved to be the lab's: {why}"));
-                emit(&Event::StepFailed {
-                    index,
-                    total,
-                    description,
-                    error: format!("left alone: {why}"),
-                });
+                events.failed(format!("left alone: {why}"), emit);
                 continue;
             }
             Err(e) => {
                 remaining.push(format!("# could not check: {e}"));
-                emit(&Event::StepFailed {
-                    index,
-                    total,
-                    description,
-                    error: format!("could not check it: {e}"),
-                });
+                events.failed(format!("could not check it: {e}"), emit);
                 continue;
             }
         };
@@ -114,20 +91,9 @@ pub(crate) fn down(
                 } else {
                     Outcome::Done
                 };
-                emit(&Event::StepFinished {
-                    index,
-                    total,
-                    description,
-                    outcome,
-                    elapsed: started.elapsed(),
-                });
+                events.finished(outcome, emit);
             }
-            Some(error) => emit(&Event::StepFailed {
-                index,
-                total,
-                description,
-                error,
-            }),
+            Some(error) => events.failed(error, emit),
         }
     }
     if journal.records.is_empty() {

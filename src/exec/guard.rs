@@ -139,15 +139,21 @@ mod tests {
 
     const LSBLK: &str = "lsblk --json --paths --output NAME,TYPE,MOUNTPOINT /dev/vdb";
 
-    #[test]
-    fn a_blank_disk_has_no_problems() {
+    /// A system whose lsblk shows /dev/vdb as a disk without mounts or holders.
+    fn unmounted_disk() -> FakeSystem {
         let sys = FakeSystem::new();
         sys.expect(
             LSBLK,
             r#"{"blockdevices":[{"name":"/dev/vdb","type":"disk","mountpoint":null}]}"#,
-        )
-        .expect("zpool list -v -H -P", "")
-        .expect("wipefs --json /dev/vdb", "");
+        );
+        sys
+    }
+
+    #[test]
+    fn a_blank_disk_has_no_problems() {
+        let sys = unmounted_disk();
+        sys.expect("zpool list -v -H -P", "")
+            .expect("wipefs --json /dev/vdb", "");
         let problems = disk_problems(&sys, Path::new("/dev/vdb")).expect("inspected");
         assert_eq!(problems, Vec::<String>::new());
     }
@@ -214,24 +220,16 @@ mod tests {
 
     #[test]
     fn a_failing_zpool_list_is_an_error_not_in_no_pool() {
-        let sys = FakeSystem::new();
-        sys.expect(
-            LSBLK,
-            r#"{"blockdevices":[{"name":"/dev/vdb","type":"disk","mountpoint":null}]}"#,
-        )
-        .expect_failure("zpool list -v -H -P", "The ZFS modules are not loaded.");
+        let sys = unmounted_disk();
+        sys.expect_failure("zpool list -v -H -P", "The ZFS modules are not loaded.");
         assert!(disk_problems(&sys, Path::new("/dev/vdb")).is_err());
     }
 
     #[test]
     fn a_failing_wipefs_is_an_error_not_blank() {
-        let sys = FakeSystem::new();
-        sys.expect(
-            LSBLK,
-            r#"{"blockdevices":[{"name":"/dev/vdb","type":"disk","mountpoint":null}]}"#,
-        )
-        .expect("zpool list -v -H -P", "")
-        .expect_failure("wipefs --json /dev/vdb", "wipefs: /dev/vdb: probing failed");
+        let sys = unmounted_disk();
+        sys.expect("zpool list -v -H -P", "")
+            .expect_failure("wipefs --json /dev/vdb", "wipefs: /dev/vdb: probing failed");
         assert!(disk_problems(&sys, Path::new("/dev/vdb")).is_err());
     }
 

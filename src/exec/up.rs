@@ -3,9 +3,8 @@
 //! cannot prove it owns.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
-use super::event::{Event, Outcome};
+use super::event::{Event, Outcome, StepEvents};
 use super::identity::{self, FileId, Match};
 use super::journal::{Journal, LabIdentity, Resource};
 use super::{confirm, guard, verify};
@@ -59,21 +58,10 @@ pub(crate) fn up(
             verified = true;
         }
         if journal.find(&id).is_some_and(|r| r.done) {
-            emit(&Event::StepFinished {
-                index,
-                total,
-                description,
-                outcome: Outcome::AlreadyPresent,
-                elapsed: std::time::Duration::ZERO,
-            });
+            StepEvents::already_done(index, total, description, emit);
             continue;
         }
-        emit(&Event::StepStarted {
-            index,
-            total,
-            description: description.clone(),
-        });
-        let started = Instant::now();
+        let events = StepEvents::start(index, total, description.clone(), emit);
         // A record without `done` is a step an earlier run began: keep its claim.
         let earlier = journal.find(&id).map(|r| r.resource.clone());
         let resumed = earlier.is_some();
@@ -106,21 +94,10 @@ pub(crate) fn up(
             Ok((resource, outcome)) => {
                 journal.set(&id, &description, resource, true);
                 journal.save(sys, &path).map_err(Error::Journal)?;
-                emit(&Event::StepFinished {
-                    index,
-                    total,
-                    description,
-                    outcome,
-                    elapsed: started.elapsed(),
-                });
+                events.finished(outcome, emit);
             }
             Err(error) => {
-                emit(&Event::StepFailed {
-                    index,
-                    total,
-                    description,
-                    error: error.to_string(),
-                });
+                events.failed(error.to_string(), emit);
                 return Err(error);
             }
         }

@@ -437,13 +437,7 @@ fn topology(pool: &PoolSpec) -> String {
     let class = |vdevs: &[VdevSpec]| {
         vdevs
             .iter()
-            .map(|v| {
-                format!(
-                    "{} × {}",
-                    v.kind.token().unwrap_or_else(|| "stripe".into()),
-                    v.devices.len()
-                )
-            })
+            .map(|v| format!("{} × {}", v.kind, v.devices.len()))
             .collect::<Vec<_>>()
             .join(" + ")
     };

@@ -256,7 +256,14 @@ pub(crate) fn boot(
     }
     // create_dir, not create_dir_all: two `rig up` at once cannot both win.
     std::fs::create_dir(&dir.root).map_err(RigError::io("create", &dir.root))?;
-    let result = start(dir, cfg, guest, zlab_exe, lifetime, sys, emit);
+    let machine = Machine {
+        dir,
+        cfg,
+        guest,
+        zlab_exe,
+        lifetime,
+    };
+    let result = start(machine, sys, emit);
     if result.is_err() {
         // Best effort: the boot error is the one to report.
         let _ = power_off(dir, sys, &mut |_| {});
@@ -264,15 +271,29 @@ pub(crate) fn boot(
     result
 }
 
-fn start(
-    dir: &VmDir,
-    cfg: &VmConfig,
-    guest: &Guest,
-    zlab_exe: &Path,
+/// What `start` builds a VM from.
+#[derive(Clone, Copy)]
+struct Machine<'a> {
+    dir: &'a VmDir,
+    cfg: &'a VmConfig,
+    guest: &'a Guest,
+    zlab_exe: &'a Path,
     lifetime: Lifetime,
+}
+
+/// `boot` once its directory exists: the disks, the copy of zlab, qemu.
+fn start(
+    machine: Machine<'_>,
     sys: &dyn System,
     emit: &mut dyn FnMut(&RigEvent),
 ) -> Result<Option<Attached>, RigError> {
+    let Machine {
+        dir,
+        cfg,
+        guest,
+        zlab_exe,
+        lifetime,
+    } = machine;
     let started = Instant::now();
     let total = STAGES.len();
     emit(&RigEvent::BootStage {

@@ -21,7 +21,7 @@ pub enum SizeError {
 const LETTERS: [char; 6] = ['K', 'M', 'G', 'T', 'P', 'E'];
 
 impl Size {
-    pub const fn from_bytes(bytes: u64) -> Size {
+    pub(crate) const fn from_bytes(bytes: u64) -> Size {
         Size(bytes)
     }
 
@@ -30,12 +30,12 @@ impl Size {
     }
 
     /// KiB, rounded up: `brd`'s `rd_size` unit.
-    pub const fn kib(self) -> u64 {
+    pub(crate) const fn kib(self) -> u64 {
         self.0.div_ceil(1024)
     }
 
     /// For reports: 1024-based with up to two decimals, e.g. `12.73 TiB`.
-    pub fn human(self) -> String {
+    pub(crate) fn human(self) -> String {
         const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
         let mut unit = 0;
         let mut scaled = u128::from(self.0) * 100;

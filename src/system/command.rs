@@ -47,7 +47,7 @@ impl CommandLine {
     }
 
     #[must_use]
-    pub fn only_if(mut self, probe: CommandLine) -> Self {
+    pub(crate) fn only_if(mut self, probe: CommandLine) -> Self {
         self.only_if = Some(Box::new(probe));
         self
     }
@@ -60,7 +60,7 @@ impl CommandLine {
 
     /// The same command with every device resolved to a path, or `None` if one is
     /// not known yet.
-    pub fn resolve(&self, bind: &dyn Fn(&str) -> Option<PathBuf>) -> Option<CommandLine> {
+    pub(crate) fn resolve(&self, bind: &dyn Fn(&str) -> Option<PathBuf>) -> Option<CommandLine> {
         let args = self
             .args
             .iter()
@@ -83,7 +83,7 @@ impl CommandLine {
     }
 
     /// Program and arguments when every argument is literal (already resolved).
-    pub fn literal(&self) -> Option<(&str, Vec<&str>)> {
+    pub(crate) fn literal(&self) -> Option<(&str, Vec<&str>)> {
         let args = self
             .args
             .iter()

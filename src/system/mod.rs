@@ -54,7 +54,7 @@ pub enum CommandError {
 
 impl CommandError {
     /// `command`'s output did not parse as it should.
-    pub fn unparsable(command: &CommandLine, output: &str, reason: impl ToString) -> Self {
+    pub(crate) fn unparsable(command: &CommandLine, output: &str, reason: impl ToString) -> Self {
         CommandError::Unparsable {
             command: command.to_string(),
             reason: reason.to_string(),

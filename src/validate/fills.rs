@@ -3,6 +3,7 @@
 use crate::diag::suggest;
 use crate::lab::{FillDir, FillSpec, PoolSpec};
 use crate::scenario::model::{After, Fill, FillTarget};
+use crate::scenario::node::Located;
 use crate::scenario::size::Size;
 use crate::zfs::properties;
 
@@ -12,41 +13,7 @@ use super::{Checker, pairs};
 impl Checker<'_> {
     pub(super) fn fill(&mut self, f: &Fill, field: &str, pools: &[PoolSpec]) -> Option<FillSpec> {
         let target = if let Some(ds) = &f.dataset {
-            let pool = ds.value.split('/').next().unwrap_or_default();
-            let known = self.broken.iter().any(|b| b == pool)
-                || pools
-                    .iter()
-                    .any(|p| p.name == ds.value || p.datasets.iter().any(|d| d.name == ds.value));
-            if !known {
-                let all: Vec<&str> = pools
-                    .iter()
-                    .flat_map(|p| {
-                        std::iter::once(p.name.as_str())
-                            .chain(p.datasets.iter().map(|d| d.name.as_str()))
-                    })
-                    .collect();
-                let help = match suggest(&ds.value, all.iter().copied()) {
-                    Some(s) => format!("did you mean `{s}`?"),
-                    None => format!(
-                        "declared: {}",
-                        if all.is_empty() {
-                            "none".to_owned()
-                        } else {
-                            all.join(", ")
-                        }
-                    ),
-                };
-                self.error(
-                    ds.at,
-                    &format!("{field}.dataset"),
-                    format!("no pool or dataset `{}` is declared", ds.value),
-                    help,
-                );
-            }
-            FillDir::Dataset {
-                name: ds.value.clone(),
-                pool: pool.to_owned(),
-            }
+            self.fill_dataset(ds, field, pools)
         } else if let Some(path) = &f.path {
             self.absolute(path, &format!("{field}.path"));
             self.safe_path(path, &format!("{field}.path"), Role::FillDir);
@@ -54,6 +21,83 @@ impl Checker<'_> {
         } else {
             return None; // already reported by the decoder
         };
+        self.fill_files(f, field);
+        self.fill_amount(f, &target, field, pools);
+        self.properties(
+            &f.during,
+            &format!("{field}.during"),
+            properties::DATASET,
+            "dataset",
+        );
+        let after = match &f.after.value {
+            After::Restore => None,
+            After::Set(props) => {
+                self.properties(
+                    props,
+                    &format!("{field}.after"),
+                    properties::DATASET,
+                    "dataset",
+                );
+                Some(pairs(props))
+            }
+        };
+        Some(FillSpec {
+            target,
+            until: f.until.value,
+            file_size: f.file_size.value,
+            buffer: f.buffer.value,
+            pattern: f.pattern.value.clone(),
+            streams: f.streams.value,
+            window: f.window.value,
+            direct: f.direct.value,
+            during: pairs(&f.during),
+            after,
+        })
+    }
+
+    /// A fill's dataset: a pool or dataset the scenario declares.
+    fn fill_dataset(&mut self, ds: &Located<String>, field: &str, pools: &[PoolSpec]) -> FillDir {
+        let pool = ds.value.split('/').next().unwrap_or_default();
+        let known = self.broken.iter().any(|b| b == pool)
+            || pools
+                .iter()
+                .any(|p| p.name == ds.value || p.datasets.iter().any(|d| d.name == ds.value));
+        if !known {
+            let all: Vec<&str> = pools
+                .iter()
+                .flat_map(|p| {
+                    std::iter::once(p.name.as_str())
+                        .chain(p.datasets.iter().map(|d| d.name.as_str()))
+                })
+                .collect();
+            let help = match suggest(&ds.value, all.iter().copied()) {
+                Some(s) => format!("did you mean `{s}`?"),
+                None => format!(
+                    "declared: {}",
+                    if all.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        all.join(", ")
+                    }
+                ),
+            };
+            self.error(
+                ds.at,
+                &format!("{field}.dataset"),
+                format!("no pool or dataset `{}` is declared", ds.value),
+                help,
+            );
+        }
+        FillDir::Dataset {
+            name: ds.value.clone(),
+            pool: pool.to_owned(),
+        }
+    }
+
+    /// The files a fill writes: numbered names, sizes worth measuring, a
+    /// buffer that fits in memory.
+    fn fill_files(&mut self, f: &Fill, field: &str) {
+        const MIB: u64 = 1 << 20;
         if !f.pattern.value.contains("{n}") || f.pattern.value.contains('/') {
             self.error(
                 f.pattern.at,
@@ -62,7 +106,6 @@ impl Checker<'_> {
                 "use a file name with `{n}`, e.g. `file_{n}`".to_owned(),
             );
         }
-        const MIB: u64 = 1 << 20;
         if f.file_size.value.bytes() < MIB {
             self.error(
                 f.file_size.at,
@@ -96,6 +139,10 @@ impl Checker<'_> {
                 "the buffer is reused for every file: 32M is plenty".to_owned(),
             );
         }
+    }
+
+    /// `until`: something to write, and no more than the pool's raw space.
+    fn fill_amount(&mut self, f: &Fill, target: &FillDir, field: &str, pools: &[PoolSpec]) {
         match f.until.value {
             FillTarget::Files(0) => self.error(
                 f.until.at,
@@ -110,7 +157,7 @@ impl Checker<'_> {
                 None,
             ),
             FillTarget::Bytes(b) => {
-                if let FillDir::Dataset { pool, .. } = &target {
+                if let FillDir::Dataset { pool, .. } = target {
                     let raw = pools.iter().find(|p| &p.name == pool).map(raw_size);
                     if let Some(Some(raw)) = raw
                         && b > raw
@@ -127,36 +174,6 @@ impl Checker<'_> {
             }
             FillTarget::Percent(_) | FillTarget::Files(_) => {}
         }
-        self.properties(
-            &f.during,
-            &format!("{field}.during"),
-            properties::DATASET,
-            "dataset",
-        );
-        let after = match &f.after.value {
-            After::Restore => None,
-            After::Set(props) => {
-                self.properties(
-                    props,
-                    &format!("{field}.after"),
-                    properties::DATASET,
-                    "dataset",
-                );
-                Some(pairs(props))
-            }
-        };
-        Some(FillSpec {
-            target,
-            until: f.until.value,
-            file_size: f.file_size.value,
-            buffer: f.buffer.value,
-            pattern: f.pattern.value.clone(),
-            streams: f.streams.value,
-            window: f.window.value,
-            direct: f.direct.value,
-            during: pairs(&f.during),
-            after,
-        })
     }
 }
 

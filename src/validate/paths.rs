@@ -97,10 +97,13 @@ impl Checker<'_> {
             self.error(p.at, field, kernel_tree_message(path, tree), format!("put {} in an ordinary directory, e.g. /var/tmp/zlab/lab; real disks are declared in a `disk:` group", role.words()));
             return false;
         }
-        if !self.host.look_at_paths {
-            return true;
-        }
-        // A symbolic link or mount can still lead there: judge where it really is.
+        !self.host.look_at_paths || self.safe_on_host(p, field, role)
+    }
+
+    /// The rules on where a path really is on this machine: a symbolic link
+    /// or mount can still lead into a kernel tree; false when one failed.
+    fn safe_on_host(&mut self, p: &Located<PathBuf>, field: &str, role: Role) -> bool {
+        let path = &p.value;
         let real = real_path(path);
         if let Some(tree) = real.as_deref().and_then(system_tree) {
             self.error(

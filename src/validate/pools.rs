@@ -10,7 +10,7 @@ use crate::scenario::node::Located;
 use crate::scenario::selection::Selection;
 use crate::zfs::layout_name::LayoutName;
 use crate::zfs::properties;
-use crate::zfs::vdev::ResolvedVdev;
+use crate::zfs::vdev::{DraidLayout, FAMILIES, VdevKind};
 
 use super::paths::Role;
 use super::{Checker, names, pairs};
@@ -40,16 +40,12 @@ impl Checker<'_> {
     }
 
     pub(super) fn pool(&mut self, p: &Pool, field: &str) -> Option<PoolSpec> {
-        let data = self.vdevs(
-            &p.vdevs,
-            &format!("{field}.vdevs"),
-            &["stripe", "mirror", "raidz", "draid"],
-        );
-        let log = self.vdevs(&p.log, &format!("{field}.log"), &["stripe", "mirror"]);
+        let data = self.vdevs(&p.vdevs, &format!("{field}.vdevs"), |_| true);
+        let log = self.vdevs(&p.log, &format!("{field}.log"), VdevKind::serves_aux_class);
         let special = self.vdevs(
             &p.special,
             &format!("{field}.special"),
-            &["stripe", "mirror"],
+            VdevKind::serves_aux_class,
         );
         let cache = p
             .cache
@@ -72,16 +68,7 @@ impl Checker<'_> {
         if !p.force.value {
             self.replication(&p.vdevs, &data, &format!("{field}.vdevs"));
         }
-        if let Some(a) = &p.ashift
-            && !(9..=16).contains(&a.value)
-        {
-            self.error(
-                a.at,
-                &format!("{field}.ashift"),
-                format!("ashift {} is out of range", a.value),
-                "OpenZFS takes 9 to 16; 12 (4 KiB sectors) suits most disks".to_owned(),
-            );
-        }
+        self.ashift(p, field);
         self.properties(
             &p.properties,
             &format!("{field}.properties"),
@@ -94,6 +81,42 @@ impl Checker<'_> {
             properties::DATASET,
             "dataset",
         );
+        self.pool_paths(p, field);
+        let name = self.pool_name(p, &data, field)?;
+        let datasets = self.datasets(p, &name, field);
+        Some(PoolSpec {
+            name,
+            ashift: p.ashift.as_ref().map(|a| a.value),
+            data,
+            log,
+            special,
+            cache,
+            spares,
+            properties: pairs(&p.properties),
+            root: pairs(&p.root),
+            mountpoint: p.mountpoint.as_ref().map(|m| m.value.clone()),
+            altroot: p.altroot.as_ref().map(|a| a.value.clone()),
+            force: p.force.value,
+            datasets,
+        })
+    }
+
+    /// `ashift` within what OpenZFS takes.
+    fn ashift(&mut self, p: &Pool, field: &str) {
+        if let Some(a) = &p.ashift
+            && !(9..=16).contains(&a.value)
+        {
+            self.error(
+                a.at,
+                &format!("{field}.ashift"),
+                format!("ashift {} is out of range", a.value),
+                "OpenZFS takes 9 to 16; 12 (4 KiB sectors) suits most disks".to_owned(),
+            );
+        }
+    }
+
+    /// `mountpoint` and `altroot`: safe paths zfs accepts.
+    fn pool_paths(&mut self, p: &Pool, field: &str) {
         if let Some(mp) = &p.mountpoint
             && mp.value.starts_with('/')
         {
@@ -114,12 +137,15 @@ impl Checker<'_> {
             self.absolute(alt, &format!("{field}.altroot"));
             self.safe_path(alt, &format!("{field}.altroot"), Role::Altroot);
         }
-        let name = self.pool_name(p, &data, field)?;
+    }
+
+    /// Datasets: names below the pool, each declared once, with dataset properties.
+    fn datasets(&mut self, p: &Pool, name: &str, field: &str) -> Vec<DatasetSpec> {
         let mut seen = HashSet::new();
         let mut datasets = Vec::new();
         for (i, d) in p.datasets.iter().enumerate() {
             let df = format!("{field}.datasets[{i}]");
-            if let Some(why) = names::dataset_name_problem(&name, &d.name.value) {
+            if let Some(why) = names::dataset_name_problem(name, &d.name.value) {
                 self.error(d.name.at, &format!("{df}.name"), format!("`{}` is not a dataset name: {why}", d.name.value), "name it below the pool without the pool's name: `Data` or `Data/sub`; letters, digits, spaces and `_-.:`".to_owned());
             } else if !seen.insert(d.name.value.clone()) {
                 self.error(
@@ -140,21 +166,7 @@ impl Checker<'_> {
                 properties: pairs(&d.properties),
             });
         }
-        Some(PoolSpec {
-            name,
-            ashift: p.ashift.as_ref().map(|a| a.value),
-            data,
-            log,
-            special,
-            cache,
-            spares,
-            properties: pairs(&p.properties),
-            root: pairs(&p.root),
-            mountpoint: p.mountpoint.as_ref().map(|m| m.value.clone()),
-            altroot: p.altroot.as_ref().map(|a| a.value.clone()),
-            force: p.force.value,
-            datasets,
-        })
+        datasets
     }
 
     /// Expands `{layout}` and checks an `N…-C…-D…-P…-S…` name against the layout.
@@ -162,63 +174,13 @@ impl Checker<'_> {
         let nf = format!("{field}.name");
         let layouts: Vec<_> = data
             .iter()
-            .filter_map(|v| match &v.kind {
-                ResolvedVdev::Draid(l) => Some(*l),
-                _ => None,
-            })
+            .filter_map(|v| v.kind.draid().copied())
             .collect();
         let mut name = p.name.value.clone();
         if name.contains("{layout}") {
-            let generated = match layouts.as_slice() {
-                [] => Err(
-                    "`{layout}` names a dRAID layout, but this pool has no dRAID vdev".to_owned(),
-                ),
-                [first, rest @ ..] if rest.iter().all(|l| l == first) => {
-                    LayoutName::from_layout(first)
-                        .map(|n| n.to_string())
-                        .map_err(|e| e.to_string())
-                }
-                _ => Err("`{layout}` needs all dRAID vdevs to share one layout".to_owned()),
-            };
-            match generated {
-                Ok(g) => name = name.replace("{layout}", &g),
-                Err(e) => {
-                    self.error(p.name.at, &nf, e, "write the name out instead".to_owned());
-                    return None;
-                }
-            }
+            name = self.expand_layout(p, &layouts, &nf)?;
         } else if let Some(claimed) = LayoutName::find_in(&name) {
-            if let Err(problems) = claimed.check_consistent() {
-                for problem in problems {
-                    self.error(
-                        p.name.at,
-                        &nf,
-                        format!("`{name}`: {problem}"),
-                        "N = C × (D + P) + S in this naming convention".to_owned(),
-                    );
-                }
-            }
-            match layouts.first() {
-                None => self.error(
-                    p.name.at,
-                    &nf,
-                    format!("`{name}` names a dRAID layout, but this pool has no dRAID vdev"),
-                    "rename the pool or use a draid vdev".to_owned(),
-                ),
-                Some(layout) => {
-                    if let Err(problems) = claimed.check(layout) {
-                        for problem in problems {
-                            self.error(
-                                p.name.at,
-                                &nf,
-                                format!("`{name}` does not match {layout}: {problem}"),
-                                "fix the name or the layout; `name: \"{layout}\"` generates it"
-                                    .to_owned(),
-                            );
-                        }
-                    }
-                }
-            }
+            self.claimed_layout(p, &name, &claimed, &layouts, &nf);
         }
         if let Err(why) = pool_name_valid(&name) {
             self.error(
@@ -231,18 +193,90 @@ impl Checker<'_> {
         Some(name)
     }
 
-    pub(super) fn vdevs(&mut self, vdevs: &[Vdev], field: &str, allowed: &[&str]) -> Vec<VdevSpec> {
+    /// `{layout}` in a pool name: the one dRAID layout of the pool, named.
+    fn expand_layout(&mut self, p: &Pool, layouts: &[DraidLayout], nf: &str) -> Option<String> {
+        let generated = match layouts {
+            [] => {
+                Err("`{layout}` names a dRAID layout, but this pool has no dRAID vdev".to_owned())
+            }
+            [first, rest @ ..] if rest.iter().all(|l| l == first) => LayoutName::from_layout(first)
+                .map(|n| n.to_string())
+                .map_err(|e| e.to_string()),
+            _ => Err("`{layout}` needs all dRAID vdevs to share one layout".to_owned()),
+        };
+        match generated {
+            Ok(g) => Some(p.name.value.replace("{layout}", &g)),
+            Err(e) => {
+                self.error(p.name.at, nf, e, "write the name out instead".to_owned());
+                None
+            }
+        }
+    }
+
+    /// A layout name written out: consistent in itself and true of the layout.
+    fn claimed_layout(
+        &mut self,
+        p: &Pool,
+        name: &str,
+        claimed: &LayoutName,
+        layouts: &[DraidLayout],
+        nf: &str,
+    ) {
+        if let Err(problems) = claimed.check_consistent() {
+            for problem in problems {
+                self.error(
+                    p.name.at,
+                    nf,
+                    format!("`{name}`: {problem}"),
+                    "N = C × (D + P) + S in this naming convention".to_owned(),
+                );
+            }
+        }
+        match layouts.first() {
+            None => self.error(
+                p.name.at,
+                nf,
+                format!("`{name}` names a dRAID layout, but this pool has no dRAID vdev"),
+                "rename the pool or use a draid vdev".to_owned(),
+            ),
+            Some(layout) => {
+                if let Err(problems) = claimed.check(layout) {
+                    for problem in problems {
+                        self.error(
+                            p.name.at,
+                            nf,
+                            format!("`{name}` does not match {layout}: {problem}"),
+                            "fix the name or the layout; `name: \"{layout}\"` generates it"
+                                .to_owned(),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    /// The vdevs of one class, whose kinds must be `allowed`.
+    pub(super) fn vdevs(
+        &mut self,
+        vdevs: &[Vdev],
+        field: &str,
+        allowed: fn(&VdevKind) -> bool,
+    ) -> Vec<VdevSpec> {
         let mut out = Vec::new();
         for (i, v) in vdevs.iter().enumerate() {
             let vf = format!("{field}[{i}]");
-            let word = v.kind.value.family();
             let class = field.rsplit('.').next().unwrap_or(field);
-            if !allowed.contains(&word) {
+            if !allowed(&v.kind.value) {
+                let families: Vec<_> = FAMILIES
+                    .iter()
+                    .filter(|k| allowed(k))
+                    .map(VdevKind::family)
+                    .collect();
                 self.error(
                     v.kind.at,
                     &format!("{vf}.type"),
                     format!("a {class} vdev cannot be {}", v.kind.value),
-                    format!("{class} vdevs can be: {}", allowed.join(", ")),
+                    format!("{class} vdevs can be: {}", families.join(", ")),
                 );
             }
             let Some(devices) = self.select(&v.devices, &format!("{vf}.devices")) else {

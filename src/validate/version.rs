@@ -10,7 +10,6 @@ use crate::diag::Span;
 use crate::scenario::Scenario;
 use crate::scenario::model::Property;
 use crate::zfs::features::{self, Needs, Since};
-use crate::zfs::vdev::VdevKind;
 use crate::zfs::version::ZfsVersion;
 
 /// Every use of something `version` lacks.
@@ -23,14 +22,13 @@ pub(crate) fn check(scenario: &Scenario, version: &ZfsVersion) -> Vec<Diagnostic
     for (i, pool) in scenario.pools.iter().enumerate() {
         let field = format!("pools[{i}]");
         for (j, vdev) in pool.vdevs.iter().enumerate() {
-            if matches!(vdev.kind.value, VdevKind::Draid(_))
-                && let Some(since) = features::lookup(Needs::Vdev("draid"))
-            {
+            let kind = &vdev.kind.value;
+            if let Some(since) = features::lookup(Needs::Vdev(kind.family())) {
                 rule.lacks(
                     since,
                     vdev.kind.at,
                     &format!("{field}.vdevs[{j}]"),
-                    "dRAID vdevs",
+                    kind.plural(),
                 );
             }
         }

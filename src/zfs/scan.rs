@@ -49,6 +49,17 @@ pub(crate) struct Scan {
 }
 
 impl Scan {
+    /// A scan as its first words say; how far it is comes after.
+    fn new(kind: ScanKind, state: ScanState) -> Scan {
+        Scan {
+            kind,
+            state,
+            percent: None,
+            rate: None,
+            eta: None,
+        }
+    }
+
     pub(crate) fn is_running(&self) -> bool {
         matches!(self.state, ScanState::Running | ScanState::Paused)
     }
@@ -113,13 +124,7 @@ fn text_block(lines: &[&str]) -> Option<Scan> {
         // "none requested", or wording this reader does not know.
         return None;
     };
-    let mut scan = Scan {
-        kind,
-        state,
-        percent: None,
-        rate: None,
-        eta: None,
-    };
+    let mut scan = Scan::new(kind, state);
     if !scan.is_running() {
         return Some(scan);
     }
@@ -203,14 +208,8 @@ pub(crate) fn from_json(stats: &Value, now: u64) -> Vec<Scan> {
         _ => None,
     };
     if let (Some(kind), Some(state)) = (kind, state) {
-        let mut scan = Scan {
-            kind,
-            state,
-            percent: None,
-            rate: None,
-            eta: None,
-        };
-        if state == ScanState::Running || state == ScanState::Paused {
+        let mut scan = Scan::new(kind, state);
+        if scan.is_running() {
             let (issued, total) = (int(stats, "issued"), int(stats, "to_examine"));
             scan.percent = ratio(issued, total);
             let elapsed = now
@@ -233,13 +232,7 @@ pub(crate) fn from_json(stats: &Value, now: u64) -> Vec<Scan> {
                 Some("CANCELED") => ScanState::Canceled,
                 _ => continue,
             };
-            let mut scan = Scan {
-                kind: ScanKind::Rebuild { vdev: vdev.clone() },
-                state,
-                percent: None,
-                rate: None,
-                eta: None,
-            };
+            let mut scan = Scan::new(ScanKind::Rebuild { vdev: vdev.clone() }, state);
             if state == ScanState::Running {
                 let (scanned, total) = (int(r, "scanned"), int(r, "to_scan"));
                 // zpool: scanned × 100 / (estimate + 1), at most 100.

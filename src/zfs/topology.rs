@@ -10,7 +10,7 @@ pub(crate) mod text;
 use std::fmt;
 
 use crate::zfs::scan::Scan;
-use crate::zfs::vdev::{DraidLayout, ResolvedVdev, VdevKind};
+use crate::zfs::vdev::{ResolvedVdev, VdevKind};
 use crate::zfs::version::ZfsVersion;
 
 /// One pool.
@@ -50,11 +50,6 @@ pub(crate) struct Vdev {
 pub(crate) enum VdevType {
     /// A disk, partition or file.
     Leaf,
-    Mirror,
-    Raidz {
-        parity: u8,
-    },
-    Draid(DraidLayout),
     /// `zpool replace` in progress: the old and the new device.
     Replacing,
     /// A hot spare in use: the failed device and the spare.
@@ -63,6 +58,10 @@ pub(crate) enum VdevType {
     DistributedSpare,
     /// Anything else zpool prints (`indirect`, a future type): kept by name.
     Other(String),
+    /// A vdev of a kind a scenario can ask for (mirror, raidz, dRAID), with
+    /// its parameters as zpool names it (`draid2:8d:60c:2s`).
+    #[serde(untagged)]
+    Group(ResolvedVdev),
 }
 
 /// A vdev's or pool's state, as `zpool status` spells it.
@@ -137,22 +136,15 @@ impl VdevType {
             .filter(|(_, id)| !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()))
             .map_or(name, |(k, _)| k);
         match kind {
-            "mirror" => VdevType::Mirror,
             "replacing" => VdevType::Replacing,
             "spare" => VdevType::Spare,
-            _ => match kind.parse::<VdevKind>() {
-                Ok(VdevKind::Raidz { parity }) => VdevType::Raidz { parity },
-                Ok(VdevKind::Draid(spec)) => match (spec.data, spec.children, spec.spares) {
-                    (Some(data), Some(children), Some(spares)) => VdevType::Draid(DraidLayout {
-                        parity: spec.parity,
-                        data,
-                        children,
-                        spares,
-                    }),
-                    _ => VdevType::Other(kind.to_owned()),
-                },
-                _ => VdevType::Other(kind.to_owned()),
-            },
+            // A stripe has no interior vdev: `disk-0` is not one.
+            _ => kind
+                .parse::<VdevKind>()
+                .ok()
+                .and_then(|k| k.complete())
+                .filter(|k| !k.is_stripe())
+                .map_or_else(|| VdevType::Other(kind.to_owned()), VdevType::Group),
         }
     }
 
@@ -161,11 +153,7 @@ impl VdevType {
     pub(crate) fn token(&self) -> String {
         match self {
             VdevType::Leaf => "stripe".to_owned(),
-            VdevType::Mirror => "mirror".to_owned(),
-            VdevType::Raidz { parity } => ResolvedVdev::Raidz { parity: *parity }
-                .token()
-                .unwrap_or_default(),
-            VdevType::Draid(l) => l.to_string(),
+            VdevType::Group(kind) => kind.to_string(),
             VdevType::Replacing => "replacing".to_owned(),
             VdevType::Spare => "spare".to_owned(),
             VdevType::DistributedSpare => "dspare".to_owned(),
@@ -276,22 +264,26 @@ pub(crate) enum ParseError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::zfs::vdev::{DraidLayout, Kind};
 
     #[test]
     fn types_come_from_names() {
-        assert_eq!(VdevType::from_name("mirror-1", true), VdevType::Mirror);
+        assert_eq!(
+            VdevType::from_name("mirror-1", true),
+            VdevType::Group(Kind::Mirror)
+        );
         assert_eq!(
             VdevType::from_name("raidz2-0", true),
-            VdevType::Raidz { parity: 2 }
+            VdevType::Group(Kind::Raidz { parity: 2 })
         );
         assert_eq!(
             VdevType::from_name("draid2:8d:60c:2s-0", true),
-            VdevType::Draid(DraidLayout {
+            VdevType::Group(Kind::Draid(DraidLayout {
                 parity: 2,
                 data: 8,
                 children: 60,
                 spares: 2
-            })
+            }))
         );
         assert_eq!(
             VdevType::from_name("replacing-0", true),
@@ -311,6 +303,18 @@ mod tests {
             VdevType::from_name("indirect-2", true),
             VdevType::Other("indirect".to_owned())
         );
+    }
+
+    #[test]
+    fn vdev_types_serialize_by_their_kind() {
+        let json = |t: VdevType| serde_json::to_string(&t).expect("json");
+        assert_eq!(json(VdevType::Group(Kind::Mirror)), r#""mirror""#);
+        assert_eq!(
+            json(VdevType::Group(Kind::Raidz { parity: 2 })),
+            r#"{"raidz":{"parity":2}}"#
+        );
+        assert_eq!(json(VdevType::Leaf), r#""leaf""#);
+        assert_eq!(json(VdevType::DistributedSpare), r#""distributed_spare""#);
     }
 
     #[test]

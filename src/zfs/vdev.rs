@@ -14,14 +14,26 @@ pub(crate) const MAX_DRAID_SPARES: u32 = 100;
 /// Without `:<n>d`, zpool limits a redundancy group to 8 data disks.
 pub(crate) const DEFAULT_DRAID_DATA: u32 = 8;
 
-/// A vdev kind as written in a scenario, before its devices are counted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum VdevKind {
+/// A vdev kind. Every fact about a kind — its name, parity, device counts,
+/// the word `zpool create` takes, whether it may serve as a log or special
+/// vdev — is a method here, written once; the capacity arithmetic of a kind
+/// is `zfs::capacity::pool::Shape`'s. `D` is what dRAID carries: the fields
+/// the user wrote ([`DraidSpec`], in [`VdevKind`]) or every field known
+/// ([`DraidLayout`], in [`ResolvedVdev`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind<D> {
     Stripe,
     Mirror,
     Raidz { parity: u8 },
-    Draid(DraidSpec),
+    Draid(D),
 }
+
+/// A vdev kind as written in a scenario, before its devices are counted.
+pub(crate) type VdevKind = Kind<DraidSpec>;
+
+/// A vdev kind checked against its device count: what `zpool create` gets.
+pub(crate) type ResolvedVdev = Kind<DraidLayout>;
 
 /// `draid…` with only the fields the user wrote.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,16 +51,6 @@ pub struct DraidLayout {
     pub data: u32,
     pub children: u32,
     pub spares: u32,
-}
-
-/// A vdev kind checked against its device count.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ResolvedVdev {
-    Stripe,
-    Mirror,
-    Raidz { parity: u8 },
-    Draid(DraidLayout),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -129,24 +131,93 @@ impl ArityError {
     }
 }
 
-impl VdevKind {
+impl<D: fmt::Display> Kind<D> {
     /// The kind without its parameters, as the scenario's `type` names it.
     pub(crate) fn family(&self) -> &'static str {
         match self {
-            VdevKind::Stripe => "stripe",
-            VdevKind::Mirror => "mirror",
-            VdevKind::Raidz { .. } => "raidz",
-            VdevKind::Draid(_) => "draid",
+            Kind::Stripe => "stripe",
+            Kind::Mirror => "mirror",
+            Kind::Raidz { .. } => "raidz",
+            Kind::Draid(_) => "draid",
         }
     }
 
+    /// The kind in a sentence, plural: `OpenZFS 2.0 has no dRAID vdevs`.
+    pub(crate) fn plural(&self) -> &'static str {
+        match self {
+            Kind::Stripe => "stripes",
+            Kind::Mirror => "mirrors",
+            Kind::Raidz { .. } => "raidz vdevs",
+            Kind::Draid(_) => "dRAID vdevs",
+        }
+    }
+
+    /// The most devices `zpool create` accepts (`is_grouping`'s `maxdev`).
+    pub(crate) fn max_devices(&self) -> u32 {
+        match self {
+            Kind::Raidz { .. } | Kind::Draid(_) => MAX_CHILDREN,
+            Kind::Stripe | Kind::Mirror => u32::MAX,
+        }
+    }
+
+    /// Whether each device is a top-level vdev of its own (a stripe), rather
+    /// than all of them making one.
+    pub(crate) fn is_stripe(&self) -> bool {
+        matches!(self, Kind::Stripe)
+    }
+
+    /// Whether a log or special class may be built of it (zlab's rule).
+    pub(crate) fn serves_aux_class(&self) -> bool {
+        matches!(self, Kind::Stripe | Kind::Mirror)
+    }
+
+    /// dRAID's parameters, for the rules only dRAID has (layout names).
+    pub(crate) fn draid(&self) -> Option<&D> {
+        match self {
+            Kind::Draid(d) => Some(d),
+            Kind::Stripe | Kind::Mirror | Kind::Raidz { .. } => None,
+        }
+    }
+
+    /// The word `zpool create` takes before the devices; none for a stripe.
+    pub(crate) fn token(&self) -> Option<String> {
+        (!self.is_stripe()).then(|| self.to_string())
+    }
+}
+
+impl<D: Copy> Kind<D> {
+    /// The same kind with dRAID's parameters in another form.
+    fn map_draid<E, Err>(&self, f: impl FnOnce(D) -> Result<E, Err>) -> Result<Kind<E>, Err> {
+        Ok(match *self {
+            Kind::Stripe => Kind::Stripe,
+            Kind::Mirror => Kind::Mirror,
+            Kind::Raidz { parity } => Kind::Raidz { parity },
+            Kind::Draid(d) => Kind::Draid(f(d)?),
+        })
+    }
+}
+
+/// Every family, in the order messages list them.
+pub(crate) const FAMILIES: [VdevKind; 4] = [
+    Kind::Stripe,
+    Kind::Mirror,
+    Kind::Raidz { parity: 1 },
+    Kind::Draid(DraidSpec {
+        parity: 1,
+        data: None,
+        children: None,
+        spares: None,
+    }),
+];
+
+impl VdevKind {
     /// The fewest devices `zpool create` accepts (`is_grouping`'s `mindev`).
     pub(crate) fn min_devices(&self) -> usize {
         match self {
-            VdevKind::Stripe => 1,
-            VdevKind::Mirror => 2,
-            VdevKind::Raidz { parity } => usize::from(*parity) + 1,
-            VdevKind::Draid(d) => usize::from(d.parity) + 1,
+            Kind::Stripe => 1,
+            Kind::Mirror => 2,
+            Kind::Raidz { parity } => usize::from(*parity) + 1,
+            Kind::Draid(d) => usize::from(d.parity) + 1,
         }
     }
 
@@ -161,10 +232,7 @@ impl VdevKind {
                 got: devices,
             });
         }
-        let max = match self {
-            VdevKind::Raidz { .. } | VdevKind::Draid(_) => MAX_CHILDREN,
-            VdevKind::Stripe | VdevKind::Mirror => u32::MAX,
-        };
+        let max = self.max_devices();
         let children =
             u32::try_from(devices)
                 .ok()
@@ -174,16 +242,27 @@ impl VdevKind {
                     max,
                     got: devices,
                 })?;
-        Ok(match self {
-            VdevKind::Stripe => ResolvedVdev::Stripe,
-            VdevKind::Mirror => ResolvedVdev::Mirror,
-            VdevKind::Raidz { parity } => ResolvedVdev::Raidz { parity: *parity },
-            VdevKind::Draid(spec) => ResolvedVdev::Draid(spec.resolve(children, kind)?),
-        })
+        self.map_draid(|spec| spec.resolve(children, kind))
+    }
+
+    /// The kind with every parameter written out, as `zpool status` names an
+    /// interior vdev (`draid2:8d:60c:2s`); none while a dRAID field is left out.
+    pub(crate) fn complete(&self) -> Option<ResolvedVdev> {
+        self.map_draid(|spec| spec.complete().ok_or(())).ok()
     }
 }
 
 impl DraidSpec {
+    /// The layout, when every field is written.
+    fn complete(&self) -> Option<DraidLayout> {
+        Some(DraidLayout {
+            parity: self.parity,
+            data: self.data?,
+            children: self.children?,
+            spares: self.spares?,
+        })
+    }
+
     /// `draid_config_by_type`, rule by rule.
     fn resolve(&self, children: u32, kind: String) -> Result<DraidLayout, ArityError> {
         if let Some(said) = self.children
@@ -245,18 +324,6 @@ impl DraidLayout {
         let width = self.data + u32::from(self.parity);
         let rest = self.children.checked_sub(self.spares)?;
         (width > 0 && rest % width == 0).then(|| rest / width)
-    }
-}
-
-impl ResolvedVdev {
-    /// The word `zpool create` takes before the devices; none for a stripe.
-    pub fn token(&self) -> Option<String> {
-        match self {
-            ResolvedVdev::Stripe => None,
-            ResolvedVdev::Mirror => Some("mirror".into()),
-            ResolvedVdev::Raidz { parity } => Some(format!("raidz{parity}")),
-            ResolvedVdev::Draid(layout) => Some(layout.to_string()),
-        }
     }
 }
 
@@ -323,22 +390,26 @@ fn parity(digits: &str, whole: &str) -> Result<u8, VdevError> {
     }
 }
 
-impl fmt::Display for VdevKind {
+impl<D: fmt::Display> fmt::Display for Kind<D> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            VdevKind::Stripe => f.write_str("stripe"),
-            VdevKind::Mirror => f.write_str("mirror"),
-            VdevKind::Raidz { parity } => write!(f, "raidz{parity}"),
-            VdevKind::Draid(d) => {
-                write!(f, "draid{}", d.parity)?;
-                for (value, suffix) in [(d.data, 'd'), (d.children, 'c'), (d.spares, 's')] {
-                    if let Some(v) = value {
-                        write!(f, ":{v}{suffix}")?;
-                    }
-                }
-                Ok(())
+            Kind::Stripe => f.write_str("stripe"),
+            Kind::Mirror => f.write_str("mirror"),
+            Kind::Raidz { parity } => write!(f, "raidz{parity}"),
+            Kind::Draid(d) => d.fmt(f),
+        }
+    }
+}
+
+impl fmt::Display for DraidSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "draid{}", self.parity)?;
+        for (value, suffix) in [(self.data, 'd'), (self.children, 'c'), (self.spares, 's')] {
+            if let Some(v) = value {
+                write!(f, ":{v}{suffix}")?;
             }
         }
+        Ok(())
     }
 }
 

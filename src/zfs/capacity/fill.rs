@@ -57,13 +57,13 @@ impl FileCost {
 mod tests {
     use super::*;
     use crate::zfs::capacity::pool::{Layout, Shape, TopVdev};
-    use crate::zfs::vdev::DraidLayout;
+    use crate::zfs::vdev::{DraidLayout, Kind, ResolvedVdev};
 
-    fn space(shape: Shape, n: usize, size: u64) -> PoolSpace {
+    fn space(kind: ResolvedVdev, n: usize, size: u64) -> PoolSpace {
         Layout {
             ashift: 12,
             data: vec![TopVdev {
-                shape,
+                shape: Shape::of(kind),
                 sizes: vec![size; n],
             }],
             special: Vec::new(),
@@ -74,7 +74,7 @@ mod tests {
 
     #[test]
     fn small_records_on_raidz2_cost_almost_double() {
-        let p = space(Shape::Raidz { parity: 2 }, 5, 1 << 40);
+        let p = space(Kind::Raidz { parity: 2 }, 5, 1 << 40);
         let four_k = file_cost(&p, 16 << 20, 4 << 10, 1);
         assert_eq!(four_k.blocks, 4096);
         // Measured: 4 × 16M files at recordsize 4K were charged 119,857,104 B,
@@ -88,7 +88,7 @@ mod tests {
     #[test]
     fn draid_charges_whole_rows() {
         let p = space(
-            Shape::Draid(DraidLayout {
+            Kind::Draid(DraidLayout {
                 parity: 2,
                 data: 16,
                 children: 58,
@@ -105,7 +105,7 @@ mod tests {
 
     #[test]
     fn a_file_smaller_than_a_record_is_one_block() {
-        let p = space(Shape::Mirror, 2, 10 << 30);
+        let p = space(Kind::Mirror, 2, 10 << 30);
         let c = file_cost(&p, 1000, 128 << 10, 2);
         assert_eq!((c.blocks, c.block_size), (1, 1024));
         assert_eq!(c.charged, 2 * 4096);

@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::pool::{CapacityError, Layout, PoolSpace, Shape, TopVdev};
 use crate::zfs::layout_name::LayoutName;
-use crate::zfs::vdev::{DraidLayout, MAX_CHILDREN, MAX_DRAID_SPARES};
+use crate::zfs::vdev::{DraidLayout, Kind, MAX_CHILDREN, MAX_DRAID_SPARES};
 
 /// What to search.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,7 +83,7 @@ pub(crate) fn candidates(search: &Search) -> Result<Vec<Candidate>, SearchError>
                 let space = Layout {
                     ashift: search.ashift,
                     data: vec![TopVdev {
-                        shape: Shape::Draid(layout),
+                        shape: Shape::of(Kind::Draid(layout)),
                         sizes: vec![search.size; n as usize],
                     }],
                     special: Vec::new(),

@@ -11,27 +11,19 @@
 use serde::Serialize;
 
 use super::rules;
-use crate::zfs::vdev::{DraidLayout, ResolvedVdev};
+use crate::zfs::vdev::{Kind, ResolvedVdev};
 
-/// The shape of one top-level vdev. A stripe of n devices is n `Disk`s.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Shape {
-    Disk,
-    Mirror,
-    Raidz { parity: u8 },
-    Draid(DraidLayout),
-}
+/// The shape of one top-level vdev: its kind, as far as space goes. A
+/// stripe of n devices is n top-level vdevs of one disk each, so a stripe's
+/// shape is called `disk`. What a kind costs in space is written here, once,
+/// and nowhere else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape(ResolvedVdev);
 
 impl Shape {
-    /// The shape of one top-level vdev of `kind` (a stripe's are single disks).
-    pub(crate) fn of(kind: &ResolvedVdev) -> Shape {
-        match kind {
-            ResolvedVdev::Stripe => Shape::Disk,
-            ResolvedVdev::Mirror => Shape::Mirror,
-            ResolvedVdev::Raidz { parity } => Shape::Raidz { parity: *parity },
-            ResolvedVdev::Draid(l) => Shape::Draid(*l),
-        }
+    /// The shape of one top-level vdev of `kind`.
+    pub(crate) fn of(kind: ResolvedVdev) -> Shape {
+        Shape(kind)
     }
 }
 
@@ -108,7 +100,7 @@ impl Losses {
     }
 
     /// Losses before `zpool list` SIZE and after it, in the order they apply.
-    pub fn before_size(&self) -> [(&'static str, u64); 7] {
+    pub(crate) fn before_size(&self) -> [(&'static str, u64); 7] {
         [
             ("labels and boot area", self.labels),
             ("uneven children", self.uneven),
@@ -120,7 +112,7 @@ impl Losses {
         ]
     }
 
-    pub fn after_size(&self) -> [(&'static str, u64); 4] {
+    pub(crate) fn after_size(&self) -> [(&'static str, u64); 4] {
         [
             ("embedded ZIL metaslab", self.embedded_zil),
             ("parity", self.parity),
@@ -176,13 +168,13 @@ pub struct PoolSpace {
 
 impl Shape {
     /// Raw bytes one block of `psize` bytes takes (`vdev_psize_to_asize`).
-    pub fn psize_to_asize(&self, psize: u64, children: usize, ashift: u8) -> u64 {
-        match self {
-            Shape::Disk | Shape::Mirror => rules::plain_asize(psize, ashift),
-            Shape::Raidz { parity } => {
-                rules::raidz_asize(psize, ashift, children as u64, u64::from(*parity))
+    pub(crate) fn psize_to_asize(&self, psize: u64, children: usize, ashift: u8) -> u64 {
+        match self.0 {
+            Kind::Stripe | Kind::Mirror => rules::plain_asize(psize, ashift),
+            Kind::Raidz { parity } => {
+                rules::raidz_asize(psize, ashift, children as u64, u64::from(parity))
             }
-            Shape::Draid(l) => {
+            Kind::Draid(l) => {
                 rules::draid_asize(psize, ashift, u64::from(l.data), u64::from(l.parity))
             }
         }
@@ -190,21 +182,86 @@ impl Shape {
 
     /// (parity, width) of a stripe row, for the parity share.
     fn parity_of(&self, children: usize) -> (u64, u64) {
-        match self {
-            Shape::Disk | Shape::Mirror => (0, 1),
-            Shape::Raidz { parity } => (u64::from(*parity), children as u64),
-            Shape::Draid(l) => (u64::from(l.parity), u64::from(l.data + u32::from(l.parity))),
+        match self.0 {
+            Kind::Stripe | Kind::Mirror => (0, 1),
+            Kind::Raidz { parity } => (u64::from(parity), children as u64),
+            Kind::Draid(l) => (u64::from(l.parity), u64::from(l.data + u32::from(l.parity))),
+        }
+    }
+
+    /// `vdev_asize` of `n` children whose smallest offers `min` bytes, with
+    /// what the kind itself takes on the way recorded in `losses`.
+    fn asize(&self, min: u64, n: u64, losses: &mut Losses) -> Result<u64, CapacityError> {
+        Ok(match self.0 {
+            Kind::Stripe => min,
+            Kind::Mirror => {
+                losses.mirror_copies = min * (n - 1);
+                min
+            }
+            Kind::Raidz { .. } => to_u64(u128::from(min) * u128::from(n))?,
+            Kind::Draid(l) => {
+                // vdev_draid_open(): reserve, whole rows, spares, whole groups.
+                let child = min
+                    .checked_sub(rules::DRAID_REFLOW_RESERVE)
+                    .ok_or_else(|| self.no_metaslab())?
+                    / rules::DRAID_ROWHEIGHT
+                    * rules::DRAID_ROWHEIGHT;
+                losses.draid_reserve = (min - child) * n;
+                losses.distributed_spares = child * u64::from(l.spares);
+                let ndisks = n - u64::from(l.spares);
+                let groupsz = u64::from(l.data + u32::from(l.parity)) * rules::DRAID_ROWHEIGHT;
+                let total = to_u64(u128::from(child) * u128::from(ndisks))?;
+                let asize = total / groupsz * groupsz;
+                losses.draid_group_rounding = total - asize;
+                asize
+            }
+        })
+    }
+
+    /// The size of metaslab `i`: dRAID aligns each to whole rows of a group.
+    fn metaslab(&self, i: u64, ms_shift: u32, ashift: u8) -> u64 {
+        match self.0 {
+            Kind::Draid(l) => rules::draid_metaslab_size(
+                i,
+                ms_shift,
+                u64::from(l.data + u32::from(l.parity)) << ashift,
+            ),
+            Kind::Stripe | Kind::Mirror | Kind::Raidz { .. } => 1 << ms_shift,
+        }
+    }
+
+    /// The sum of `ms_count` metaslabs.
+    fn metaslabs(&self, ms_count: u64, ms_shift: u32, ashift: u8) -> u64 {
+        match self.0 {
+            Kind::Draid(_) => (0..ms_count)
+                .map(|i| self.metaslab(i, ms_shift, ashift))
+                .sum(),
+            Kind::Stripe | Kind::Mirror | Kind::Raidz { .. } => ms_count << ms_shift,
+        }
+    }
+
+    fn no_metaslab(&self) -> CapacityError {
+        CapacityError::NoMetaslab {
+            shape: self.to_string(),
         }
     }
 }
 
 impl std::fmt::Display for Shape {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Shape::Disk => f.write_str("disk"),
-            Shape::Mirror => f.write_str("mirror"),
-            Shape::Raidz { parity } => write!(f, "raidz{parity}"),
-            Shape::Draid(l) => write!(f, "{l}"),
+        match self.0 {
+            Kind::Stripe => f.write_str("disk"),
+            kind => kind.fmt(f),
+        }
+    }
+}
+
+impl Serialize for Shape {
+    /// As the kind, but `disk` for a stripe's single-disk top-level vdevs.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0 {
+            Kind::Stripe => serializer.serialize_unit_variant("Shape", 0, "disk"),
+            kind => kind.serialize(serializer),
         }
     }
 }
@@ -233,55 +290,18 @@ pub(crate) fn vdev_space(
         uneven: leaf_sum - min * n,
         ..Losses::default()
     };
-    let no_metaslab = || CapacityError::NoMetaslab {
-        shape: v.shape.to_string(),
-    };
-    let asize = match v.shape {
-        Shape::Disk => min,
-        Shape::Mirror => {
-            losses.mirror_copies = min * (n - 1);
-            min
-        }
-        Shape::Raidz { .. } => to_u64(u128::from(min) * u128::from(n))?,
-        Shape::Draid(l) => {
-            // vdev_draid_open(): reserve, whole rows, spares, whole groups.
-            let child = min
-                .checked_sub(rules::DRAID_REFLOW_RESERVE)
-                .ok_or_else(no_metaslab)?
-                / rules::DRAID_ROWHEIGHT
-                * rules::DRAID_ROWHEIGHT;
-            losses.draid_reserve = (min - child) * n;
-            losses.distributed_spares = child * u64::from(l.spares);
-            let ndisks = n - u64::from(l.spares);
-            let groupsz = u64::from(l.data + u32::from(l.parity)) * rules::DRAID_ROWHEIGHT;
-            let total = to_u64(u128::from(child) * u128::from(ndisks))?;
-            let asize = total / groupsz * groupsz;
-            losses.draid_group_rounding = total - asize;
-            asize
-        }
-    };
+    let asize = v.shape.asize(min, n, &mut losses)?;
     let ms_shift = rules::metaslab_shift(asize);
     let ms_count = asize >> ms_shift;
     if ms_count == 0 {
-        return Err(no_metaslab());
+        return Err(v.shape.no_metaslab());
     }
-    let metaslab = |i: u64| match v.shape {
-        Shape::Draid(l) => rules::draid_metaslab_size(
-            i,
-            ms_shift,
-            u64::from(l.data + u32::from(l.parity)) << ashift,
-        ),
-        _ => 1 << ms_shift,
-    };
-    let size = match v.shape {
-        Shape::Draid(_) => (0..ms_count).map(metaslab).sum(),
-        _ => ms_count << ms_shift,
-    };
+    let size = v.shape.metaslabs(ms_count, ms_shift, ashift);
     losses.metaslab_rounding = asize - size;
     // vdev_metaslab_init(): on a new pool every metaslab is empty, so the first
     // one goes to the embedded log class.
     let zil = if normal && ms_count > rules::EMBEDDED_SLOG_MIN_MS {
-        metaslab(0)
+        v.shape.metaslab(0, ms_shift, ashift)
     } else {
         0
     };
@@ -364,7 +384,7 @@ impl PoolSpace {
     /// The `zfs` space one block of `psize` bytes is charged (`bp_get_dsize`):
     /// its raw cost, deflated; averaged over the data vdevs by their space,
     /// as the allocator spreads blocks.
-    pub fn block_charge(&self, psize: u64) -> u64 {
+    pub(crate) fn block_charge(&self, psize: u64) -> u64 {
         let total: u128 = self.data.iter().map(|v| u128::from(v.dspace)).sum();
         if total == 0 {
             return 0;
@@ -381,7 +401,7 @@ impl PoolSpace {
     }
 
     /// The share of raw space `zfs` can use, in hundredths of a percent.
-    pub fn efficiency(&self) -> u64 {
+    pub(crate) fn efficiency(&self) -> u64 {
         if self.raw == 0 {
             return 0;
         }
@@ -392,6 +412,7 @@ impl PoolSpace {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::zfs::vdev::DraidLayout;
 
     const G: u64 = 1 << 30;
     const T: u64 = 1 << 40;
@@ -407,15 +428,15 @@ mod tests {
         .expect("space")
     }
 
-    fn vdev(shape: Shape, n: usize, size: u64) -> TopVdev {
+    fn vdev(kind: ResolvedVdev, n: usize, size: u64) -> TopVdev {
         TopVdev {
-            shape,
+            shape: Shape::of(kind),
             sizes: vec![size; n],
         }
     }
 
-    fn draid(parity: u8, data: u32, children: u32, spares: u32) -> Shape {
-        Shape::Draid(DraidLayout {
+    fn draid(parity: u8, data: u32, children: u32, spares: u32) -> ResolvedVdev {
+        Kind::Draid(DraidLayout {
             parity,
             data,
             children,
@@ -436,7 +457,7 @@ mod tests {
     // reproduces them to the byte.
     #[test]
     fn raidz1_of_three_10g() {
-        let p = pool(12, vec![vdev(Shape::Raidz { parity: 1 }, 3, 10 * G)]);
+        let p = pool(12, vec![vdev(Kind::Raidz { parity: 1 }, 3, 10 * G)]);
         assert_eq!(p.data[0].asize, 32_198_098_944);
         assert_eq!(p.data[0].ms_shift, 29);
         assert_eq!(p.zpool_size, 31_675_383_808);
@@ -446,7 +467,7 @@ mod tests {
 
     #[test]
     fn small_stripe_hits_the_minimum_slop() {
-        let p = pool(12, vec![vdev(Shape::Disk, 1, G)]);
+        let p = pool(12, vec![vdev(Kind::Stripe, 1, G)]);
         assert_eq!(p.zpool_size, 1_006_632_960);
         assert_eq!(p.losses.slop, 128 << 20);
         assert_eq!(p.usable, 368_640 + 872_046_592);
@@ -455,7 +476,7 @@ mod tests {
 
     #[test]
     fn every_large_vdev_gives_one_metaslab_to_the_zil() {
-        let p = pool(12, (0..4).map(|_| vdev(Shape::Disk, 1, 100 * G)).collect());
+        let p = pool(12, (0..4).map(|_| vdev(Kind::Stripe, 1, 100 * G)).collect());
         assert_eq!(p.zpool_size, 427_349_245_952);
         assert_eq!(p.losses.embedded_zil, 4 << 29);
         assert_eq!(p.usable, 405_504 + 414_061_285_376);
@@ -464,7 +485,7 @@ mod tests {
 
     #[test]
     fn mirror_counts_one_copy() {
-        let p = pool(12, vec![vdev(Shape::Mirror, 3, T)]);
+        let p = pool(12, vec![vdev(Kind::Mirror, 3, T)]);
         assert_eq!(p.zpool_size, 1_090_921_693_184);
         assert_eq!(p.losses.mirror_copies, 2 * p.data[0].asize);
         assert_eq!(p.usable, 344_064 + 1_057_098_481_664);
@@ -473,10 +494,10 @@ mod tests {
 
     #[test]
     fn raidz_deflation_pads_at_ashift_9_and_13() {
-        let p = pool(9, vec![vdev(Shape::Raidz { parity: 2 }, 6, 2 * T)]);
+        let p = pool(9, vec![vdev(Kind::Raidz { parity: 2 }, 6, 2 * T)]);
         assert_eq!(p.zpool_size, 13_176_959_664_128);
         assert_eq!(p.usable, 165_726 + 8_638_621_907_106);
-        let p = pool(13, vec![vdev(Shape::Raidz { parity: 2 }, 6, T)]);
+        let p = pool(13, vec![vdev(Kind::Raidz { parity: 2 }, 6, T)]);
         assert_eq!(p.zpool_size, 6_579_889_897_472);
         assert_eq!(p.usable, 1_473_120 + 4_245_718_402_464);
         assert!(p.losses.padding > 0);
@@ -488,7 +509,7 @@ mod tests {
         let p = pool(
             12,
             vec![TopVdev {
-                shape: Shape::Raidz { parity: 1 },
+                shape: Shape::of(Kind::Raidz { parity: 1 }),
                 sizes: vec![T, T, 2 * T],
             }],
         );
@@ -529,8 +550,8 @@ mod tests {
     fn special_vdevs_add_to_size_but_not_to_zfs_space() {
         let with = Layout {
             ashift: 12,
-            data: vec![vdev(Shape::Raidz { parity: 2 }, 6, 4 * T)],
-            special: vec![vdev(Shape::Mirror, 2, 100 * G)],
+            data: vec![vdev(Kind::Raidz { parity: 2 }, 6, 4 * T)],
+            special: vec![vdev(Kind::Mirror, 2, 100 * G)],
         }
         .space()
         .expect("space");
@@ -544,7 +565,7 @@ mod tests {
     fn devices_under_64_mib_are_refused() {
         let err = Layout {
             ashift: 12,
-            data: vec![vdev(Shape::Disk, 1, 32 << 20)],
+            data: vec![vdev(Kind::Stripe, 1, 32 << 20)],
             special: Vec::new(),
         }
         .space();
@@ -554,12 +575,12 @@ mod tests {
     #[test]
     fn block_charge_follows_the_layout() {
         // raidz2 of 5 at 4K: a 4K block costs 3 sectors, deflated by 303/512.
-        let p = pool(12, vec![vdev(Shape::Raidz { parity: 2 }, 5, T)]);
+        let p = pool(12, vec![vdev(Kind::Raidz { parity: 2 }, 5, T)]);
         assert_eq!(p.data[0].deflate_ratio, 303);
         assert_eq!(p.block_charge(4 << 10), 24 * 303);
         // 1M: 429 sectors of 4K.
         assert_eq!(p.block_charge(1 << 20), 429 * 8 * 303);
-        let m = pool(12, vec![vdev(Shape::Mirror, 2, 10 * G)]);
+        let m = pool(12, vec![vdev(Kind::Mirror, 2, 10 * G)]);
         assert_eq!(m.block_charge(1 << 20), 1 << 20);
     }
 }

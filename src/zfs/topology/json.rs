@@ -112,6 +112,7 @@ fn aux_words(aux: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::zfs::vdev::Kind;
 
     /// Trimmed from real `zpool status -jP --json-int` output of OpenZFS 2.3.2.
     const STATUS: &str = r#"{"output_version":{"command":"zpool status","vers_major":0,"vers_minor":1},
@@ -134,7 +135,7 @@ mod tests {
         let devices = |v: &[Vdev]| v.iter().flat_map(Vdev::devices).collect::<Vec<_>>();
         assert_eq!(devices(&t.data), ["/dev/loop0", "/dev/loop1"]);
         assert_eq!(t.data[0].kind.token(), "draid2:4d:8c:1s");
-        assert_eq!(t.log[0].kind, VdevType::Mirror);
+        assert_eq!(t.log[0].kind, VdevType::Group(Kind::Mirror));
         assert_eq!(devices(&t.special), ["/dev/loop12"]);
         assert_eq!(devices(&t.cache), ["/dev/loop10"]);
         assert_eq!(t.spares[1].kind, VdevType::DistributedSpare);
