@@ -27,7 +27,7 @@ use crate::lab::Lab;
 use crate::output::Output;
 use crate::plan::Plan;
 use crate::system::real::RealSystem;
-use crate::zfs::version::ZfsVersion;
+use crate::zfs::version::{Installed, ZfsVersion};
 use crate::{progress, scenario, system, validate as rules};
 
 /// The host facts the rules check against, or none with `--portable`; the
@@ -36,8 +36,11 @@ pub(crate) fn host_facts(portable: bool, zfs_version: Option<ZfsVersion>) -> Hos
     if portable {
         HostFacts::unknown().with_zfs(zfs_version)
     } else {
-        let installed = || read::installed(&RealSystem).effective().cloned();
-        HostFacts::read().with_zfs(zfs_version.or_else(installed))
+        let installed = read::installed(&RealSystem);
+        let release = zfs_version.or_else(|| installed.effective().cloned());
+        HostFacts::read()
+            .with_installed(installed)
+            .with_zfs(release)
     }
 }
 
@@ -80,16 +83,17 @@ pub fn exercise_scenario(text: &str) {
 
 /// Validates and plans (host rules included, against `zfs_version` if given),
 /// then checks the preconditions of acting on this machine; nothing is touched
-/// before all of it passes.
+/// before all of it passes. The OpenZFS found here comes along, read once.
 fn prepare(
     command: &'static str,
     file: &Path,
     zfs_version: Option<ZfsVersion>,
-) -> Result<(Lab, Plan), Error> {
-    let lab = load_lab(file, &host_facts(false, zfs_version))?;
+) -> Result<(Lab, Plan, Installed), Error> {
+    let host = host_facts(false, zfs_version);
+    let lab = load_lab(file, &host)?;
     let plan = crate::plan::build(&lab, &crate::capacity::of(&lab));
     system::preflight(command, plan.programs())?;
-    Ok((lab, plan))
+    Ok((lab, plan, host.installed))
 }
 
 /// Who this lab belongs to: its name and its scenario's absolute path.

@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::scenario::size::Size;
-use crate::zfs::version::ZfsVersion;
+use crate::zfs::version::{Installed, ZfsVersion};
 
 #[derive(Debug, Clone, Default)]
 pub struct HostFacts {
@@ -21,6 +21,9 @@ pub struct HostFacts {
     /// The OpenZFS release the scenario is checked against: the installed one
     /// (the older of tools and module), or `--zfs-version`; none when unknown.
     pub zfs: Option<ZfsVersion>,
+    /// The tools' and the module's versions as found here, read once (what
+    /// `status` shows and the journal records); unknown with `--portable`.
+    pub(crate) installed: Installed,
 }
 
 impl HostFacts {
@@ -42,7 +45,14 @@ impl HostFacts {
             mounts,
             look_at_paths: true,
             zfs: None,
+            installed: Installed::default(),
         }
+    }
+
+    /// The OpenZFS found on this machine.
+    pub(crate) fn with_installed(mut self, installed: Installed) -> Self {
+        self.installed = installed;
+        self
     }
 
     /// The OpenZFS release the rules check against.

@@ -19,7 +19,7 @@ pub(crate) fn run(
     from_system: bool,
     progress: Progress<'_>,
 ) -> Result<(), Error> {
-    let (lab, plan) = prepare("down", file, None)?;
+    let (lab, plan, _) = prepare("down", file, None)?;
     let identity = lab_identity(&lab)?;
     let _lock = lock_lab("down", &lab)?;
     let result = down_locked(&lab, &plan, &identity, keep_files, from_system, progress);

@@ -12,7 +12,7 @@ use crate::system::real::RealSystem;
 use crate::{exec, fill};
 
 pub(crate) fn run(file: &Path, overwrite: bool, progress: Progress<'_>) -> Result<(), Error> {
-    let (lab, plan) = prepare("fill", file, None)?;
+    let (lab, plan, zfs) = prepare("fill", file, None)?;
     // The lab's journal, if there is one, must be this scenario's.
     exec::journal::Journal::load(
         &RealSystem,
@@ -38,14 +38,14 @@ pub(crate) fn run(file: &Path, overwrite: bool, progress: Progress<'_>) -> Resul
             _ => None,
         });
         fills.into_iter().try_for_each(|(f, charge_per_file)| {
-            fill::run(
-                f,
+            let how = fill::run::How {
                 charge_per_file,
-                &lab.state_dir,
                 overwrite,
-                &RealSystem,
-                &mut |e| emit(&Event::Fill(e.clone())),
-            )
+                zfs: &zfs,
+            };
+            fill::run(f, &how, &lab.state_dir, &RealSystem, &mut |e| {
+                emit(&Event::Fill(e.clone()))
+            })
             .map(drop)
             .map_err(|source| Error::Fill {
                 target: f.target.to_string(),

@@ -14,6 +14,7 @@ use crate::host::HostFacts;
 use crate::output;
 use crate::registry::{self, Entry};
 use crate::system::real::RealSystem;
+use crate::zfs::version::Installed;
 
 /// `zlab list --format json` (docs/json.md).
 #[derive(Debug, Serialize)]
@@ -43,7 +44,11 @@ struct Row {
 
 pub(crate) fn run(format: OutputFormat, out: &mut dyn Write) -> Result<(), Error> {
     let dir = registry::dir();
-    let labs: Vec<Row> = registry::entries(&dir)?.into_iter().map(row).collect();
+    let zfs = crate::exec::read::installed(&RealSystem);
+    let labs: Vec<Row> = registry::entries(&dir)?
+        .into_iter()
+        .map(|entry| row(entry, &zfs))
+        .collect();
     let text = match format {
         OutputFormat::Json => output::document(
             "list",
@@ -58,13 +63,14 @@ pub(crate) fn run(format: OutputFormat, out: &mut dyn Write) -> Result<(), Error
     Ok(())
 }
 
-fn row(entry: Entry) -> Row {
+fn row(entry: Entry, zfs: &Installed) -> Row {
     let read = load_lab(&entry.scenario, &HostFacts::unknown()).and_then(|lab| {
         let plan = crate::plan::build(&lab, &crate::capacity::of(&lab));
         status::status(
             &plan,
             &super::lab_identity(&lab)?,
             &entry.state_dir,
+            zfs,
             &RealSystem,
         )
     });

@@ -13,7 +13,7 @@ use crate::lab::Lab;
 use crate::output::Palette;
 use crate::plan::Plan;
 use crate::system::real::RealSystem;
-use crate::zfs::version::ZfsVersion;
+use crate::zfs::version::{Installed, ZfsVersion};
 use crate::{capacity, exec, plan};
 
 pub(crate) fn run(
@@ -23,7 +23,8 @@ pub(crate) fn run(
     zfs_version: Option<ZfsVersion>,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    let lab = load_lab(file, &host_facts(portable, zfs_version))?;
+    let host = host_facts(portable, zfs_version);
+    let lab = load_lab(file, &host)?;
     let capacity = capacity::of(&lab);
     let plan = plan::build(&lab, &capacity);
     let text = match format {
@@ -32,7 +33,7 @@ pub(crate) fn run(
                 String::new()
             } else {
                 // Plain: a plan is read in files and pasted into terminals.
-                against_machine(&lab, &plan, Palette::new(false))
+                against_machine(&lab, &plan, &host.installed, Palette::new(false))
             };
             text.push_str(&plan::render::text(&plan, &capacity));
             text
@@ -46,13 +47,14 @@ pub(crate) fn run(
 
 /// The lab as it stands here, or nothing when none of it exists or it cannot
 /// be read (the plan itself never depends on the machine).
-pub(crate) fn against_machine(lab: &Lab, plan: &Plan, style: Palette) -> String {
+pub(crate) fn against_machine(lab: &Lab, plan: &Plan, zfs: &Installed, style: Palette) -> String {
     // No lab on this machine can be a scenario's read from standard input.
     if super::from_stdin(lab) {
         return String::new();
     }
-    let status = super::lab_identity(lab)
-        .and_then(|identity| exec::status::status(plan, &identity, &lab.state_dir, &RealSystem));
+    let status = super::lab_identity(lab).and_then(|identity| {
+        exec::status::status(plan, &identity, &lab.state_dir, zfs, &RealSystem)
+    });
     match status {
         Ok(status) => exec::status::against_machine(&status, style)
             .map(|s| s + "\n")

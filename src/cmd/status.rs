@@ -16,8 +16,9 @@ pub(crate) fn run(
     say: Output,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    let (lab, plan) = prepare("status", file, None)?;
-    let status = exec::status::status(&plan, &lab_identity(&lab)?, &lab.state_dir, &RealSystem)?;
+    let (lab, plan, zfs) = prepare("status", file, None)?;
+    let identity = lab_identity(&lab)?;
+    let status = exec::status::status(&plan, &identity, &lab.state_dir, &zfs, &RealSystem)?;
     let text = match format {
         OutputFormat::Text => exec::status::text(&status, say.palette()),
         OutputFormat::Json => output::document("status", &status),

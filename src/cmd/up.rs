@@ -23,7 +23,7 @@ pub(crate) struct Flags {
 }
 
 pub(crate) fn run(file: &Path, flags: &Flags, progress: Progress<'_>) -> Result<(), Error> {
-    let (lab, mut plan) = prepare("up", file, flags.zfs_version.clone())?;
+    let (lab, mut plan, zfs) = prepare("up", file, flags.zfs_version.clone())?;
     let identity = lab_identity(&lab)?;
     let _lock = lock_lab("up", &lab)?;
     let mut ask = ask_on_terminal;
@@ -37,6 +37,7 @@ pub(crate) fn run(file: &Path, flags: &Flags, progress: Progress<'_>) -> Result<
     let mut options = exec::up::Options {
         adopt: flags.adopt,
         confirm,
+        zfs,
     };
     let result = with_progress(progress, |emit| {
         // Listed before anything is made, so a half-built lab is listed too.
@@ -46,7 +47,10 @@ pub(crate) fn run(file: &Path, flags: &Flags, progress: Progress<'_>) -> Result<
             emit(&Event::Note(format!("warning: {e}")));
         }
         // A lab that partly exists: the difference first, then the steps.
-        let against = super::plan::against_machine(&lab, &plan, Palette::new(false));
+        if let Some(mismatch) = options.zfs.mismatch() {
+            emit(&Event::Note(format!("warning: {mismatch}")));
+        }
+        let against = super::plan::against_machine(&lab, &plan, &options.zfs, Palette::new(false));
         for line in against.lines().filter(|l| !l.is_empty()) {
             emit(&Event::Note(line.to_owned()));
         }

@@ -28,6 +28,8 @@ pub(crate) struct Options<'a> {
     /// `down` detaches them but never deletes them.
     pub adopt: bool,
     pub confirm: confirm::Confirm<'a>,
+    /// The OpenZFS found on this machine, read once by the caller.
+    pub zfs: crate::zfs::version::Installed,
 }
 
 /// Builds the lab. Re-running continues where an earlier run stopped: steps the
@@ -75,9 +77,16 @@ pub(crate) fn up(
             Step::Fill {
                 fill,
                 charge_per_file,
-            } => crate::fill::run(fill, *charge_per_file, state_dir, false, sys, &mut |e| {
-                emit(&Event::Fill(e.clone()));
-            })
+            } => {
+                let how = crate::fill::run::How {
+                    charge_per_file: *charge_per_file,
+                    overwrite: false,
+                    zfs: &options.zfs,
+                };
+                crate::fill::run(fill, &how, state_dir, sys, &mut |e| {
+                    emit(&Event::Fill(e.clone()));
+                })
+            }
             .map(|_| (Resource::Action, Outcome::Done))
             .map_err(|source| Error::Fill {
                 target: fill.target.to_string(),
@@ -555,6 +564,7 @@ mod tests {
         let mut options = Options {
             adopt,
             confirm: confirm::Confirm::NoTerminal,
+            zfs: crate::zfs::version::Installed::default(),
         };
         up(
             &plan_of(LAB),
@@ -782,6 +792,7 @@ mod tests {
         let mut options = Options {
             adopt: false,
             confirm: confirm::Confirm::NoTerminal,
+            zfs: crate::zfs::version::Installed::default(),
         };
         let err = up(
             &plan_of(text),

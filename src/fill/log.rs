@@ -50,6 +50,12 @@ pub struct Summary {
     pub min_rolling_mb_s: f64,
     pub max_rolling_mb_s: f64,
     pub complete: bool,
+    /// The OpenZFS of the run that wrote this summary, as read (`zfs version`,
+    /// `/sys/module/zfs/version`): throughput is only comparable between equals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zfs_tools: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zfs_module: Option<String>,
 }
 
 /// Rounds for the log: thousandths are finer than any clock here.
@@ -166,6 +172,8 @@ mod tests {
             min_rolling_mb_s: 1.0,
             max_rolling_mb_s: 1.0,
             complete: true,
+            zfs_tools: Some("zfs-2.4.4-1~bpo13+1".to_owned()),
+            zfs_module: None,
         });
         let text = serde_json::to_vec(&summary).expect("json");
         assert_eq!(

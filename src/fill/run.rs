@@ -22,6 +22,7 @@ use crate::scenario::model::FillTarget;
 use crate::system::command::CommandLine;
 use crate::system::{CommandError, System};
 use crate::zfs::output;
+use crate::zfs::version::Installed;
 
 #[derive(Debug, thiserror::Error)]
 pub enum FillError {
@@ -52,27 +53,29 @@ pub enum FillError {
 
 /// Runs `fill`, stopping cleanly on SIGINT or SIGTERM (a second signal ends
 /// the process at once, leaving the properties for the next run or `down`).
-/// `overwrite`: write over files of the target's names that this fill did not
-/// write (`zlab fill --overwrite`); otherwise they stop it before it writes.
+/// Files of the target's names that this fill did not write stop it before it
+/// writes, unless `how.overwrite` (`zlab fill --overwrite`).
 pub(crate) fn run(
     fill: &FillSpec,
-    charge_per_file: Option<u64>,
+    how: &How<'_>,
     state_dir: &Path,
-    overwrite: bool,
     sys: &dyn System,
     emit: &mut dyn FnMut(&FillEvent),
 ) -> Result<Summary, FillError> {
     let stop = Arc::new(AtomicBool::new(false));
     let _signals = Signals::install(&stop).map_err(FillError::Signals)?;
-    run_until(
-        fill,
-        charge_per_file,
-        state_dir,
-        overwrite,
-        sys,
-        &stop,
-        emit,
-    )
+    run_until(fill, how, state_dir, sys, &stop, emit)
+}
+
+/// How a fill runs, beside what it fills.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct How<'a> {
+    /// What the capacity planner says each file costs the pool, if it knows.
+    pub(crate) charge_per_file: Option<u64>,
+    /// Write over files of the fill's names that it did not write.
+    pub(crate) overwrite: bool,
+    /// The OpenZFS found on this machine, recorded in the log's summaries.
+    pub(crate) zfs: &'a Installed,
 }
 
 /// Removes what `down` ends: the properties still changed by a fill that was
@@ -108,9 +111,8 @@ pub(crate) fn release(
 /// [`run`] with the stop flag given: for tests, and for callers with their own.
 pub(crate) fn run_until(
     fill: &FillSpec,
-    charge_per_file: Option<u64>,
+    how: &How<'_>,
     state_dir: &Path,
-    overwrite: bool,
     sys: &dyn System,
     stop: &AtomicBool,
     emit: &mut dyn FnMut(&FillEvent),
@@ -149,7 +151,7 @@ pub(crate) fn run_until(
             let fresh = State {
                 dataset: dataset.clone(),
                 guid,
-                files_total: files_for(fill.until, file_size, charge_per_file, capacity)
+                files_total: files_for(fill.until, file_size, how.charge_per_file, capacity)
                     .unwrap_or(0),
                 file_size,
                 capacity,
@@ -157,7 +159,7 @@ pub(crate) fn run_until(
                 complete: false,
             };
             // A fill that has not begun here owns none of the names it writes.
-            if !overwrite {
+            if !how.overwrite {
                 refuse_foreign(&dir, &fill.pattern, fresh.files_total)?;
             }
             fresh.save(sys, &paths.state)?;
@@ -193,7 +195,7 @@ pub(crate) fn run_until(
         log: paths.log.clone(),
     }));
     if state.complete && scan.done.count() >= state.files_total {
-        let summary = summarize(&scan, &state);
+        let summary = summarize(&scan, &state, how.zfs);
         emit(&FillEvent::Summary(summary.clone()));
         return Ok(summary);
     }
@@ -218,7 +220,7 @@ pub(crate) fn run_until(
     let restored = put_back(&mut state, fill, complete, sys, emit);
     state.complete = complete;
     let saved = state.save(sys, &paths.state);
-    let summary = summarize(&scan, &state);
+    let summary = summarize(&scan, &state, how.zfs);
     let logged =
         log::Writer::open(&paths.log).and_then(|mut w| w.append(&Line::Summary(summary.clone())));
     emit(&FillEvent::Summary(summary.clone()));
@@ -364,7 +366,7 @@ fn put_back(
     Ok(())
 }
 
-fn summarize(scan: &Scan, state: &State) -> Summary {
+fn summarize(scan: &Scan, state: &State, zfs: &Installed) -> Summary {
     let files = scan.done.count();
     let t = &scan.totals;
     Summary {
@@ -378,6 +380,8 @@ fn summarize(scan: &Scan, state: &State) -> Summary {
         min_rolling_mb_s: round3(t.min_rolling.unwrap_or(0.0)),
         max_rolling_mb_s: round3(t.max_rolling.unwrap_or(0.0)),
         complete: files >= state.files_total,
+        zfs_tools: zfs.userland.as_ref().map(|v| v.raw.clone()),
+        zfs_module: zfs.kernel.as_ref().map(|v| v.raw.clone()),
     }
 }
 
@@ -507,9 +511,12 @@ mod tests {
         sys.expect("zfs inherit sync quick/data", "");
         run_until(
             &spec(FillTarget::Percent(5000)),
-            None,
+            &How {
+                charge_per_file: None,
+                overwrite: false,
+                zfs: &Installed::default(),
+            },
             state,
-            false,
             sys,
             &AtomicBool::new(stopped),
             &mut |_| {},
@@ -532,9 +539,12 @@ mod tests {
         .expect("zfs list -Hp -o used,avail quick", "1048576\t9437184\n");
         let err = run_until(
             &spec(FillTarget::Percent(5000)),
-            None,
+            &How {
+                charge_per_file: None,
+                overwrite: false,
+                zfs: &Installed::default(),
+            },
             state.path(),
-            false,
             &sys,
             &AtomicBool::new(false),
             &mut |_| {},
@@ -564,9 +574,12 @@ mod tests {
         sys.expect("zfs inherit sync quick/data", "");
         let summary = run_until(
             &spec(FillTarget::Percent(5000)),
-            None,
+            &How {
+                charge_per_file: None,
+                overwrite: true,
+                zfs: &Installed::default(),
+            },
             state.path(),
-            true,
             &sys,
             &AtomicBool::new(false),
             &mut |_| {},
