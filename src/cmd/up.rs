@@ -77,7 +77,13 @@ pub(crate) fn run(file: &Path, flags: &Flags, progress: Progress<'_>) -> Result<
     result.map_err(|e| {
         // A refusal says itself what to do; a step that failed leaves a lab
         // half-built.
-        if matches!(e, Error::Refused(_) | Error::Locked(_)) {
+        if matches!(
+            e,
+            Error::Refused(_)
+                | Error::Locked(_)
+                | Error::JournalUnreadable { .. }
+                | Error::JournalForeign { .. }
+        ) {
             return e;
         }
         let f = file.display();

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use super::event::{Event, Outcome};
 use super::identity::{self, Match};
-use super::journal::{Journal, JournalError, LabIdentity, Resource};
+use super::journal::{Journal, LabIdentity, Resource};
 use super::up::journal_path;
 use crate::error::Error;
 use crate::lab::DevicePath;
@@ -310,8 +310,8 @@ pub(crate) fn from_system(
     let why = match Journal::load(sys, &path, lab) {
         Ok(j) if !j.records.is_empty() => return down(lab, state_dir, false, sys, emit),
         Ok(_) => format!("no journal at {}", path.display()),
-        Err(JournalError::Io(e)) => return Err(Error::Journal(e)),
-        Err(e) => e.to_string(),
+        Err(e @ (Error::JournalUnreadable { .. } | Error::JournalForeign { .. })) => e.to_string(),
+        Err(e) => return Err(e),
     };
     emit(&Event::Note(format!(
         "nothing proves what is the lab's ({why}): listing what the scenario names, touching nothing"

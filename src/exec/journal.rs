@@ -13,11 +13,15 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::identity::{FileId, PoolGuid};
+use crate::error::{Error, JournalDefect};
 use crate::system::{CommandError, System};
 
-/// The journal format; journals without a version (zlab before identities)
-/// are refused: they prove nothing about what they name.
+/// The journal format this zlab writes; journals without a version (zlab
+/// before identities) are refused: they prove nothing about what they name.
 pub(crate) const VERSION: u32 = 2;
+
+/// The oldest format this zlab reads.
+pub(crate) const OLDEST: u32 = 2;
 
 /// Which lab a journal belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,42 +105,6 @@ pub(crate) struct Journal {
     pub records: Vec<Record>,
 }
 
-/// Why a journal cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum JournalError {
-    #[error(transparent)]
-    Io(#[from] CommandError),
-    #[error(
-        "{} is not a journal zlab can read ({reason}); nothing was touched. `zlab down --from-system {}` lists what is left of the lab and tears down what it can prove is the lab's",
-        path.display(), scenario.display()
-    )]
-    Unreadable {
-        path: PathBuf,
-        scenario: PathBuf,
-        reason: String,
-    },
-    #[error(
-        "{} belongs to lab `{}` of {}, not to {}; two labs would share one state directory. Give this scenario its own `lab:` name or `state_dir:`, or tear the other lab down with `zlab down {}`",
-        path.display(), theirs.name, theirs.scenario.display(), ours.scenario.display(), theirs.scenario.display()
-    )]
-    Foreign {
-        path: PathBuf,
-        ours: Box<LabIdentity>,
-        theirs: Box<LabIdentity>,
-    },
-}
-
-/// A journal that cannot be used refuses the run; one that cannot be read or
-/// written is the journal's own failure.
-impl From<JournalError> for crate::error::Error {
-    fn from(e: JournalError) -> Self {
-        match e {
-            JournalError::Io(io) => crate::error::Error::Journal(io),
-            refused => crate::error::Error::Refused(refused.to_string()),
-        }
-    }
-}
-
 impl Journal {
     /// An empty journal for `lab`.
     pub(crate) fn new(lab: LabIdentity) -> Journal {
@@ -149,19 +117,17 @@ impl Journal {
 
     /// The journal at `path`, or an empty one for `lab` if there is none.
     /// A journal another scenario wrote, of another format or unreadable is
-    /// refused.
-    pub(crate) fn load(
-        sys: &dyn System,
-        path: &Path,
-        lab: &LabIdentity,
-    ) -> Result<Journal, JournalError> {
+    /// refused (`Error::JournalForeign`, `Error::JournalUnreadable`); one that
+    /// cannot be read at all is `Error::Journal`.
+    pub(crate) fn load(sys: &dyn System, path: &Path, lab: &LabIdentity) -> Result<Journal, Error> {
         match Self::read(sys, path, lab)? {
             None => Ok(Journal::new(lab.clone())),
             Some(j) if j.lab.same_lab(lab) => Ok(j),
-            Some(j) => Err(JournalError::Foreign {
-                path: path.to_path_buf(),
-                ours: Box::new(lab.clone()),
-                theirs: Box::new(j.lab),
+            Some(j) => Err(Error::JournalForeign {
+                journal: path.to_path_buf(),
+                scenario: lab.scenario.clone(),
+                lab: j.lab.name,
+                owner: j.lab.scenario,
             }),
         }
     }
@@ -171,35 +137,32 @@ impl Journal {
         sys: &dyn System,
         path: &Path,
         lab: &LabIdentity,
-    ) -> Result<Option<Journal>, JournalError> {
+    ) -> Result<Option<Journal>, Error> {
         if !sys.exists(path) {
             return Ok(None);
         }
-        let text = sys.read_to_string(path)?;
-        let unreadable = |reason: String| JournalError::Unreadable {
-            path: path.to_path_buf(),
+        let text = sys.read_to_string(path).map_err(Error::Journal)?;
+        let unreadable = |defect: JournalDefect| Error::JournalUnreadable {
+            journal: path.to_path_buf(),
             scenario: lab.scenario.clone(),
-            reason,
+            defect,
         };
-        let value: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| unreadable(format!("not JSON: {e}")))?;
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| unreadable(JournalDefect::NotJson(e.to_string())))?;
         match value.get("version").and_then(serde_json::Value::as_u64) {
-            Some(v) if v == u64::from(VERSION) => {}
-            Some(v) => {
-                return Err(unreadable(format!(
-                    "format version {v}, this zlab reads {VERSION}"
-                )));
+            Some(v) if (u64::from(OLDEST)..=u64::from(VERSION)).contains(&v) => {}
+            Some(found) => {
+                return Err(unreadable(JournalDefect::Version {
+                    found,
+                    oldest: OLDEST,
+                    newest: VERSION,
+                }));
             }
-            None => {
-                return Err(unreadable(
-                    "written by an older zlab, without the identities that prove what is the lab's"
-                        .to_owned(),
-                ));
-            }
+            None => return Err(unreadable(JournalDefect::Unversioned)),
         }
         serde_json::from_value(value)
             .map(Some)
-            .map_err(|e| unreadable(e.to_string()))
+            .map_err(|e| unreadable(JournalDefect::Malformed(e.to_string())))
     }
 
     pub(crate) fn save(&self, sys: &dyn System, path: &Path) -> Result<(), CommandError> {
@@ -304,7 +267,7 @@ mod tests {
             .expect("save");
         let err = Journal::load(&sys, path, &lab("/s1/mylab.yaml")).expect_err("foreign");
         let text = err.to_string();
-        assert!(matches!(err, JournalError::Foreign { .. }));
+        assert!(matches!(err, Error::JournalForeign { .. }));
         assert!(
             text.contains("/s2/mylab.yaml") && text.contains("/s1/mylab.yaml"),
             "{text}"
@@ -326,7 +289,7 @@ mod tests {
         ours.name = "sb".into();
         assert!(matches!(
             Journal::load(&sys, path, &ours),
-            Err(JournalError::Foreign { .. })
+            Err(Error::JournalForeign { .. })
         ));
     }
 
@@ -338,6 +301,16 @@ mod tests {
             .expect("write");
         let err = Journal::load(&sys, path, &lab("/t.yaml")).expect_err("old");
         let text = err.to_string();
+        assert!(
+            matches!(
+                err,
+                Error::JournalUnreadable {
+                    defect: JournalDefect::Unversioned,
+                    ..
+                }
+            ),
+            "{text}"
+        );
         assert!(text.contains("older zlab"), "{text}");
         assert!(text.contains("zlab down --from-system /t.yaml"), "{text}");
     }
@@ -348,6 +321,39 @@ mod tests {
         let path = Path::new("/state/journal.json");
         sys.write_atomic(path, b"{ truncated").expect("write");
         let err = Journal::load(&sys, path, &lab("/t.yaml")).expect_err("corrupt");
-        assert!(err.to_string().contains("--from-system"), "{err}");
+        assert!(
+            matches!(
+                err,
+                Error::JournalUnreadable {
+                    defect: JournalDefect::NotJson(_),
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .contains("\n  next: `zlab down --from-system /t.yaml` tears down"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_journal_of_a_newer_format_is_refused_naming_both_versions() {
+        let sys = FakeSystem::new();
+        let path = Path::new("/state/journal.json");
+        sys.write_atomic(path, br#"{"version":99,"lab":{},"records":[]}"#)
+            .expect("write");
+        let err = Journal::load(&sys, path, &lab("/t.yaml")).expect_err("newer");
+        assert!(
+            matches!(
+                err,
+                Error::JournalUnreadable {
+                    defect: JournalDefect::Version { found: 99, .. },
+                    ..
+                }
+            ),
+            "{err}"
+        );
     }
 }
