@@ -65,7 +65,8 @@ pub enum Error {
     #[error(transparent)]
     Locked(#[from] crate::system::lock::LockError),
 
-    #[error("nothing proves these are the lab's, so nothing was touched; check each and run what applies by hand:\n  {}", remaining.join("\n  "))]
+    /// `down --from-system` left what it could not prove to be the lab's.
+    #[error("left alone what nothing proves to be the lab's (or could not be undone); check each and run what applies by hand:\n  {}", remaining.join("\n  "))]
     Unproven { remaining: Vec<String> },
 
     /// The lab's journal cannot be read: corrupt, or of another format.

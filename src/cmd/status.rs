@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::{lab_identity, prepare};
+use super::prepare;
 use crate::cli::OutputFormat;
 use crate::error::Error;
 use crate::exec;
@@ -16,8 +16,8 @@ pub(crate) fn run(
     say: Output,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    let (lab, plan) = prepare("status", file, None)?;
-    let status = exec::status::status(&plan, &lab_identity(&lab)?, &lab.state_dir, &RealSystem)?;
+    let (lab, plan, identity) = prepare("status", file, None)?;
+    let status = exec::status::status(&plan, &identity, &lab.state_dir, &RealSystem)?;
     let text = match format {
         OutputFormat::Text => exec::status::text(&status, say.palette()),
         OutputFormat::Json => output::document("status", &status),

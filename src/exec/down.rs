@@ -14,8 +14,6 @@ use super::journal::{Journal, LabIdentity, Resource};
 use super::up::journal_path;
 use crate::error::Error;
 use crate::lab::DevicePath;
-use crate::plan::Plan;
-use crate::plan::step::Step;
 use crate::plan::undo::Undo;
 use crate::system::command::CommandLine;
 use crate::system::probe;
@@ -281,7 +279,7 @@ fn pool_on_lab_devices(
 }
 
 /// `/dev/loop3` for `/dev/loop3p1`, `/dev/ram0` for `/dev/ram0p2`.
-fn whole_device(leaf: &str) -> &str {
+pub(super) fn whole_device(leaf: &str) -> &str {
     match leaf.rfind('p') {
         Some(i)
             if i + 1 < leaf.len()
@@ -292,76 +290,6 @@ fn whole_device(leaf: &str) -> &str {
         }
         _ => leaf,
     }
-}
-
-/// `zlab down --from-system`: for a journal that cannot be used (unreadable,
-/// from an older zlab, or another lab's). A journal that is this lab's is
-/// torn down as usual; otherwise nothing proves what is the lab's, so what the
-/// scenario names and the machine has is listed with the commands a person
-/// would run, and nothing is touched.
-pub(crate) fn from_system(
-    plan: &Plan,
-    lab: &LabIdentity,
-    state_dir: &Path,
-    sys: &dyn System,
-    emit: &mut dyn FnMut(&Event),
-) -> Result<(), Error> {
-    let path = journal_path(state_dir);
-    let why = match Journal::load(sys, &path, lab) {
-        Ok(j) if !j.records.is_empty() => return down(lab, state_dir, false, sys, emit),
-        Ok(_) => format!("no journal at {}", path.display()),
-        Err(e @ (Error::JournalUnreadable { .. } | Error::JournalForeign { .. })) => e.to_string(),
-        Err(e) => return Err(e),
-    };
-    emit(&Event::Note(format!(
-        "nothing proves what is the lab's ({why}): listing what the scenario names, touching nothing"
-    )));
-    let probe_err = |e: CommandError| Error::Refused(format!("cannot inspect the machine: {e}"));
-    let mut found = Vec::new();
-    for step in plan.steps.iter().rev() {
-        match step {
-            Step::CreatePool { pool } => {
-                if let Some(guid) = identity::pool_guid(sys, &pool.name).map_err(probe_err)? {
-                    found.push(format!("# pool `{}` exists ({guid})", pool.name));
-                    found.push(Undo::DestroyPool(pool.name.clone()).command().to_string());
-                }
-            }
-            Step::Mount { path, .. } if probe::is_mounted(sys, path) => {
-                found.push(format!("# something is mounted on {}", path.display()));
-                found.push(Undo::Unmount(path.clone()).command().to_string());
-            }
-            Step::LoadBrd { .. } if probe::module_loaded(sys, "brd") => {
-                found.push("# brd is loaded".to_owned());
-                found.push(Undo::UnloadBrd.command().to_string());
-            }
-            Step::CreateFile { path, .. } => {
-                if let Some(stat) = sys.stat(path).map_err(probe_err)? {
-                    found.push(format!(
-                        "# {} exists ({}, {} bytes)",
-                        path.display(),
-                        stat.kind,
-                        stat.size
-                    ));
-                    let held = identity::loops_holding(sys, &identity::FileId::of(&stat))
-                        .map_err(probe_err)?;
-                    for d in held {
-                        found.push(Undo::Detach(DevicePath::Known(d)).command().to_string());
-                    }
-                    found.push(Undo::RemoveFile(path.clone()).command().to_string());
-                }
-            }
-            _ => {}
-        }
-    }
-    if sys.exists(&path) {
-        found.push("# the journal zlab cannot use".to_owned());
-        found.push(Undo::RemoveFile(path.clone()).command().to_string());
-    }
-    if found.is_empty() {
-        emit(&Event::Note("nothing the scenario names exists".to_owned()));
-        return Ok(());
-    }
-    Err(Error::Unproven { remaining: found })
 }
 
 #[cfg(test)]
@@ -556,37 +484,5 @@ mod tests {
         assert_eq!(remaining, vec!["zpool destroy tank".to_owned()]);
         let left = Journal::load(&sys, Path::new("/state/journal.json"), &lab()).expect("kept");
         assert_eq!(left.records.len(), 1);
-    }
-
-    #[test]
-    fn from_system_without_a_usable_journal_lists_and_touches_nothing() {
-        use crate::host::HostFacts;
-        let text = "lab: t\ndevices:\n  d:\n    sparse: { dir: /z, count: 1, size: 1G }\npools:\n  - name: tank\n    vdevs: [{ type: stripe, devices: d }]\n";
-        let scenario = crate::scenario::load_str(Path::new("t.yaml"), text).expect("decodes");
-        let valid = crate::validate::validate(&scenario, &HostFacts::unknown()).expect("valid");
-        let plan = crate::plan::build(&valid, &crate::capacity::of(&valid));
-        let sys = FakeSystem::new();
-        sys.write_atomic(Path::new("/state/journal.json"), b"{ corrupt")
-            .expect("write");
-        sys.set_stat("/z/disk0.img", FakeSystem::file(11, GIB));
-        sys.expect(GUID, "99\n")
-            .expect(LOSETUP, &holding("/dev/loop4", 11));
-        let err = from_system(&plan, &lab(), Path::new("/state"), &sys, &mut |_| {})
-            .expect_err("unproven");
-        let Error::Unproven { remaining } = err else {
-            panic!("{err}")
-        };
-        assert_eq!(
-            remaining,
-            [
-                "# pool `tank` exists (guid 99)",
-                "zpool destroy tank",
-                "# /z/disk0.img exists (a regular file, 1073741824 bytes)",
-                "losetup --detach /dev/loop4",
-                "rm -f /z/disk0.img",
-                "# the journal zlab cannot use",
-                "rm -f /state/journal.json",
-            ]
-        );
     }
 }

@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::identity::{FileId, PoolGuid};
 use crate::error::{Error, JournalDefect};
 use crate::system::{CommandError, System};
+use crate::zfs::owner::Owner;
 
 /// The journal format this zlab writes; journals without a version (zlab
 /// before identities) are refused: they prove nothing about what they name.
@@ -42,6 +43,14 @@ impl LabIdentity {
             name: name.to_owned(),
             scenario: scenario.to_path_buf(),
             id: format!("{:016x}{:016x}", random(), random()),
+        }
+    }
+
+    /// What the lab's pools record of it (`zpool create -O`).
+    pub(crate) fn owner(&self) -> Owner {
+        Owner {
+            lab: self.name.clone(),
+            scenario: self.scenario.clone(),
         }
     }
 

@@ -199,7 +199,7 @@ pub(crate) fn status(
     let zfs = read::installed(sys);
     let mut pools = Vec::new();
     for step in &plan.steps {
-        if let Step::CreatePool { pool } = step
+        if let Step::CreatePool { pool, .. } = step
             && probe::pool_exists(sys, &pool.name)
         {
             let mut report = pool_report(&pool.name, sys);

@@ -147,7 +147,7 @@ fn verify(
     };
     let mut diffs = Vec::new();
     for step in &plan.steps {
-        if let Step::CreatePool { pool } = step {
+        if let Step::CreatePool { pool, .. } = step {
             let found = verify::actual(sys, &pool.name)
                 .and_then(|got| verify::verify_pool(sys, pool, &got, &resolve))
                 .map_err(|source| Error::StepFailed {
@@ -242,7 +242,7 @@ fn refuse_foreign(
                     foreign_file(sys, path, size.bytes(), adopt)?;
                 }
             },
-            Step::CreatePool { pool } if ours.is_none() => {
+            Step::CreatePool { pool, .. } if ours.is_none() => {
                 let guid = identity::pool_guid(sys, &pool.name).map_err(probe_failed(format!(
                     "tell whether pool `{}` exists",
                     pool.name
@@ -379,7 +379,7 @@ fn owned_resource(
         }
         Step::LoadBrd { .. } => Resource::Brd,
         Step::Mount { path, .. } => Resource::Mount { path: path.clone() },
-        Step::CreatePool { pool } => Resource::Pool {
+        Step::CreatePool { pool, .. } => Resource::Pool {
             name: pool.name.clone(),
             guid: None,
         },
@@ -422,7 +422,7 @@ fn run_step(
                 }
             }
             (Step::LoadBrd { .. }, _) if probe::module_loaded(sys, "brd") => Some(owned.clone()),
-            (Step::CreatePool { pool }, _) => {
+            (Step::CreatePool { pool, .. }, _) => {
                 identity::pool_guid(sys, &pool.name)?.map(|g| Resource::Pool {
                     name: pool.name.clone(),
                     guid: Some(g),
