@@ -17,6 +17,8 @@ const VICTIM_DIR: &str = "/var/tmp/zlab/safety";
 const BUSY: &str = "fixtures/rig/safety/busy.yaml";
 /// Someone's data, outside every lab.
 const VICTIM: &str = "/var/tmp/victim.bin";
+const SALVAGE: &str = "fixtures/rig/safety/salvage.yaml";
+const SALVAGE_DIR: &str = "/var/tmp/zlab/safety-salvage";
 
 /// Removes whatever a test left, even after a panic.
 struct Cleanup;
@@ -350,4 +352,84 @@ fn a_fill_stops_before_a_file_it_did_not_write() {
     assert_eq!(sha(&theirs), before, "the fill overwrote file_0");
     ok(&["down", BUSY]);
     assert_nothing_left("foreign file_0");
+}
+
+/// Without a usable journal (corrupt, then deleted), `down --from-system`
+/// removes what the pool proves is the lab's: the pool recording this lab and
+/// scenario, the loop devices that were its leaves, their image files. A
+/// victim file in the sparse dir and someone's file on a loop device of its
+/// own (in no pool) keep their bytes, and that loop device stays attached. A
+/// pool whose owner property is gone is only listed.
+#[test]
+#[ignore = "needs the zlab qemu rig; run .ci/run"]
+fn down_from_system_removes_what_the_pool_proves_and_nothing_else() {
+    let _c = Cleanup;
+    let journal = "/var/lib/zlab/safety-salvage/journal.json";
+    let images = [
+        format!("{SALVAGE_DIR}/disk0.img"),
+        format!("{SALVAGE_DIR}/disk1.img"),
+    ];
+    let in_dir = format!("{SALVAGE_DIR}/victim.bin");
+    let foreign = "/var/tmp/victim-loop.img";
+    for case in ["corrupt", "deleted"] {
+        ok(&["up", SALVAGE]);
+        let owner = sh("zfs get -Hp -o value org.zlab:lab,org.zlab:scenario safetysalvage");
+        assert!(
+            owner.starts_with("safety-salvage\n")
+                && owner.contains("/fixtures/rig/safety/salvage.yaml"),
+            "{owner}"
+        );
+        let in_dir_before = victim(&in_dir, "1M");
+        let foreign_before = victim(foreign, "64M");
+        let foreign_loop = sh(&format!("losetup --find --show {foreign}"))
+            .trim()
+            .to_owned();
+        if case == "corrupt" {
+            std::fs::write(journal, "{ \"version\": 3, \"lab\": ").expect("corrupt");
+            refused(&["down", SALVAGE], "down --from-system");
+            // Without its owner property the pool proves nothing: listed only.
+            sh("zfs inherit org.zlab:lab safetysalvage");
+            let listed = refused(&["down", "--from-system", SALVAGE], "records no zlab lab");
+            assert!(listed.contains("zpool destroy safetysalvage"), "{listed}");
+            sh("zpool list safetysalvage");
+            for image in &images {
+                assert!(Path::new(image).exists(), "{image} removed unproved");
+            }
+            sh("zfs set org.zlab:lab=safety-salvage safetysalvage");
+        } else {
+            std::fs::remove_file(journal).expect("delete the journal");
+        }
+        let out = ok(&["down", "--from-system", SALVAGE]);
+        assert!(
+            out.contains(&format!("left in place: directory {SALVAGE_DIR}")),
+            "{case}: {out}"
+        );
+        assert!(
+            !sh("zpool list -H -o name").contains("safetysalvage"),
+            "{case}: pool left"
+        );
+        assert_eq!(
+            sh("losetup --list --noheadings --output NAME").trim(),
+            foreign_loop,
+            "{case}: the lab's loop devices go, someone's stays"
+        );
+        for image in &images {
+            assert!(!Path::new(image).exists(), "{case}: {image} left");
+        }
+        assert_eq!(
+            sha(&in_dir),
+            in_dir_before,
+            "{case}: the victim in the sparse dir changed"
+        );
+        assert_eq!(
+            sha(foreign),
+            foreign_before,
+            "{case}: the foreign file changed"
+        );
+        assert!(!Path::new(journal).exists(), "{case}: the journal is left");
+        sh(&format!(
+            "losetup --detach {foreign_loop} && rm {foreign} && rm -r {SALVAGE_DIR}"
+        ));
+        assert_nothing_left(case);
+    }
 }
