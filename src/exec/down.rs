@@ -187,10 +187,30 @@ fn undo_for(
                 }
             }
         },
-        Resource::Mount { path } if probe::is_mounted(sys, path) => {
-            Verdict::Undo(vec![Undo::Unmount(path.clone())])
-        }
-        Resource::Brd if probe::module_loaded(sys, "brd") => Verdict::Undo(vec![Undo::UnloadBrd]),
+        Resource::Mount { path, id } => match id {
+            Some(id) => match identity::check_mount(sys, path, id)? {
+                Match::Same => Verdict::Undo(vec![Undo::Unmount(path.clone())]),
+                Match::Gone => Verdict::Undo(Vec::new()),
+                Match::Differs(why) => Verdict::NotOurs(why),
+            },
+            None if probe::is_mounted(sys, path)? => Verdict::NotOurs(format!(
+                "something is mounted on {} and the journal has no identity for the lab's mount (its step was interrupted, or an older zlab wrote it); `umount {}` if it is the lab's",
+                path.display(),
+                path.display()
+            )),
+            None => Verdict::Undo(Vec::new()),
+        },
+        Resource::Brd { id } => match id {
+            Some(id) => match identity::check_brd(sys, id)? {
+                Match::Same => Verdict::Undo(vec![Undo::UnloadBrd]),
+                Match::Gone => Verdict::Undo(Vec::new()),
+                Match::Differs(why) => Verdict::NotOurs(why),
+            },
+            None if identity::brd(sys)?.is_some() => Verdict::NotOurs(
+                "brd is loaded and the journal has no identity for the lab's (its step was interrupted, or an older zlab wrote it); `rmmod brd` if its RAM disks are the lab's".to_owned(),
+            ),
+            None => Verdict::Undo(Vec::new()),
+        },
         Resource::Loop { backing, .. } => Verdict::Undo(
             identity::loops_holding(sys, backing)?
                 .into_iter()
@@ -257,7 +277,10 @@ fn pool_on_lab_devices(
     for r in &journal.records {
         match &r.resource {
             Resource::Loop { backing, .. } => ours.extend(identity::loops_holding(sys, backing)?),
-            Resource::Brd => brd = true,
+            // RAM disks count only while brd is the instance the lab loaded.
+            Resource::Brd { id: Some(id) } => {
+                brd = brd || identity::check_brd(sys, id)? == Match::Same;
+            }
             _ => {}
         }
     }
@@ -484,5 +507,92 @@ mod tests {
         assert_eq!(remaining, vec!["zpool destroy tank".to_owned()]);
         let left = Journal::load(&sys, Path::new("/state/journal.json"), &lab()).expect("kept");
         assert_eq!(left.records.len(), 1);
+    }
+
+    #[test]
+    fn brd_and_mounts_are_undone_only_while_their_identity_matches() {
+        use crate::exec::identity::{BrdId, MountId};
+        let sys = FakeSystem::new();
+        let mut j = Journal::new(lab());
+        let brd = BrdId {
+            boot: "b1".into(),
+            ino: 4242,
+        };
+        j.set("brd", "load brd", Resource::Brd { id: Some(brd) }, true);
+        for (path, id, minor) in [("/mnt/a", 312, 1), ("/mnt/b", 313, 2)] {
+            let source = format!("/dev/loop4p{minor}");
+            j.set(
+                &format!("mount:{path}"),
+                &format!("mount {source} on {path}"),
+                Resource::Mount {
+                    path: path.into(),
+                    id: Some(MountId {
+                        id,
+                        major: 259,
+                        minor,
+                        source,
+                    }),
+                },
+                true,
+            );
+        }
+        j.save(&sys, Path::new("/state/journal.json"))
+            .expect("save");
+        // /mnt/a is the lab's mount; /mnt/b has someone's disk with the
+        // lab's mount ID; brd was unloaded and loaded again.
+        sys.write_atomic(
+            Path::new("/proc/self/mountinfo"),
+            b"312 25 259:1 / /mnt/a rw - ext4 /dev/loop4p1 rw\n313 25 8:1 / /mnt/b rw - ext4 /dev/sda1 rw\n",
+        )
+        .expect("fake");
+        sys.write_atomic(Path::new("/proc/sys/kernel/random/boot_id"), b"b1\n")
+            .expect("fake");
+        sys.set_stat("/sys/module/brd", FakeSystem::dir(5000));
+        sys.expect("umount /mnt/a", "")
+            .expect("rmdir --ignore-fail-on-non-empty /state", "");
+        let err = run(&sys).expect_err("incomplete");
+        let Error::TeardownIncomplete { remaining, .. } = err else {
+            panic!("{err}")
+        };
+        assert_eq!(remaining.len(), 2, "{remaining:?}");
+        assert!(remaining[0].contains("/dev/sda1"), "{remaining:?}");
+        assert!(
+            remaining[1].contains("brd was loaded again"),
+            "{remaining:?}"
+        );
+    }
+
+    #[test]
+    fn brd_and_mounts_of_a_version_2_journal_are_reported_and_left_alone() {
+        let sys = FakeSystem::new();
+        let mut j = Journal::new(lab());
+        j.set("brd", "load brd", Resource::Brd { id: None }, true);
+        j.set(
+            "mount:/mnt/a",
+            "mount",
+            Resource::Mount {
+                path: "/mnt/a".into(),
+                id: None,
+            },
+            true,
+        );
+        j.save(&sys, Path::new("/state/journal.json"))
+            .expect("save");
+        sys.write_atomic(
+            Path::new("/proc/self/mountinfo"),
+            b"312 25 259:1 / /mnt/a rw - ext4 /dev/loop4p1 rw\n",
+        )
+        .expect("fake");
+        sys.write_atomic(Path::new("/proc/sys/kernel/random/boot_id"), b"b1\n")
+            .expect("fake");
+        sys.set_stat("/sys/module/brd", FakeSystem::dir(5000));
+        sys.expect("rmdir --ignore-fail-on-non-empty /state", "");
+        let err = run(&sys).expect_err("incomplete");
+        let text = err.to_string();
+        assert!(
+            text.contains("`umount /mnt/a` if it is the lab's"),
+            "{text}"
+        );
+        assert!(text.contains("`rmmod brd` if its RAM disks"), "{text}");
     }
 }

@@ -245,7 +245,7 @@ fn inspect(plan: &Plan, ours: &Owner, sys: &dyn System) -> Result<Found, Command
     }
     for step in plan.steps.iter().rev() {
         match step {
-            Step::Mount { path, .. } if probe::is_mounted(sys, path) => {
+            Step::Mount { path, .. } if probe::is_mounted(sys, path)? => {
                 found.left.push(format!(
                     "# left alone, not proved to be the lab's: something is mounted on {}",
                     path.display()
@@ -254,7 +254,7 @@ fn inspect(plan: &Plan, ours: &Owner, sys: &dyn System) -> Result<Found, Command
                     .left
                     .push(Undo::Unmount(path.clone()).command().to_string());
             }
-            Step::LoadBrd { .. } if probe::module_loaded(sys, "brd") => {
+            Step::LoadBrd { .. } if identity::brd(sys)?.is_some() => {
                 found
                     .left
                     .push("# left alone, not proved to be the lab's: brd is loaded".to_owned());

@@ -12,16 +12,24 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::identity::{FileId, PoolGuid};
+use super::identity::{BrdId, FileId, MountId, PoolGuid};
 use crate::error::{Error, JournalDefect};
 use crate::system::{CommandError, System};
 use crate::zfs::owner::Owner;
 
-/// The journal format this zlab writes; journals without a version (zlab
-/// before identities) are refused: they prove nothing about what they name.
-pub(crate) const VERSION: u32 = 2;
+/// The journal format this zlab writes. Version 3 added the identities of
+/// mounts and of the loaded brd; journals without a version (zlab before
+/// identities) are refused: they prove nothing about what they name.
+pub(crate) const VERSION: u32 = 3;
 
-/// The oldest format this zlab reads.
+/// The oldest format this zlab reads. Version 2 is read as it is: its files,
+/// loop devices and pools carry the same identities as in version 3, so they
+/// are torn down as before; its mount and brd records have none (`id` is
+/// `None`), so `down` and `status` report them and leave them alone, as for
+/// anything else not proved. Refusing version 2 would instead leave a lab
+/// built by the last release to `--from-system`, which proves less. A zlab
+/// that reads only version 2 refuses version 3, so it never reads a mount or
+/// brd record it does not understand.
 pub(crate) const OLDEST: u32 = 2;
 
 /// Which lab a journal belongs to.
@@ -83,9 +91,18 @@ pub(crate) enum Resource {
         var: String,
         device: Option<PathBuf>,
     },
-    Brd,
+    Brd {
+        /// Known once loaded; `None` while the step runs, and in journals of
+        /// version 2.
+        #[serde(default)]
+        id: Option<BrdId>,
+    },
     Mount {
         path: PathBuf,
+        /// Known once mounted; `None` while the step runs, and in journals of
+        /// version 2.
+        #[serde(default)]
+        id: Option<MountId>,
     },
     Pool {
         name: String,
@@ -131,7 +148,11 @@ impl Journal {
     pub(crate) fn load(sys: &dyn System, path: &Path, lab: &LabIdentity) -> Result<Journal, Error> {
         match Self::read(sys, path, lab)? {
             None => Ok(Journal::new(lab.clone())),
-            Some(j) if j.lab.same_lab(lab) => Ok(j),
+            // Read compatibly, written back in this zlab's format.
+            Some(j) if j.lab.same_lab(lab) => Ok(Journal {
+                version: VERSION,
+                ..j
+            }),
             Some(j) => Err(Error::JournalForeign {
                 journal: path.to_path_buf(),
                 scenario: lab.scenario.clone(),
@@ -261,8 +282,13 @@ mod tests {
     #[test]
     fn set_replaces_the_record_of_a_step() {
         let mut j = Journal::new(lab("/a.yaml"));
-        j.set("brd", "s", Resource::Brd, false);
-        j.set("brd", "s, said differently", Resource::Brd, true);
+        j.set("brd", "s", Resource::Brd { id: None }, false);
+        j.set(
+            "brd",
+            "s, said differently",
+            Resource::Brd { id: None },
+            true,
+        );
         assert_eq!(j.records.len(), 1);
         assert!(j.records[0].done);
     }
@@ -363,6 +389,40 @@ mod tests {
                 }
             ),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn a_version_2_journal_is_read_with_its_mount_and_brd_unidentified() {
+        let sys = FakeSystem::new();
+        let path = Path::new("/state/journal.json");
+        let v2 = r#"{"version":2,"lab":{"name":"mylab","scenario":"/t.yaml","id":"x"},"records":[
+            {"id":"brd","step":"load brd","resource":{"kind":"brd"},"done":true},
+            {"id":"mount:/mnt/a","step":"mount","resource":{"kind":"mount","path":"/mnt/a"},"done":true},
+            {"id":"pool:tank","step":"create pool","resource":{"kind":"pool","name":"tank","guid":7},"done":true}]}"#;
+        sys.write_atomic(path, v2.as_bytes()).expect("write");
+        let j = Journal::load(&sys, path, &lab("/t.yaml")).expect("v2 is read");
+        let kinds: Vec<_> = j.records.iter().map(|r| r.resource.clone()).collect();
+        assert_eq!(
+            kinds,
+            [
+                Resource::Brd { id: None },
+                Resource::Mount {
+                    path: "/mnt/a".into(),
+                    id: None
+                },
+                Resource::Pool {
+                    name: "tank".into(),
+                    guid: Some(PoolGuid(7))
+                },
+            ]
+        );
+        // Saved again, it is version 3.
+        j.save(&sys, path).expect("save");
+        assert!(
+            sys.read_to_string(path)
+                .expect("read")
+                .contains("\"version\": 3")
         );
     }
 }
