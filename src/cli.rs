@@ -94,9 +94,10 @@ pub enum Command {
         /// Leave the sparse backing files in place.
         #[arg(long)]
         keep_files: bool,
-        /// For a journal zlab cannot use (corrupt, older, another lab's): list
-        /// what the scenario names on this machine, with the commands to remove
-        /// it, and tear down only what is proved the lab's.
+        /// For a journal zlab cannot use (missing, corrupt, older, another
+        /// lab's): tear down what the machine proves is the lab's (a pool
+        /// recording this lab and scenario, its loop devices and their files)
+        /// and list the rest with the commands to remove it.
         #[arg(long, conflicts_with = "keep_files")]
         from_system: bool,
         /// `json`: progress as JSON lines on standard output.

@@ -21,6 +21,7 @@ use std::path::Path;
 use crate::cli::OutputFormat;
 use crate::error::Error;
 use crate::exec::event::Event;
+use crate::exec::journal::LabIdentity;
 use crate::exec::read;
 use crate::host::HostFacts;
 use crate::lab::Lab;
@@ -81,23 +82,39 @@ pub fn exercise_scenario(text: &str) {
     }
 }
 
+/// A scenario ready to act on: valid, planned, checked against this machine.
+struct Prepared {
+    lab: Lab,
+    plan: Plan,
+    identity: LabIdentity,
+    zfs: Installed,
+}
+
 /// Validates and plans (host rules included, against `zfs_version` if given),
 /// then checks the preconditions of acting on this machine; nothing is touched
-/// before all of it passes. The OpenZFS found here comes along, read once.
+/// before all of it passes. The plan's pools record the lab as their owner,
+/// and the OpenZFS found here comes along, read once.
 fn prepare(
     command: &'static str,
     file: &Path,
     zfs_version: Option<ZfsVersion>,
-) -> Result<(Lab, Plan, Installed), Error> {
+) -> Result<Prepared, Error> {
     let host = host_facts(false, zfs_version);
     let lab = load_lab(file, &host)?;
     let plan = crate::plan::build(&lab, &crate::capacity::of(&lab));
     system::preflight(command, plan.programs())?;
-    Ok((lab, plan, host.installed))
+    let identity = lab_identity(&lab)?;
+    let plan = plan.owned_by(&identity.owner());
+    Ok(Prepared {
+        lab,
+        plan,
+        identity,
+        zfs: host.installed,
+    })
 }
 
 /// Who this lab belongs to: its name and its scenario's absolute path.
-fn lab_identity(lab: &Lab) -> Result<crate::exec::journal::LabIdentity, Error> {
+fn lab_identity(lab: &Lab) -> Result<LabIdentity, Error> {
     if from_stdin(lab) {
         return Err(Error::Refused(
             "a scenario on standard input has no path to tie a lab's journal to; save it to a file and run the command with that file".to_owned(),
@@ -109,7 +126,7 @@ fn lab_identity(lab: &Lab) -> Result<crate::exec::journal::LabIdentity, Error> {
             lab.file.display()
         ))
     })?;
-    Ok(crate::exec::journal::LabIdentity::new(&lab.name, &scenario))
+    Ok(LabIdentity::new(&lab.name, &scenario))
 }
 
 /// Whether the scenario was read from standard input (`-`).

@@ -65,14 +65,59 @@ pub enum Error {
     #[error(transparent)]
     Locked(#[from] crate::system::lock::LockError),
 
-    #[error("nothing proves these are the lab's, so nothing was touched; check each and run what applies by hand:\n  {}", remaining.join("\n  "))]
+    /// `down --from-system` left what it could not prove to be the lab's.
+    #[error("left alone what nothing proves to be the lab's (or could not be undone); check each and run what applies by hand:\n  {}", remaining.join("\n  "))]
     Unproven { remaining: Vec<String> },
+
+    /// The lab's journal cannot be read: corrupt, or of another format.
+    #[error(
+        "refusing to go on: the journal {} cannot be used: {defect}; nothing was touched\n  next: `zlab down --from-system {}` tears down what can be proved to be the lab's and lists the rest",
+        journal.display(), scenario.display()
+    )]
+    JournalUnreadable {
+        journal: PathBuf,
+        /// This lab's scenario, absolute.
+        scenario: PathBuf,
+        defect: JournalDefect,
+    },
+
+    /// The journal was written for another lab: two labs would share one
+    /// state directory.
+    #[error(
+        "refusing to go on: {} belongs to lab `{lab}` of {}, not to {}; two labs would share one state directory\n  next: give this scenario its own `lab:` name or `state_dir:`, or tear the other lab down with `zlab down {}`",
+        journal.display(), owner.display(), scenario.display(), owner.display()
+    )]
+    JournalForeign {
+        journal: PathBuf,
+        /// This lab's scenario, absolute.
+        scenario: PathBuf,
+        /// The lab that wrote the journal: its name and scenario.
+        lab: String,
+        owner: PathBuf,
+    },
 
     #[error("teardown incomplete (journal: {}); still to do by hand:\n  {}", journal.display(), remaining.join("\n  "))]
     TeardownIncomplete {
         journal: PathBuf,
         remaining: Vec<String>,
     },
+}
+
+/// What is wrong with a journal zlab cannot use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum JournalDefect {
+    #[error("it is not JSON ({0})")]
+    NotJson(String),
+    #[error("it was written by an older zlab, without the identities that prove what is the lab's")]
+    Unversioned,
+    #[error("it is format version {found}; this zlab reads versions {oldest} to {newest}")]
+    Version {
+        found: u64,
+        oldest: u32,
+        newest: u32,
+    },
+    #[error("it does not hold what a journal holds ({0})")]
+    Malformed(String),
 }
 
 impl From<crate::scenario::LoadError> for Error {

@@ -35,7 +35,7 @@ pub use capacity::{LabCapacity, PoolCapacity, of as lab_capacity};
 pub use cli::Cli;
 pub use cmd::{exercise_scenario, load_lab};
 pub use diag::render_all;
-pub use error::Error;
+pub use error::{Error, JournalDefect};
 pub use fill::log::Line as FillLogLine;
 pub use fill::state::State as FillState;
 pub use host::HostFacts;

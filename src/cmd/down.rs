@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::{Progress, lab_identity, lock_lab, prepare, with_progress};
+use super::{Prepared, Progress, lock_lab, prepare, with_progress};
 use crate::error::Error;
 use crate::exec::event::Event;
 use crate::exec::journal::LabIdentity;
@@ -19,8 +19,12 @@ pub(crate) fn run(
     from_system: bool,
     progress: Progress<'_>,
 ) -> Result<(), Error> {
-    let (lab, plan, _) = prepare("down", file, None)?;
-    let identity = lab_identity(&lab)?;
+    let Prepared {
+        lab,
+        plan,
+        identity,
+        ..
+    } = prepare("down", file, None)?;
     let _lock = lock_lab("down", &lab)?;
     let result = down_locked(&lab, &plan, &identity, keep_files, from_system, progress);
     super::forget_state_without_journal(&lab);
@@ -37,7 +41,9 @@ fn down_locked(
 ) -> Result<(), Error> {
     if from_system {
         return with_progress(progress, |emit| {
-            exec::down::from_system(plan, identity, &lab.state_dir, &RealSystem, emit)
+            exec::from_system::from_system(plan, identity, &lab.state_dir, &RealSystem, emit)?;
+            unregister(lab, emit);
+            Ok(())
         });
     }
     // A journal that is not this scenario's stops `down` before anything,
@@ -60,10 +66,14 @@ fn down_locked(
         });
         exec::down(identity, &lab.state_dir, keep_files, &RealSystem, emit)?;
         released?;
-        // Only a lab that is gone leaves the list.
-        if let Err(e) = registry::unregister(&registry::dir(), &Entry::of(lab)) {
-            emit(&Event::Note(format!("warning: {e}")));
-        }
+        unregister(lab, emit);
         Ok(())
     })
+}
+
+/// Only a lab that is gone leaves the list.
+fn unregister(lab: &Lab, emit: &mut dyn FnMut(&Event)) {
+    if let Err(e) = registry::unregister(&registry::dir(), &Entry::of(lab)) {
+        emit(&Event::Note(format!("warning: {e}")));
+    }
 }

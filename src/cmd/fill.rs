@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::{Progress, lab_identity, lock_lab, prepare, with_progress};
+use super::{Prepared, Progress, lock_lab, prepare, with_progress};
 use crate::error::Error;
 use crate::exec::event::Event;
 use crate::lab::FillDir;
@@ -12,12 +12,17 @@ use crate::system::real::RealSystem;
 use crate::{exec, fill};
 
 pub(crate) fn run(file: &Path, overwrite: bool, progress: Progress<'_>) -> Result<(), Error> {
-    let (lab, plan, zfs) = prepare("fill", file, None)?;
+    let Prepared {
+        lab,
+        plan,
+        identity,
+        zfs,
+    } = prepare("fill", file, None)?;
     // The lab's journal, if there is one, must be this scenario's.
     exec::journal::Journal::load(
         &RealSystem,
         &exec::up::journal_path(&lab.state_dir),
-        &lab_identity(&lab)?,
+        &identity,
     )?;
     let _lock = lock_lab("fill", &lab)?;
     // A `path:` target is not the lab's own: another lab may fill it too.

@@ -65,14 +65,9 @@ pub(crate) fn run(format: OutputFormat, out: &mut dyn Write) -> Result<(), Error
 
 fn row(entry: Entry, zfs: &Installed) -> Row {
     let read = load_lab(&entry.scenario, &HostFacts::unknown()).and_then(|lab| {
-        let plan = crate::plan::build(&lab, &crate::capacity::of(&lab));
-        status::status(
-            &plan,
-            &super::lab_identity(&lab)?,
-            &entry.state_dir,
-            zfs,
-            &RealSystem,
-        )
+        let identity = super::lab_identity(&lab)?;
+        let plan = crate::plan::build(&lab, &crate::capacity::of(&lab)).owned_by(&identity.owner());
+        status::status(&plan, &identity, &entry.state_dir, zfs, &RealSystem)
     });
     let mut row = Row {
         lab: entry.lab,

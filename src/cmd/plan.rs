@@ -26,7 +26,12 @@ pub(crate) fn run(
     let host = host_facts(portable, zfs_version);
     let lab = load_lab(file, &host)?;
     let capacity = capacity::of(&lab);
-    let plan = plan::build(&lab, &capacity);
+    let mut plan = plan::build(&lab, &capacity);
+    // The pools record their lab as `up` will create them: a plan shows the
+    // commands exactly. A scenario on standard input has no lab to record.
+    if !super::from_stdin(&lab) {
+        plan = plan.owned_by(&super::lab_identity(&lab)?.owner());
+    }
     let text = match format {
         Format::Text => {
             let mut text = if portable {

@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::{lab_identity, prepare};
+use super::{Prepared, prepare};
 use crate::cli::OutputFormat;
 use crate::error::Error;
 use crate::exec;
@@ -16,8 +16,12 @@ pub(crate) fn run(
     say: Output,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
-    let (lab, plan, zfs) = prepare("status", file, None)?;
-    let identity = lab_identity(&lab)?;
+    let Prepared {
+        lab,
+        plan,
+        identity,
+        zfs,
+    } = prepare("status", file, None)?;
     let status = exec::status::status(&plan, &identity, &lab.state_dir, &zfs, &RealSystem)?;
     let text = match format {
         OutputFormat::Text => exec::status::text(&status, say.palette()),

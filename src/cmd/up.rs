@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::Path;
 
-use super::{Progress, is_std, lab_identity, lock_lab, prepare, with_progress};
+use super::{Prepared, Progress, is_std, lock_lab, prepare, with_progress};
 use crate::error::Error;
 use crate::exec;
 use crate::exec::confirm::Confirm;
@@ -23,8 +23,12 @@ pub(crate) struct Flags {
 }
 
 pub(crate) fn run(file: &Path, flags: &Flags, progress: Progress<'_>) -> Result<(), Error> {
-    let (lab, mut plan, zfs) = prepare("up", file, flags.zfs_version.clone())?;
-    let identity = lab_identity(&lab)?;
+    let Prepared {
+        lab,
+        mut plan,
+        identity,
+        zfs,
+    } = prepare("up", file, flags.zfs_version.clone())?;
     let _lock = lock_lab("up", &lab)?;
     let mut ask = ask_on_terminal;
     let confirm = if flags.yes {
@@ -81,7 +85,13 @@ pub(crate) fn run(file: &Path, flags: &Flags, progress: Progress<'_>) -> Result<
     result.map_err(|e| {
         // A refusal says itself what to do; a step that failed leaves a lab
         // half-built.
-        if matches!(e, Error::Refused(_) | Error::Locked(_)) {
+        if matches!(
+            e,
+            Error::Refused(_)
+                | Error::Locked(_)
+                | Error::JournalUnreadable { .. }
+                | Error::JournalForeign { .. }
+        ) {
             return e;
         }
         let f = file.display();

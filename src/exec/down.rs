@@ -9,12 +9,10 @@ use std::path::Path;
 
 use super::event::{Event, Outcome, StepEvents};
 use super::identity::{self, Match};
-use super::journal::{Journal, JournalError, LabIdentity, Resource};
+use super::journal::{Journal, LabIdentity, Resource};
 use super::up::journal_path;
 use crate::error::Error;
 use crate::lab::DevicePath;
-use crate::plan::Plan;
-use crate::plan::step::Step;
 use crate::plan::undo::Undo;
 use crate::system::command::CommandLine;
 use crate::system::probe;
@@ -155,10 +153,30 @@ fn undo_for(
                 }
             }
         },
-        Resource::Mount { path } if probe::is_mounted(sys, path) => {
-            Verdict::Undo(vec![Undo::Unmount(path.clone())])
-        }
-        Resource::Brd if probe::module_loaded(sys, "brd") => Verdict::Undo(vec![Undo::UnloadBrd]),
+        Resource::Mount { path, id } => match id {
+            Some(id) => match identity::check_mount(sys, path, id)? {
+                Match::Same => Verdict::Undo(vec![Undo::Unmount(path.clone())]),
+                Match::Gone => Verdict::Undo(Vec::new()),
+                Match::Differs(why) => Verdict::NotOurs(why),
+            },
+            None if probe::is_mounted(sys, path)? => Verdict::NotOurs(format!(
+                "something is mounted on {} and the journal has no identity for the lab's mount (its step was interrupted, or an older zlab wrote it); `umount {}` if it is the lab's",
+                path.display(),
+                path.display()
+            )),
+            None => Verdict::Undo(Vec::new()),
+        },
+        Resource::Brd { id } => match id {
+            Some(id) => match identity::check_brd(sys, id)? {
+                Match::Same => Verdict::Undo(vec![Undo::UnloadBrd]),
+                Match::Gone => Verdict::Undo(Vec::new()),
+                Match::Differs(why) => Verdict::NotOurs(why),
+            },
+            None if identity::brd(sys)?.is_some() => Verdict::NotOurs(
+                "brd is loaded and the journal has no identity for the lab's (its step was interrupted, or an older zlab wrote it); `rmmod brd` if its RAM disks are the lab's".to_owned(),
+            ),
+            None => Verdict::Undo(Vec::new()),
+        },
         Resource::Loop { backing, .. } => Verdict::Undo(
             identity::loops_holding(sys, backing)?
                 .into_iter()
@@ -225,7 +243,10 @@ fn pool_on_lab_devices(
     for r in &journal.records {
         match &r.resource {
             Resource::Loop { backing, .. } => ours.extend(identity::loops_holding(sys, backing)?),
-            Resource::Brd => brd = true,
+            // RAM disks count only while brd is the instance the lab loaded.
+            Resource::Brd { id: Some(id) } => {
+                brd = brd || identity::check_brd(sys, id)? == Match::Same;
+            }
             _ => {}
         }
     }
@@ -247,7 +268,7 @@ fn pool_on_lab_devices(
 }
 
 /// `/dev/loop3` for `/dev/loop3p1`, `/dev/ram0` for `/dev/ram0p2`.
-fn whole_device(leaf: &str) -> &str {
+pub(super) fn whole_device(leaf: &str) -> &str {
     match leaf.rfind('p') {
         Some(i)
             if i + 1 < leaf.len()
@@ -258,76 +279,6 @@ fn whole_device(leaf: &str) -> &str {
         }
         _ => leaf,
     }
-}
-
-/// `zlab down --from-system`: for a journal that cannot be used (unreadable,
-/// from an older zlab, or another lab's). A journal that is this lab's is
-/// torn down as usual; otherwise nothing proves what is the lab's, so what the
-/// scenario names and the machine has is listed with the commands a person
-/// would run, and nothing is touched.
-pub(crate) fn from_system(
-    plan: &Plan,
-    lab: &LabIdentity,
-    state_dir: &Path,
-    sys: &dyn System,
-    emit: &mut dyn FnMut(&Event),
-) -> Result<(), Error> {
-    let path = journal_path(state_dir);
-    let why = match Journal::load(sys, &path, lab) {
-        Ok(j) if !j.records.is_empty() => return down(lab, state_dir, false, sys, emit),
-        Ok(_) => format!("no journal at {}", path.display()),
-        Err(JournalError::Io(e)) => return Err(Error::Journal(e)),
-        Err(e) => e.to_string(),
-    };
-    emit(&Event::Note(format!(
-        "nothing proves what is the lab's ({why}): listing what the scenario names, touching nothing"
-    )));
-    let probe_err = |e: CommandError| Error::Refused(format!("cannot inspect the machine: {e}"));
-    let mut found = Vec::new();
-    for step in plan.steps.iter().rev() {
-        match step {
-            Step::CreatePool { pool } => {
-                if let Some(guid) = identity::pool_guid(sys, &pool.name).map_err(probe_err)? {
-                    found.push(format!("# pool `{}` exists ({guid})", pool.name));
-                    found.push(Undo::DestroyPool(pool.name.clone()).command().to_string());
-                }
-            }
-            Step::Mount { path, .. } if probe::is_mounted(sys, path) => {
-                found.push(format!("# something is mounted on {}", path.display()));
-                found.push(Undo::Unmount(path.clone()).command().to_string());
-            }
-            Step::LoadBrd { .. } if probe::module_loaded(sys, "brd") => {
-                found.push("# brd is loaded".to_owned());
-                found.push(Undo::UnloadBrd.command().to_string());
-            }
-            Step::CreateFile { path, .. } => {
-                if let Some(stat) = sys.stat(path).map_err(probe_err)? {
-                    found.push(format!(
-                        "# {} exists ({}, {} bytes)",
-                        path.display(),
-                        stat.kind,
-                        stat.size
-                    ));
-                    let held = identity::loops_holding(sys, &identity::FileId::of(&stat))
-                        .map_err(probe_err)?;
-                    for d in held {
-                        found.push(Undo::Detach(DevicePath::Known(d)).command().to_string());
-                    }
-                    found.push(Undo::RemoveFile(path.clone()).command().to_string());
-                }
-            }
-            _ => {}
-        }
-    }
-    if sys.exists(&path) {
-        found.push("# the journal zlab cannot use".to_owned());
-        found.push(Undo::RemoveFile(path.clone()).command().to_string());
-    }
-    if found.is_empty() {
-        emit(&Event::Note("nothing the scenario names exists".to_owned()));
-        return Ok(());
-    }
-    Err(Error::Unproven { remaining: found })
 }
 
 #[cfg(test)]
@@ -525,34 +476,89 @@ mod tests {
     }
 
     #[test]
-    fn from_system_without_a_usable_journal_lists_and_touches_nothing() {
-        use crate::host::HostFacts;
-        let text = "lab: t\ndevices:\n  d:\n    sparse: { dir: /z, count: 1, size: 1G }\npools:\n  - name: tank\n    vdevs: [{ type: stripe, devices: d }]\n";
-        let scenario = crate::scenario::load_str(Path::new("t.yaml"), text).expect("decodes");
-        let valid = crate::validate::validate(&scenario, &HostFacts::unknown()).expect("valid");
-        let plan = crate::plan::build(&valid, &crate::capacity::of(&valid));
+    fn brd_and_mounts_are_undone_only_while_their_identity_matches() {
+        use crate::exec::identity::{BrdId, MountId};
         let sys = FakeSystem::new();
-        sys.write_atomic(Path::new("/state/journal.json"), b"{ corrupt")
-            .expect("write");
-        sys.set_stat("/z/disk0.img", FakeSystem::file(11, GIB));
-        sys.expect(GUID, "99\n")
-            .expect(LOSETUP, &holding("/dev/loop4", 11));
-        let err = from_system(&plan, &lab(), Path::new("/state"), &sys, &mut |_| {})
-            .expect_err("unproven");
-        let Error::Unproven { remaining } = err else {
+        let mut j = Journal::new(lab());
+        let brd = BrdId {
+            boot: "b1".into(),
+            ino: 4242,
+        };
+        j.set("brd", "load brd", Resource::Brd { id: Some(brd) }, true);
+        for (path, id, minor) in [("/mnt/a", 312, 1), ("/mnt/b", 313, 2)] {
+            let source = format!("/dev/loop4p{minor}");
+            j.set(
+                &format!("mount:{path}"),
+                &format!("mount {source} on {path}"),
+                Resource::Mount {
+                    path: path.into(),
+                    id: Some(MountId {
+                        id,
+                        major: 259,
+                        minor,
+                        source,
+                    }),
+                },
+                true,
+            );
+        }
+        j.save(&sys, Path::new("/state/journal.json"))
+            .expect("save");
+        // /mnt/a is the lab's mount; /mnt/b has someone's disk with the
+        // lab's mount ID; brd was unloaded and loaded again.
+        sys.write_atomic(
+            Path::new("/proc/self/mountinfo"),
+            b"312 25 259:1 / /mnt/a rw - ext4 /dev/loop4p1 rw\n313 25 8:1 / /mnt/b rw - ext4 /dev/sda1 rw\n",
+        )
+        .expect("fake");
+        sys.write_atomic(Path::new("/proc/sys/kernel/random/boot_id"), b"b1\n")
+            .expect("fake");
+        sys.set_stat("/sys/module/brd", FakeSystem::dir(5000));
+        sys.expect("umount /mnt/a", "")
+            .expect("rmdir --ignore-fail-on-non-empty /state", "");
+        let err = run(&sys).expect_err("incomplete");
+        let Error::TeardownIncomplete { remaining, .. } = err else {
             panic!("{err}")
         };
-        assert_eq!(
-            remaining,
-            [
-                "# pool `tank` exists (guid 99)",
-                "zpool destroy tank",
-                "# /z/disk0.img exists (a regular file, 1073741824 bytes)",
-                "losetup --detach /dev/loop4",
-                "rm -f /z/disk0.img",
-                "# the journal zlab cannot use",
-                "rm -f /state/journal.json",
-            ]
+        assert_eq!(remaining.len(), 2, "{remaining:?}");
+        assert!(remaining[0].contains("/dev/sda1"), "{remaining:?}");
+        assert!(
+            remaining[1].contains("brd was loaded again"),
+            "{remaining:?}"
         );
+    }
+
+    #[test]
+    fn brd_and_mounts_of_a_version_2_journal_are_reported_and_left_alone() {
+        let sys = FakeSystem::new();
+        let mut j = Journal::new(lab());
+        j.set("brd", "load brd", Resource::Brd { id: None }, true);
+        j.set(
+            "mount:/mnt/a",
+            "mount",
+            Resource::Mount {
+                path: "/mnt/a".into(),
+                id: None,
+            },
+            true,
+        );
+        j.save(&sys, Path::new("/state/journal.json"))
+            .expect("save");
+        sys.write_atomic(
+            Path::new("/proc/self/mountinfo"),
+            b"312 25 259:1 / /mnt/a rw - ext4 /dev/loop4p1 rw\n",
+        )
+        .expect("fake");
+        sys.write_atomic(Path::new("/proc/sys/kernel/random/boot_id"), b"b1\n")
+            .expect("fake");
+        sys.set_stat("/sys/module/brd", FakeSystem::dir(5000));
+        sys.expect("rmdir --ignore-fail-on-non-empty /state", "");
+        let err = run(&sys).expect_err("incomplete");
+        let text = err.to_string();
+        assert!(
+            text.contains("`umount /mnt/a` if it is the lab's"),
+            "{text}"
+        );
+        assert!(text.contains("`rmmod brd` if its RAM disks"), "{text}");
     }
 }

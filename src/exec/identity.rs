@@ -1,5 +1,6 @@
 //! What proves that a resource is the one zlab made: a file's device and
-//! inode, a loop device's backing inode, a pool's GUID. Names and numbers
+//! inode, a loop device's backing inode, a pool's GUID, a mount's ID and
+//! device, the loaded brd module's sysfs inode in this boot. Names and numbers
 //! (`/z/disk0.img`, `/dev/loop3`, `tank`) prove nothing: another file can take
 //! a path, a loop device can be re-attached under another number, a pool can
 //! be made again under the same name.
@@ -10,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::system::command::CommandLine;
+use crate::system::mountinfo;
 use crate::system::{CommandError, FileKind, FileStat, System};
 
 /// A file or directory by identity: the filesystem's device and the inode,
@@ -172,6 +174,97 @@ pub(crate) fn pool_guid(sys: &dyn System, name: &str) -> Result<Option<PoolGuid>
     }
 }
 
+/// A mount by identity: the kernel's mount ID and the device it mounts. IDs
+/// are reused once a mount is gone, so the device must match too: a mount
+/// made again of another device is not the lab's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct MountId {
+    pub id: u64,
+    pub major: u64,
+    pub minor: u64,
+    /// What was mounted (`/dev/loop4p1`), for people.
+    pub source: String,
+}
+
+impl MountId {
+    pub(crate) fn of(m: &mountinfo::Mount) -> MountId {
+        MountId {
+            id: m.id,
+            major: m.major,
+            minor: m.minor,
+            source: m.source.clone(),
+        }
+    }
+}
+
+impl fmt::Display for MountId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "mount {} of {} ({}:{})",
+            self.id, self.source, self.major, self.minor
+        )
+    }
+}
+
+/// Whether what is mounted on `path` is still the mount `id`.
+pub(crate) fn check_mount(
+    sys: &dyn System,
+    path: &Path,
+    id: &MountId,
+) -> Result<Match, CommandError> {
+    Ok(match mountinfo::at(sys, path)? {
+        None => Match::Gone,
+        Some(m) if m.id == id.id && m.major == id.major && m.minor == id.minor => Match::Same,
+        Some(m) => Match::Differs(format!(
+            "{} has {} mounted on it now; the lab made {id}",
+            path.display(),
+            MountId::of(&m)
+        )),
+    })
+}
+
+/// The brd module by identity: its `/sys/module/brd` directory's inode in
+/// this boot. kernfs gives a module's directory a new inode each time it is
+/// loaded, and the boot ID tells one boot's inode numbers from another's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct BrdId {
+    pub boot: String,
+    pub ino: u64,
+}
+
+impl fmt::Display for BrdId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "brd loaded as inode {} in boot {}", self.ino, self.boot)
+    }
+}
+
+const BRD: &str = "/sys/module/brd";
+const BOOT_ID: &str = "/proc/sys/kernel/random/boot_id";
+
+/// The loaded brd's identity; `None` when brd is not loaded.
+pub(crate) fn brd(sys: &dyn System) -> Result<Option<BrdId>, CommandError> {
+    let Some(stat) = sys.stat(Path::new(BRD))? else {
+        return Ok(None);
+    };
+    let boot = sys.read_to_string(Path::new(BOOT_ID))?.trim().to_owned();
+    Ok(Some(BrdId {
+        boot,
+        ino: stat.ino,
+    }))
+}
+
+/// Whether the loaded brd is still `id`.
+pub(crate) fn check_brd(sys: &dyn System, id: &BrdId) -> Result<Match, CommandError> {
+    Ok(match brd(sys)? {
+        None => Match::Gone,
+        Some(now) if now == *id => Match::Same,
+        Some(now) => Match::Differs(format!(
+            "brd was loaded again since the lab loaded it ({now}; the lab loaded {id})"
+        )),
+    })
+}
+
 /// glibc's `makedev`: `st_dev` from a major and minor number.
 fn makedev(major: u64, minor: u64) -> u64 {
     ((major & 0xfff) << 8) | ((major & !0xfff) << 32) | (minor & 0xff) | ((minor & !0xff) << 12)
@@ -283,5 +376,50 @@ mod tests {
             check_file(&sys, path, &id).expect("stat"),
             Match::Differs("/z/a.img is now a symbolic link".into())
         );
+    }
+
+    #[test]
+    fn a_mount_is_the_labs_while_its_id_and_device_match() {
+        let sys = FakeSystem::new();
+        let path = Path::new("/mnt/lab");
+        let ours = MountId {
+            id: 312,
+            major: 259,
+            minor: 1,
+            source: "/dev/loop4p1".into(),
+        };
+        let mounts = |line: &str| {
+            sys.write_atomic(Path::new("/proc/self/mountinfo"), line.as_bytes())
+                .expect("fake");
+        };
+        mounts("312 25 259:1 / /mnt/lab rw - ext4 /dev/loop4p1 rw\n");
+        assert_eq!(check_mount(&sys, path, &ours).expect("read"), Match::Same);
+        // The ID reused for another device's mount.
+        mounts("312 25 259:2 / /mnt/lab rw - ext4 /dev/loop5p1 rw\n");
+        assert!(matches!(
+            check_mount(&sys, path, &ours).expect("read"),
+            Match::Differs(why) if why.contains("/dev/loop5p1")
+        ));
+        mounts("25 1 254:0 / / rw - ext4 /dev/vda1 rw\n");
+        assert_eq!(check_mount(&sys, path, &ours).expect("read"), Match::Gone);
+    }
+
+    #[test]
+    fn brd_is_the_labs_while_its_sysfs_inode_and_boot_match() {
+        let sys = FakeSystem::new();
+        let ours = BrdId {
+            boot: "b1".into(),
+            ino: 4242,
+        };
+        assert_eq!(check_brd(&sys, &ours).expect("read"), Match::Gone);
+        sys.write_atomic(Path::new(BOOT_ID), b"b1\n").expect("fake");
+        sys.set_stat(BRD, FakeSystem::dir(4242));
+        assert_eq!(check_brd(&sys, &ours).expect("read"), Match::Same);
+        // Unloaded and loaded again: a new kernfs inode.
+        sys.set_stat(BRD, FakeSystem::dir(5000));
+        assert!(matches!(
+            check_brd(&sys, &ours).expect("read"),
+            Match::Differs(_)
+        ));
     }
 }

@@ -12,12 +12,26 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::identity::{FileId, PoolGuid};
+use super::identity::{BrdId, FileId, MountId, PoolGuid};
+use crate::error::{Error, JournalDefect};
 use crate::system::{CommandError, System};
+use crate::zfs::owner::Owner;
+use crate::zfs::version::Installed;
 
-/// The journal format; journals without a version (zlab before identities)
-/// are refused: they prove nothing about what they name.
-pub(crate) const VERSION: u32 = 2;
+/// The journal format this zlab writes. Version 3 added the identities of
+/// mounts and of the loaded brd; journals without a version (zlab before
+/// identities) are refused: they prove nothing about what they name.
+pub(crate) const VERSION: u32 = 3;
+
+/// The oldest format this zlab reads. Version 2 is read as it is: its files,
+/// loop devices and pools carry the same identities as in version 3, so they
+/// are torn down as before; its mount and brd records have none (`id` is
+/// `None`), so `down` and `status` report them and leave them alone, as for
+/// anything else not proved. Refusing version 2 would instead leave a lab
+/// built by the last release to `--from-system`, which proves less. A zlab
+/// that reads only version 2 refuses version 3, so it never reads a mount or
+/// brd record it does not understand.
+pub(crate) const OLDEST: u32 = 2;
 
 /// Which lab a journal belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +52,14 @@ impl LabIdentity {
             name: name.to_owned(),
             scenario: scenario.to_path_buf(),
             id: format!("{:016x}{:016x}", random(), random()),
+        }
+    }
+
+    /// What the lab's pools record of it (`zpool create -O`).
+    pub(crate) fn owner(&self) -> Owner {
+        Owner {
+            lab: self.name.clone(),
+            scenario: self.scenario.clone(),
         }
     }
 
@@ -70,9 +92,18 @@ pub(crate) enum Resource {
         var: String,
         device: Option<PathBuf>,
     },
-    Brd,
+    Brd {
+        /// Known once loaded; `None` while the step runs, and in journals of
+        /// version 2.
+        #[serde(default)]
+        id: Option<BrdId>,
+    },
     Mount {
         path: PathBuf,
+        /// Known once mounted; `None` while the step runs, and in journals of
+        /// version 2.
+        #[serde(default)]
+        id: Option<MountId>,
     },
     Pool {
         name: String,
@@ -98,43 +129,11 @@ pub(crate) struct Record {
 pub(crate) struct Journal {
     pub version: u32,
     pub lab: LabIdentity,
+    /// The OpenZFS the last `up` found (tools and module): what the lab was
+    /// built with. Absent from journals of zlab before it was recorded.
+    #[serde(default)]
+    pub zfs: Installed,
     pub records: Vec<Record>,
-}
-
-/// Why a journal cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum JournalError {
-    #[error(transparent)]
-    Io(#[from] CommandError),
-    #[error(
-        "{} is not a journal zlab can read ({reason}); nothing was touched. `zlab down --from-system {}` lists what is left of the lab and tears down what it can prove is the lab's",
-        path.display(), scenario.display()
-    )]
-    Unreadable {
-        path: PathBuf,
-        scenario: PathBuf,
-        reason: String,
-    },
-    #[error(
-        "{} belongs to lab `{}` of {}, not to {}; two labs would share one state directory. Give this scenario its own `lab:` name or `state_dir:`, or tear the other lab down with `zlab down {}`",
-        path.display(), theirs.name, theirs.scenario.display(), ours.scenario.display(), theirs.scenario.display()
-    )]
-    Foreign {
-        path: PathBuf,
-        ours: Box<LabIdentity>,
-        theirs: Box<LabIdentity>,
-    },
-}
-
-/// A journal that cannot be used refuses the run; one that cannot be read or
-/// written is the journal's own failure.
-impl From<JournalError> for crate::error::Error {
-    fn from(e: JournalError) -> Self {
-        match e {
-            JournalError::Io(io) => crate::error::Error::Journal(io),
-            refused => crate::error::Error::Refused(refused.to_string()),
-        }
-    }
 }
 
 impl Journal {
@@ -143,25 +142,28 @@ impl Journal {
         Journal {
             version: VERSION,
             lab,
+            zfs: Installed::default(),
             records: Vec::new(),
         }
     }
 
     /// The journal at `path`, or an empty one for `lab` if there is none.
     /// A journal another scenario wrote, of another format or unreadable is
-    /// refused.
-    pub(crate) fn load(
-        sys: &dyn System,
-        path: &Path,
-        lab: &LabIdentity,
-    ) -> Result<Journal, JournalError> {
+    /// refused (`Error::JournalForeign`, `Error::JournalUnreadable`); one that
+    /// cannot be read at all is `Error::Journal`.
+    pub(crate) fn load(sys: &dyn System, path: &Path, lab: &LabIdentity) -> Result<Journal, Error> {
         match Self::read(sys, path, lab)? {
             None => Ok(Journal::new(lab.clone())),
-            Some(j) if j.lab.same_lab(lab) => Ok(j),
-            Some(j) => Err(JournalError::Foreign {
-                path: path.to_path_buf(),
-                ours: Box::new(lab.clone()),
-                theirs: Box::new(j.lab),
+            // Read compatibly, written back in this zlab's format.
+            Some(j) if j.lab.same_lab(lab) => Ok(Journal {
+                version: VERSION,
+                ..j
+            }),
+            Some(j) => Err(Error::JournalForeign {
+                journal: path.to_path_buf(),
+                scenario: lab.scenario.clone(),
+                lab: j.lab.name,
+                owner: j.lab.scenario,
             }),
         }
     }
@@ -171,35 +173,32 @@ impl Journal {
         sys: &dyn System,
         path: &Path,
         lab: &LabIdentity,
-    ) -> Result<Option<Journal>, JournalError> {
+    ) -> Result<Option<Journal>, Error> {
         if !sys.exists(path) {
             return Ok(None);
         }
-        let text = sys.read_to_string(path)?;
-        let unreadable = |reason: String| JournalError::Unreadable {
-            path: path.to_path_buf(),
+        let text = sys.read_to_string(path).map_err(Error::Journal)?;
+        let unreadable = |defect: JournalDefect| Error::JournalUnreadable {
+            journal: path.to_path_buf(),
             scenario: lab.scenario.clone(),
-            reason,
+            defect,
         };
-        let value: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| unreadable(format!("not JSON: {e}")))?;
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| unreadable(JournalDefect::NotJson(e.to_string())))?;
         match value.get("version").and_then(serde_json::Value::as_u64) {
-            Some(v) if v == u64::from(VERSION) => {}
-            Some(v) => {
-                return Err(unreadable(format!(
-                    "format version {v}, this zlab reads {VERSION}"
-                )));
+            Some(v) if (u64::from(OLDEST)..=u64::from(VERSION)).contains(&v) => {}
+            Some(found) => {
+                return Err(unreadable(JournalDefect::Version {
+                    found,
+                    oldest: OLDEST,
+                    newest: VERSION,
+                }));
             }
-            None => {
-                return Err(unreadable(
-                    "written by an older zlab, without the identities that prove what is the lab's"
-                        .to_owned(),
-                ));
-            }
+            None => return Err(unreadable(JournalDefect::Unversioned)),
         }
         serde_json::from_value(value)
             .map(Some)
-            .map_err(|e| unreadable(e.to_string()))
+            .map_err(|e| unreadable(JournalDefect::Malformed(e.to_string())))
     }
 
     pub(crate) fn save(&self, sys: &dyn System, path: &Path) -> Result<(), CommandError> {
@@ -289,8 +288,13 @@ mod tests {
     #[test]
     fn set_replaces_the_record_of_a_step() {
         let mut j = Journal::new(lab("/a.yaml"));
-        j.set("brd", "s", Resource::Brd, false);
-        j.set("brd", "s, said differently", Resource::Brd, true);
+        j.set("brd", "s", Resource::Brd { id: None }, false);
+        j.set(
+            "brd",
+            "s, said differently",
+            Resource::Brd { id: None },
+            true,
+        );
         assert_eq!(j.records.len(), 1);
         assert!(j.records[0].done);
     }
@@ -304,7 +308,7 @@ mod tests {
             .expect("save");
         let err = Journal::load(&sys, path, &lab("/s1/mylab.yaml")).expect_err("foreign");
         let text = err.to_string();
-        assert!(matches!(err, JournalError::Foreign { .. }));
+        assert!(matches!(err, Error::JournalForeign { .. }));
         assert!(
             text.contains("/s2/mylab.yaml") && text.contains("/s1/mylab.yaml"),
             "{text}"
@@ -326,7 +330,7 @@ mod tests {
         ours.name = "sb".into();
         assert!(matches!(
             Journal::load(&sys, path, &ours),
-            Err(JournalError::Foreign { .. })
+            Err(Error::JournalForeign { .. })
         ));
     }
 
@@ -338,6 +342,16 @@ mod tests {
             .expect("write");
         let err = Journal::load(&sys, path, &lab("/t.yaml")).expect_err("old");
         let text = err.to_string();
+        assert!(
+            matches!(
+                err,
+                Error::JournalUnreadable {
+                    defect: JournalDefect::Unversioned,
+                    ..
+                }
+            ),
+            "{text}"
+        );
         assert!(text.contains("older zlab"), "{text}");
         assert!(text.contains("zlab down --from-system /t.yaml"), "{text}");
     }
@@ -348,6 +362,73 @@ mod tests {
         let path = Path::new("/state/journal.json");
         sys.write_atomic(path, b"{ truncated").expect("write");
         let err = Journal::load(&sys, path, &lab("/t.yaml")).expect_err("corrupt");
-        assert!(err.to_string().contains("--from-system"), "{err}");
+        assert!(
+            matches!(
+                err,
+                Error::JournalUnreadable {
+                    defect: JournalDefect::NotJson(_),
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .contains("\n  next: `zlab down --from-system /t.yaml` tears down"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_journal_of_a_newer_format_is_refused_naming_both_versions() {
+        let sys = FakeSystem::new();
+        let path = Path::new("/state/journal.json");
+        sys.write_atomic(path, br#"{"version":99,"lab":{},"records":[]}"#)
+            .expect("write");
+        let err = Journal::load(&sys, path, &lab("/t.yaml")).expect_err("newer");
+        assert!(
+            matches!(
+                err,
+                Error::JournalUnreadable {
+                    defect: JournalDefect::Version { found: 99, .. },
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_version_2_journal_is_read_with_its_mount_and_brd_unidentified() {
+        let sys = FakeSystem::new();
+        let path = Path::new("/state/journal.json");
+        let v2 = r#"{"version":2,"lab":{"name":"mylab","scenario":"/t.yaml","id":"x"},"records":[
+            {"id":"brd","step":"load brd","resource":{"kind":"brd"},"done":true},
+            {"id":"mount:/mnt/a","step":"mount","resource":{"kind":"mount","path":"/mnt/a"},"done":true},
+            {"id":"pool:tank","step":"create pool","resource":{"kind":"pool","name":"tank","guid":7},"done":true}]}"#;
+        sys.write_atomic(path, v2.as_bytes()).expect("write");
+        let j = Journal::load(&sys, path, &lab("/t.yaml")).expect("v2 is read");
+        let kinds: Vec<_> = j.records.iter().map(|r| r.resource.clone()).collect();
+        assert_eq!(
+            kinds,
+            [
+                Resource::Brd { id: None },
+                Resource::Mount {
+                    path: "/mnt/a".into(),
+                    id: None
+                },
+                Resource::Pool {
+                    name: "tank".into(),
+                    guid: Some(PoolGuid(7))
+                },
+            ]
+        );
+        // Saved again, it is version 3.
+        j.save(&sys, path).expect("save");
+        assert!(
+            sys.read_to_string(path)
+                .expect("read")
+                .contains("\"version\": 3")
+        );
     }
 }

@@ -3,6 +3,7 @@
 pub(crate) mod confirm;
 pub(crate) mod down;
 pub(crate) mod event;
+pub(crate) mod from_system;
 pub(crate) mod guard;
 pub(crate) mod identity;
 pub(crate) mod journal;

@@ -199,7 +199,7 @@ pub(crate) fn status(
     };
     let mut pools = Vec::new();
     for step in &plan.steps {
-        if let Step::CreatePool { pool } = step
+        if let Step::CreatePool { pool, .. } = step
             && probe::pool_exists(sys, &pool.name)
         {
             let mut report = pool_report(&pool.name, sys);
@@ -555,11 +555,7 @@ fn present(resource: &Resource, sys: &dyn System) -> Option<Presence> {
         Resource::Dir { path, id: Some(id) }
         | Resource::File {
             path, id: Some(id), ..
-        } => identity::check_file(sys, path, id).map(|m| match m {
-            Match::Same => there,
-            Match::Gone => missing,
-            Match::Differs(reason) => Presence::NotTheLabs { reason },
-        }),
+        } => identity::check_file(sys, path, id).map(|m| checked(m, there, missing)),
         // Found by its backing file's inode, whatever its number now.
         Resource::Loop {
             backing, device, ..
@@ -581,14 +577,45 @@ fn present(resource: &Resource, sys: &dyn System) -> Option<Presence> {
                 _ => there,
             })
         }
-        Resource::Brd if !probe::module_loaded(sys, "brd") => Ok(missing),
-        Resource::Mount { path } if !probe::is_mounted(sys, path) => Ok(missing),
+        Resource::Mount { path, id: Some(id) } => {
+            identity::check_mount(sys, path, id).map(|m| checked(m, there, missing))
+        }
+        Resource::Brd { id: Some(id) } => {
+            identity::check_brd(sys, id).map(|m| checked(m, there, missing))
+        }
+        Resource::Mount { path, id: None } => probe::is_mounted(sys, path).map(|m| {
+            if m {
+                Presence::NotTheLabs {
+                    reason: format!(
+                        "something is mounted on {}, and the journal has no identity for the lab's mount",
+                        path.display()
+                    ),
+                }
+            } else {
+                missing
+            }
+        }),
+        Resource::Brd { id: None } => identity::brd(sys).map(|now| match now {
+            Some(_) => Presence::NotTheLabs {
+                reason: "brd is loaded, and the journal has no identity for the lab's".to_owned(),
+            },
+            None => missing,
+        }),
         Resource::Action => return None,
         _ => Ok(there),
     };
     Some(checked.unwrap_or_else(|e| Presence::Unknown {
         reason: e.to_string(),
     }))
+}
+
+/// An identity check's answer as a presence.
+fn checked(m: Match, there: Presence, missing: Presence) -> Presence {
+    match m {
+        Match::Same => there,
+        Match::Gone => missing,
+        Match::Differs(reason) => Presence::NotTheLabs { reason },
+    }
 }
 
 fn pool_report(name: &str, sys: &dyn System) -> PoolStatus {

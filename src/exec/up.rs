@@ -5,15 +5,15 @@
 use std::path::{Path, PathBuf};
 
 use super::event::{Event, Outcome, StepEvents};
-use super::identity::{self, FileId, Match};
+use super::identity::{self, FileId, Match, MountId};
 use super::journal::{Journal, LabIdentity, Resource};
 use super::{confirm, guard, verify};
 use crate::error::Error;
 use crate::plan::Plan;
 use crate::plan::step::Step;
 use crate::system::command::CommandLine;
-use crate::system::probe;
 use crate::system::{CommandError, FileKind, System};
+use crate::system::{mountinfo, probe};
 
 const MIB: u64 = 1 << 20;
 
@@ -44,6 +44,7 @@ pub(crate) fn up(
 ) -> Result<(), Error> {
     let path = journal_path(state_dir);
     let mut journal = Journal::load(sys, &path, lab)?;
+    journal.zfs = options.zfs.clone();
     refuse_foreign(plan, &journal, options.adopt, sys, emit)?;
     if journal.records.is_empty() {
         confirm::real_disks(plan, &mut options.confirm, sys)?;
@@ -133,7 +134,7 @@ fn verify(
     };
     let mut diffs = Vec::new();
     for step in &plan.steps {
-        if let Step::CreatePool { pool } = step {
+        if let Step::CreatePool { pool, .. } = step {
             let found = verify::actual(sys, &pool.name)
                 .and_then(|got| verify::verify_pool(sys, pool, &got, &resolve))
                 .map_err(|source| Error::StepFailed {
@@ -228,7 +229,7 @@ fn refuse_foreign(
                     foreign_file(sys, path, size.bytes(), adopt)?;
                 }
             },
-            Step::CreatePool { pool } if ours.is_none() => {
+            Step::CreatePool { pool, .. } if ours.is_none() => {
                 let guid = identity::pool_guid(sys, &pool.name).map_err(probe_failed(format!(
                     "tell whether pool `{}` exists",
                     pool.name
@@ -258,10 +259,21 @@ fn refuse_foreign(
                     }
                 }
             }
-            Step::LoadBrd { .. } if ours.is_none() && probe::module_loaded(sys, "brd") => {
+            Step::LoadBrd { .. }
+                if ours.is_none()
+                    && identity::brd(sys)
+                        .map_err(probe_failed("tell whether brd is loaded".to_owned()))?
+                        .is_some() =>
+            {
                 return Err(Error::Refused("brd is already loaded, possibly with other parameters and in use; `rmmod brd` first if its RAM disks are free".to_owned()));
             }
-            Step::Mount { path, .. } if ours.is_none() && probe::is_mounted(sys, path) => {
+            Step::Mount { path, .. }
+                if ours.is_none()
+                    && probe::is_mounted(sys, path).map_err(probe_failed(format!(
+                        "tell whether something is mounted on {}",
+                        path.display()
+                    )))? =>
+            {
                 return Err(Error::Refused(format!(
                     "something is already mounted on {}",
                     path.display()
@@ -363,9 +375,12 @@ fn owned_resource(
                 device: None,
             }
         }
-        Step::LoadBrd { .. } => Resource::Brd,
-        Step::Mount { path, .. } => Resource::Mount { path: path.clone() },
-        Step::CreatePool { pool } => Resource::Pool {
+        Step::LoadBrd { .. } => Resource::Brd { id: None },
+        Step::Mount { path, .. } => Resource::Mount {
+            path: path.clone(),
+            id: None,
+        },
+        Step::CreatePool { pool, .. } => Resource::Pool {
             name: pool.name.clone(),
             guid: None,
         },
@@ -407,14 +422,38 @@ fn run_step(
                     _ => None,
                 }
             }
-            (Step::LoadBrd { .. }, _) if probe::module_loaded(sys, "brd") => Some(owned.clone()),
-            (Step::CreatePool { pool }, _) => {
+            (Step::LoadBrd { .. }, _) => {
+                identity::brd(sys)?.map(|id| Resource::Brd { id: Some(id) })
+            }
+            (Step::CreatePool { pool, .. }, _) => {
                 identity::pool_guid(sys, &pool.name)?.map(|g| Resource::Pool {
                     name: pool.name.clone(),
                     guid: Some(g),
                 })
             }
-            (Step::Mount { path, .. }, _) if probe::is_mounted(sys, path) => Some(owned.clone()),
+            // Adopted only if what is mounted there is the planned device.
+            (Step::Mount { path, device }, _) => {
+                let device = resolved(device, &bind)?;
+                match mountinfo::at(sys, path)? {
+                    None => None,
+                    Some(m) if Path::new(&m.source) == device => Some(Resource::Mount {
+                        path: path.clone(),
+                        id: Some(MountId::of(&m)),
+                    }),
+                    // Never mount over someone's mount.
+                    Some(m) => {
+                        return Err(CommandError::Io {
+                            action: "mount on",
+                            path: path.clone(),
+                            source: std::io::Error::other(format!(
+                                "{} is mounted there, not {}",
+                                m.source,
+                                device.display()
+                            )),
+                        });
+                    }
+                }
+            }
             _ => None,
         };
         if let Some(resource) = adopted {
@@ -491,9 +530,29 @@ fn run_step(
             let guid = identity::pool_guid(sys, &name)?;
             Resource::Pool { name, guid }
         }
+        Resource::Brd { .. } => Resource::Brd {
+            id: Some(identity::brd(sys)?.ok_or_else(|| gone_after(step, "/sys/module/brd"))?),
+        },
+        Resource::Mount { path, .. } => Resource::Mount {
+            id: Some(
+                mountinfo::at(sys, &path)?
+                    .map(|m| MountId::of(&m))
+                    .ok_or_else(|| gone_after(step, &path.to_string_lossy()))?,
+            ),
+            path,
+        },
         other => other,
     };
     Ok((resource, Outcome::Done))
+}
+
+/// What a step that succeeded should have made is not there.
+fn gone_after(step: &Step, what: &str) -> CommandError {
+    CommandError::Io {
+        action: "find what was just made at",
+        path: PathBuf::from(what),
+        source: std::io::Error::other(format!("nothing is there after `{}`", step.describe())),
+    }
 }
 
 fn with_device(resource: Resource, device: PathBuf) -> Resource {
@@ -560,11 +619,18 @@ mod tests {
         LabIdentity::new("t", Path::new("/s/t.yaml"))
     }
 
+    fn zfs() -> crate::zfs::version::Installed {
+        crate::zfs::version::Installed {
+            userland: "zfs-2.4.4-1".parse().ok(),
+            kernel: "2.4.4-1".parse().ok(),
+        }
+    }
+
     fn run(sys: &FakeSystem, adopt: bool) -> Result<(), Error> {
         let mut options = Options {
             adopt,
             confirm: confirm::Confirm::NoTerminal,
-            zfs: crate::zfs::version::Installed::default(),
+            zfs: zfs(),
         };
         up(
             &plan_of(LAB),
@@ -611,6 +677,7 @@ mod tests {
         run(&sys, false).expect("up");
         let journal = journal(&sys);
         assert!(journal.records.iter().all(|r| r.done));
+        assert_eq!(journal.zfs, zfs(), "the OpenZFS it was built with");
         assert_eq!(journal.binding("d_1"), Some(PathBuf::from("/dev/loop5")));
         assert_eq!(
             journal.file_id(Path::new("/z/disk1.img")),
@@ -804,5 +871,68 @@ mod tests {
         )
         .expect_err("fails");
         assert!(matches!(err, Error::StepFailed { .. }), "{err}");
+    }
+
+    #[test]
+    fn loading_brd_records_the_loaded_instance() {
+        let text = "lab: t\ndevices:\n  r:\n    ram: { size: 128M }\n";
+        let plan = plan_of(text);
+        let modprobe = plan
+            .steps
+            .iter()
+            .find(|s| matches!(s, Step::LoadBrd { .. }))
+            .map(|s| s.commands()[0].to_string())
+            .expect("a brd step");
+        let sys = FakeSystem::new();
+        sys.write_atomic(Path::new("/proc/sys/kernel/random/boot_id"), b"b1\n")
+            .expect("fake");
+        sys.expect(&modprobe, "")
+            .then_stat("/sys/module/brd", Some(FakeSystem::dir(4242)));
+        let mut options = Options {
+            adopt: false,
+            confirm: confirm::Confirm::NoTerminal,
+            zfs: zfs(),
+        };
+        up(
+            &plan,
+            &lab(),
+            Path::new("/state"),
+            &mut options,
+            &sys,
+            &mut |_| {},
+        )
+        .expect("up");
+        assert_eq!(
+            journal(&sys).find("brd").map(|r| r.resource.clone()),
+            Some(Resource::Brd {
+                id: Some(identity::BrdId {
+                    boot: "b1".into(),
+                    ino: 4242
+                })
+            })
+        );
+    }
+
+    #[test]
+    fn brd_loaded_by_someone_else_is_refused_before_anything_runs() {
+        let sys = FakeSystem::new();
+        sys.write_atomic(Path::new("/proc/sys/kernel/random/boot_id"), b"b1\n")
+            .expect("fake");
+        sys.set_stat("/sys/module/brd", FakeSystem::dir(1));
+        let mut options = Options {
+            adopt: false,
+            confirm: confirm::Confirm::NoTerminal,
+            zfs: zfs(),
+        };
+        let err = up(
+            &plan_of("lab: t\ndevices:\n  r:\n    ram: { size: 128M }\n"),
+            &lab(),
+            Path::new("/state"),
+            &mut options,
+            &sys,
+            &mut |_| {},
+        )
+        .expect_err("refused");
+        assert!(err.to_string().contains("brd is already loaded"), "{err}");
     }
 }

@@ -9,6 +9,7 @@ use crate::device::loop_var;
 use crate::lab::{DevicePath, Lab, Source};
 use crate::scenario::model::WipeMode;
 use crate::system::command::CommandLine;
+use crate::zfs::owner::Owner;
 
 #[derive(Debug, Clone)]
 pub(crate) struct Plan {
@@ -111,7 +112,10 @@ pub(crate) fn build(lab: &Lab, capacity: &LabCapacity) -> Plan {
         }
     }
     for pool in &lab.pools {
-        steps.push(Step::CreatePool { pool: pool.clone() });
+        steps.push(Step::CreatePool {
+            pool: pool.clone(),
+            owner: None,
+        });
     }
     for pool in &lab.pools {
         steps.extend(pool.datasets.iter().map(|d| Step::CreateDataset {
@@ -148,6 +152,17 @@ pub(crate) fn build(lab: &Lab, capacity: &LabCapacity) -> Plan {
 }
 
 impl Plan {
+    /// The plan of the lab `owner` names: every pool it creates records it
+    /// (`zfs/owner.rs`), so the pool can be proved the lab's without a journal.
+    pub(crate) fn owned_by(mut self, owner: &Owner) -> Plan {
+        for step in &mut self.steps {
+            if let Step::CreatePool { owner: o, .. } = step {
+                *o = Some(owner.clone());
+            }
+        }
+        self
+    }
+
     /// Undo commands in reverse step order, each with the index of its step.
     pub(crate) fn teardown(&self) -> Vec<(usize, CommandLine)> {
         self.steps

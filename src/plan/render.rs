@@ -214,7 +214,7 @@ fn capacity_notes(report: &LabCapacity, plan: &Plan) -> Vec<(usize, String)> {
     let mut notes = Vec::new();
     for (i, step) in plan.steps.iter().enumerate() {
         match step {
-            Step::CreatePool { pool } => {
+            Step::CreatePool { pool, .. } => {
                 if let Some(r) = report.pools.iter().find(|r| r.name == pool.name) {
                     notes.push((i, format!("capacity: {}", pool_line(r))));
                 }

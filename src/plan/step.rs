@@ -7,6 +7,7 @@ use crate::lab::{DevicePath, FillDir, FillSpec, PartSpec, PoolSpec, VdevSpec};
 use crate::scenario::model::{FillTarget, FsKind, LabelKind};
 use crate::scenario::size::Size;
 use crate::system::command::{CommandLine, quote};
+use crate::zfs::owner::Owner;
 
 #[derive(Debug, Clone)]
 pub(crate) enum Step {
@@ -55,6 +56,10 @@ pub(crate) enum Step {
     },
     CreatePool {
         pool: PoolSpec,
+        /// The lab and scenario recorded on the pool's root dataset
+        /// (`zfs/owner.rs`); none for a scenario without a file (standard
+        /// input), which no lab is ever built from.
+        owner: Option<Owner>,
     },
     CreateDataset {
         name: String,
@@ -106,7 +111,7 @@ impl Step {
             Step::Partition { device, .. } => format!("partition:{device}"),
             Step::Mkfs { device, .. } => format!("mkfs:{device}"),
             Step::Mount { path, .. } => format!("mount:{}", path.display()),
-            Step::CreatePool { pool } => format!("pool:{}", pool.name),
+            Step::CreatePool { pool, .. } => format!("pool:{}", pool.name),
             Step::CreateDataset { name, .. } => format!("dataset:{name}"),
             Step::Fill { fill, .. } => format!("fill:{}", fill.target),
         }
@@ -159,7 +164,7 @@ impl Step {
             Step::Mount { device, path } => {
                 format!("mount {} on {}", shown(device), quote(&path_str(path)))
             }
-            Step::CreatePool { pool } => {
+            Step::CreatePool { pool, .. } => {
                 format!("create pool {} ({})", quote(&pool.name), topology(pool))
             }
             Step::CreateDataset { name, .. } => format!("create dataset {}", quote(name)),
@@ -272,7 +277,7 @@ impl Step {
                 CommandLine::new("mkdir").arg("-p").arg(path_str(path)),
                 CommandLine::new("mount").dev(device).arg(path_str(path)),
             ],
-            Step::CreatePool { pool } => vec![create_pool(pool)],
+            Step::CreatePool { pool, owner } => vec![create_pool(pool, owner.as_ref())],
             Step::CreateDataset { name, properties } => {
                 let mut c = CommandLine::new("zfs").arg("create").arg("-p");
                 for (k, v) in properties {
@@ -293,7 +298,7 @@ impl Step {
             }
             Step::LoadBrd { .. } => vec![Undo::UnloadBrd],
             Step::Mount { path, .. } => vec![Undo::Unmount(path.clone())],
-            Step::CreatePool { pool } => vec![Undo::DestroyPool(pool.name.clone())],
+            Step::CreatePool { pool, .. } => vec![Undo::DestroyPool(pool.name.clone())],
             // Wiped data is gone; partitions and filesystems go with their device;
             // datasets with their pool; the fill restores its properties itself.
             Step::WipeLabels { .. }
@@ -372,7 +377,7 @@ impl Step {
                 "! mountpoint -q {p} || umount {p}",
                 p = quote(&path_str(path))
             )],
-            Step::CreatePool { pool } => vec![format!(
+            Step::CreatePool { pool, .. } => vec![format!(
                 "! zpool list {p} >/dev/null 2>&1 || zpool destroy {p}",
                 p = quote(&pool.name)
             )],
@@ -381,8 +386,9 @@ impl Step {
     }
 }
 
-/// `zpool create` with every vdev class in one command, so the pool appears whole.
-fn create_pool(pool: &PoolSpec) -> CommandLine {
+/// `zpool create` with every vdev class in one command, so the pool appears
+/// whole, and with its owner recorded from the first moment it exists.
+fn create_pool(pool: &PoolSpec, owner: Option<&Owner>) -> CommandLine {
     let mut c = CommandLine::new("zpool").arg("create");
     if pool.force {
         c = c.arg("-f");
@@ -393,7 +399,11 @@ fn create_pool(pool: &PoolSpec) -> CommandLine {
     for (k, v) in &pool.properties {
         c = c.arg("-o").arg(format!("{k}={v}"));
     }
-    for (k, v) in &pool.root {
+    for (k, v) in pool
+        .root
+        .iter()
+        .chain(owner.map(Owner::properties).iter().flatten())
+    {
         c = c.arg("-O").arg(format!("{k}={v}"));
     }
     if let Some(m) = &pool.mountpoint {

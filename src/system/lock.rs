@@ -95,14 +95,58 @@ impl Lock {
         let file = File::open(dir).map_err(io)?;
         match file.try_lock() {
             Ok(()) => Ok(Lock { _file: file }),
-            Err(TryLockError::WouldBlock) => Err(LockError::Held {
-                what: dir.display().to_string(),
-                path: dir.to_path_buf(),
-                holder: "another `zlab fill` writes into it".to_owned(),
-            }),
+            Err(TryLockError::WouldBlock) => {
+                // Nothing of zlab's may be written there: the kernel's lock
+                // table says who holds it.
+                let holder = file
+                    .metadata()
+                    .ok()
+                    .and_then(|m| {
+                        let locks = std::fs::read_to_string("/proc/locks").ok()?;
+                        flock_holder(&locks, m.dev(), m.ino())
+                    })
+                    .map(|pid| {
+                        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline"))
+                            .map(|b| {
+                                String::from_utf8_lossy(&b)
+                                    .split('\0')
+                                    .filter(|a| !a.is_empty())
+                                    .collect::<Vec<_>>()
+                                    .join(" ")
+                            })
+                            .unwrap_or_default();
+                        format!("pid {pid}, `{cmdline}`, writes into it")
+                    })
+                    .unwrap_or_else(|| "another `zlab fill` writes into it".to_owned());
+                Err(LockError::Held {
+                    what: dir.display().to_string(),
+                    path: dir.to_path_buf(),
+                    holder,
+                })
+            }
             Err(TryLockError::Error(e)) => Err(io(e)),
         }
     }
+}
+
+/// The pid holding a `flock` on the file `dev`/`ino`, from `/proc/locks`
+/// (`1: FLOCK  ADVISORY  WRITE 2171 fd:00:1311786 0 EOF`: major and minor in
+/// hex, the inode in decimal; waiters are marked `->` and skipped).
+fn flock_holder(locks: &str, dev: u64, ino: u64) -> Option<u32> {
+    // glibc's major and minor of `st_dev`.
+    let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & !0xfff);
+    let minor = (dev & 0xff) | ((dev >> 12) & !0xff);
+    locks.lines().find_map(|line| {
+        let f: Vec<&str> = line.split_whitespace().collect();
+        if f.get(1) != Some(&"FLOCK") {
+            return None;
+        }
+        let mut id = f.get(5)?.split(':');
+        let ours = u64::from_str_radix(id.next()?, 16).ok()? == major
+            && u64::from_str_radix(id.next()?, 16).ok()? == minor
+            && id.next()?.parse::<u64>().ok()? == ino;
+        if ours { f.get(4)?.parse().ok() } else { None }
+    })
 }
 
 #[cfg(test)]
@@ -145,5 +189,28 @@ mod tests {
         assert!(Lock::dir(dir.path()).is_err());
         drop(first);
         Lock::dir(dir.path()).expect("free");
+    }
+
+    #[test]
+    fn the_holder_of_a_flock_is_read_from_the_kernels_lock_table() {
+        let locks = "1: POSIX  ADVISORY  WRITE 99 fd:00:42 0 EOF\n\
+                     2: FLOCK  ADVISORY  WRITE 2171 fd:00:42 0 EOF\n\
+                     2: -> FLOCK  ADVISORY  WRITE 2180 fd:00:42 0 EOF\n";
+        // st_dev of 253:0 (0xfd:00).
+        let dev = 253 << 8;
+        assert_eq!(flock_holder(locks, dev, 42), Some(2171));
+        assert_eq!(flock_holder(locks, dev, 43), None);
+    }
+
+    #[test]
+    fn a_locked_directory_names_this_process_as_its_holder() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let first = Lock::dir(dir.path()).expect("first");
+        let text = Lock::dir(dir.path()).expect_err("held").to_string();
+        assert!(
+            text.contains(&format!("pid {},", std::process::id())),
+            "{text}"
+        );
+        drop(first);
     }
 }

@@ -6,6 +6,7 @@ pub(crate) mod command;
 #[cfg(test)]
 pub(crate) mod fake;
 pub(crate) mod lock;
+pub(crate) mod mountinfo;
 pub(crate) mod preflight;
 pub(crate) mod probe;
 pub(crate) mod real;

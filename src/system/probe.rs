@@ -23,19 +23,9 @@ pub(crate) fn dataset_exists(sys: &dyn System, name: &str) -> bool {
     .is_ok()
 }
 
-pub(crate) fn module_loaded(sys: &dyn System, module: &str) -> bool {
-    sys.exists(&Path::new("/sys/module").join(module))
-}
-
-/// Whether something is mounted on `path` (`/proc/mounts` escapes spaces).
-pub(crate) fn is_mounted(sys: &dyn System, path: &Path) -> bool {
-    let wanted = path.to_string_lossy().replace(' ', "\\040");
-    sys.read_to_string(Path::new("/proc/mounts"))
-        .map(|t| {
-            t.lines()
-                .any(|l| l.split_whitespace().nth(1) == Some(wanted.as_str()))
-        })
-        .unwrap_or(false)
+/// Whether something is mounted on `path`; failing to tell is an error.
+pub(crate) fn is_mounted(sys: &dyn System, path: &Path) -> Result<bool, CommandError> {
+    Ok(super::mountinfo::at(sys, path)?.is_some())
 }
 
 /// A block device's size in bytes; failing to read it is an error.

@@ -5,6 +5,7 @@ pub(crate) mod capacity;
 pub(crate) mod features;
 pub(crate) mod layout_name;
 pub(crate) mod output;
+pub(crate) mod owner;
 pub(crate) mod properties;
 pub(crate) mod scan;
 pub(crate) mod topology;

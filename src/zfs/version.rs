@@ -10,7 +10,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// An OpenZFS release: `2.1.11` of `zfs-2.1.11-1`, with what was read.
-#[derive(Debug, Clone, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ZfsVersion {
     pub major: u32,
     pub minor: u32,
@@ -95,7 +95,7 @@ impl FromStr for ZfsVersion {
 }
 
 /// The installed OpenZFS, as far as it could be read.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Installed {
     /// The `zfs`/`zpool` commands.
     pub(crate) userland: Option<ZfsVersion>,

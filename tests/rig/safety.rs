@@ -17,6 +17,8 @@ const VICTIM_DIR: &str = "/var/tmp/zlab/safety";
 const BUSY: &str = "fixtures/rig/safety/busy.yaml";
 /// Someone's data, outside every lab.
 const VICTIM: &str = "/var/tmp/victim.bin";
+const SALVAGE: &str = "fixtures/rig/safety/salvage.yaml";
+const SALVAGE_DIR: &str = "/var/tmp/zlab/safety-salvage";
 
 /// Removes whatever a test left, even after a panic.
 struct Cleanup;
@@ -348,4 +350,173 @@ fn a_fill_stops_before_a_file_it_did_not_write() {
     assert_eq!(sha(&theirs), before, "the fill overwrote file_0");
     ok(&["down", BUSY]);
     assert_nothing_left("foreign file_0");
+}
+
+/// Without a usable journal (corrupt, then deleted), `down --from-system`
+/// removes what the pool proves is the lab's: the pool recording this lab and
+/// scenario, the loop devices that were its leaves, their image files. A
+/// victim file in the sparse dir and someone's file on a loop device of its
+/// own (in no pool) keep their bytes, and that loop device stays attached. A
+/// pool whose owner property is gone is only listed.
+#[test]
+#[ignore = "needs the zlab qemu rig; run .ci/run"]
+fn down_from_system_removes_what_the_pool_proves_and_nothing_else() {
+    let _c = Cleanup;
+    let journal = "/var/lib/zlab/safety-salvage/journal.json";
+    let images = [
+        format!("{SALVAGE_DIR}/disk0.img"),
+        format!("{SALVAGE_DIR}/disk1.img"),
+    ];
+    let in_dir = format!("{SALVAGE_DIR}/victim.bin");
+    let foreign = "/var/tmp/victim-loop.img";
+    for case in ["corrupt", "deleted"] {
+        ok(&["up", SALVAGE]);
+        let owner = sh("zfs get -Hp -o value org.zlab:lab,org.zlab:scenario safetysalvage");
+        assert!(
+            owner.starts_with("safety-salvage\n")
+                && owner.contains("/fixtures/rig/safety/salvage.yaml"),
+            "{owner}"
+        );
+        let in_dir_before = victim(&in_dir, "1M");
+        let foreign_before = victim(foreign, "64M");
+        let foreign_loop = sh(&format!("losetup --find --show {foreign}"))
+            .trim()
+            .to_owned();
+        if case == "corrupt" {
+            std::fs::write(journal, "{ \"version\": 3, \"lab\": ").expect("corrupt");
+            refused(&["down", SALVAGE], "down --from-system");
+            // Without its owner property the pool proves nothing: listed only.
+            sh("zfs inherit org.zlab:lab safetysalvage");
+            let listed = refused(&["down", "--from-system", SALVAGE], "records no zlab lab");
+            assert!(listed.contains("zpool destroy safetysalvage"), "{listed}");
+            sh("zpool list safetysalvage");
+            for image in &images {
+                assert!(Path::new(image).exists(), "{image} removed unproved");
+            }
+            sh("zfs set org.zlab:lab=safety-salvage safetysalvage");
+        } else {
+            std::fs::remove_file(journal).expect("delete the journal");
+        }
+        let out = ok(&["down", "--from-system", SALVAGE]);
+        assert!(
+            out.contains(&format!("left in place: directory {SALVAGE_DIR}")),
+            "{case}: {out}"
+        );
+        assert!(
+            !sh("zpool list -H -o name").contains("safetysalvage"),
+            "{case}: pool left"
+        );
+        assert_eq!(
+            sh("losetup --list --noheadings --output NAME").trim(),
+            foreign_loop,
+            "{case}: the lab's loop devices go, someone's stays"
+        );
+        for image in &images {
+            assert!(!Path::new(image).exists(), "{case}: {image} left");
+        }
+        assert_eq!(
+            sha(&in_dir),
+            in_dir_before,
+            "{case}: the victim in the sparse dir changed"
+        );
+        assert_eq!(
+            sha(foreign),
+            foreign_before,
+            "{case}: the foreign file changed"
+        );
+        assert!(!Path::new(journal).exists(), "{case}: the journal is left");
+        sh(&format!(
+            "losetup --detach {foreign_loop} && rm {foreign} && rm -r {SALVAGE_DIR}"
+        ));
+        assert_nothing_left(case);
+    }
+}
+
+/// Two labs fill one `path:` directory: while the first writes, the second is
+/// refused naming the first (pid and command line, from the kernel's lock
+/// table), and someone's file in the directory keeps its bytes.
+#[test]
+#[ignore = "needs the zlab qemu rig; run .ci/run"]
+fn a_path_fill_target_is_locked_and_the_second_fill_names_the_first() {
+    let _c = Cleanup;
+    let (a, b) = (
+        "fixtures/rig/safety/fill-path-a.yaml",
+        "fixtures/rig/safety/fill-path-b.yaml",
+    );
+    let dir = "/var/tmp/zlab/safety-fillpath";
+    sh(&format!("mkdir -p {dir}"));
+    let theirs = format!("{dir}/victim.bin");
+    let before = victim(&theirs, "1M");
+    let log = "/var/lib/zlab/safety-fillpath-a/fill-var-tmp-zlab-safety-fillpath.jsonl";
+    let mut first = spawn(&["fill", a]);
+    // The log appears once the fill holds the directory.
+    wait_for(log, &mut first);
+    let second = refused(&["fill", b], &format!("{dir} is in use by another zlab"));
+    assert!(
+        second.contains(&format!("pid {},", first.id())) && second.contains(&format!("fill {a}")),
+        "{second}"
+    );
+    let out = first.wait_with_output().expect("first fill");
+    assert!(out.status.success(), "first fill:\n{}", text(&out));
+    assert_eq!(sha(&theirs), before, "a fill wrote over someone's file");
+    assert_eq!(
+        sh(&format!("ls {dir} | wc -l")).trim(),
+        "401",
+        "one fill's 400 files beside the victim"
+    );
+    ok(&["down", a]);
+    ok(&["down", b]);
+    sh(&format!(
+        "rm -r {dir} /var/lib/zlab/safety-fillpath-a /var/lib/zlab/safety-fillpath-b 2>/dev/null; true"
+    ));
+    assert_nothing_left("path fill lock");
+}
+
+/// Real disks are erased only once confirmed. Without a terminal and without
+/// `--yes`, `up` refuses before any step and the disks keep their bytes; with
+/// `--yes` it goes on. (Answering on a pseudo-terminal is not tested here:
+/// opening one needs `unsafe` libc calls, which the crate forbids, and the
+/// guest has no `script`.)
+#[test]
+#[ignore = "needs the zlab qemu rig; run .ci/run"]
+fn real_disks_are_erased_only_once_confirmed() {
+    /// The disks are left blank and without a pool, even after a panic.
+    struct Disks;
+    impl Drop for Disks {
+        fn drop(&mut self) {
+            let _ = assert_cmd::Command::new("bash")
+                .args([
+                    "-c",
+                    "zpool destroy -f realpool 2>/dev/null; rm -rf /var/lib/zlab/real-disks; \
+                     zpool labelclear -f /dev/vda1 2>/dev/null; zpool labelclear -f /dev/vdb1 2>/dev/null; \
+                     wipefs --all --quiet /dev/vda /dev/vdb",
+                ])
+                .output();
+        }
+    }
+    let _c = (Cleanup, Disks);
+    let scenario = "fixtures/rig/real-disks.yaml";
+    // Random bytes carry no signature: the disks pass the idle-and-blank
+    // check, so only the confirmation stands between them and `up`.
+    sh("wipefs --all --quiet /dev/vda /dev/vdb");
+    sh(
+        "for d in /dev/vda /dev/vdb; do head -c 1M /dev/urandom | dd of=$d bs=1M conv=notrunc status=none; done",
+    );
+    // The guest has no /dev/fd: pipe instead of a process substitution.
+    let disks = || sh("head -c 1M /dev/vda | sha256sum; head -c 1M /dev/vdb | sha256sum");
+    let before = disks();
+    let out = refused(&["up", scenario], "there is no terminal to confirm it");
+    assert!(
+        out.contains("/dev/vda") && out.contains("/dev/vdb") && out.contains("zlab up --yes"),
+        "{out}"
+    );
+    assert_eq!(disks(), before, "a refused up changed the disks");
+    assert!(!sh("zpool list -H -o name").contains("realpool"));
+    assert!(!Path::new("/var/lib/zlab/real-disks/journal.json").exists());
+
+    ok(&["up", "--yes", scenario]);
+    assert_ne!(disks(), before, "confirmed, the disks are partitioned");
+    sh("zpool list realpool");
+    ok(&["down", scenario]);
+    assert_nothing_left("real-disk confirmation");
 }
