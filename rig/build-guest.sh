@@ -55,6 +55,9 @@ rm -rf "$root"/usr/share/{doc,man,info,locale,lintian,bash-completion,zsh}
 # Kernel and just the modules the rig uses, with the zfs modules built for it.
 rig_apt_get download "linux-image-$GUEST_KERNEL" >/dev/null
 dpkg-deb -x ./linux-image-"$GUEST_KERNEL"_*.deb "$work/kernel"
+# trixie's kernel package ships its modules under /usr/lib/modules (bookworm's
+# under /lib/modules); depmod and modprobe -d look under <base>/lib/modules.
+[ -e "$work/kernel/lib" ] || ln -s usr/lib "$work/kernel/lib"
 mods="$work/kernel/lib/modules/$GUEST_KERNEL"
 mkdir -p "$mods/updates/dkms"
 cp "$zfs_modules"/*.ko "$mods/updates/dkms/"
