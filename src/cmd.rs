@@ -78,7 +78,7 @@ pub fn exercise_scenario(text: &str) {
         let _ = crate::capacity::render::json(&capacity);
         let _ = crate::plan::render::text(&plan, &capacity);
         let _ = crate::plan::render::sh(&plan);
-        let _ = crate::plan::render::json(&plan);
+        let _ = crate::plan::render::json(&plan, serde_json::Value::Null);
     }
 }
 

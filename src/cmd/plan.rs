@@ -9,6 +9,7 @@ use std::path::Path;
 use super::{host_facts, load_lab};
 use crate::cli::Format;
 use crate::error::Error;
+use crate::exec::status::Status;
 use crate::lab::Lab;
 use crate::output::Palette;
 use crate::plan::Plan;
@@ -44,26 +45,42 @@ pub(crate) fn run(
             text
         }
         Format::Sh => plan::render::sh(&plan),
-        Format::Json => plan::render::json(&plan),
+        Format::Json => {
+            let machine = if portable {
+                serde_json::Value::Null
+            } else {
+                match machine_status(&lab, &plan, &host.installed) {
+                    None => serde_json::Value::Null,
+                    Some(Ok(status)) => serde_json::to_value(&status).unwrap_or_default(),
+                    Some(Err(e)) => serde_json::json!({ "error": e.to_string() }),
+                }
+            };
+            plan::render::json(&plan, machine)
+        }
     };
     out.write_all(text.as_bytes())?;
     Ok(())
 }
 
+/// The lab as it stands here, as `zlab status` reads it; none for a scenario
+/// on standard input (no lab on this machine can be its).
+fn machine_status(lab: &Lab, plan: &Plan, zfs: &Installed) -> Option<Result<Status, Error>> {
+    if super::from_stdin(lab) {
+        return None;
+    }
+    Some(super::lab_identity(lab).and_then(|identity| {
+        exec::status::status(plan, &identity, &lab.state_dir, zfs, &RealSystem)
+    }))
+}
+
 /// The lab as it stands here, or nothing when none of it exists or it cannot
 /// be read (the plan itself never depends on the machine).
 pub(crate) fn against_machine(lab: &Lab, plan: &Plan, zfs: &Installed, style: Palette) -> String {
-    // No lab on this machine can be a scenario's read from standard input.
-    if super::from_stdin(lab) {
-        return String::new();
-    }
-    let status = super::lab_identity(lab).and_then(|identity| {
-        exec::status::status(plan, &identity, &lab.state_dir, zfs, &RealSystem)
-    });
-    match status {
-        Ok(status) => exec::status::against_machine(&status, style)
+    match machine_status(lab, plan, zfs) {
+        None => String::new(),
+        Some(Ok(status)) => exec::status::against_machine(&status, style)
             .map(|s| s + "\n")
             .unwrap_or_default(),
-        Err(e) => format!("(what exists on this machine is unknown: {e})\n\n"),
+        Some(Err(e)) => format!("(what exists on this machine is unknown: {e})\n\n"),
     }
 }

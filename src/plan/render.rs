@@ -181,7 +181,9 @@ check_disk() {
 "#;
 
 /// The plan for programs: steps with their commands, undos and bindings.
-pub(crate) fn json(plan: &Plan) -> String {
+/// `machine`: the lab as it stands on this machine (`zlab status`'s
+/// document), or `null` when not read.
+pub(crate) fn json(plan: &Plan, machine: serde_json::Value) -> String {
     let file = plan.file.to_string_lossy();
     let steps: Vec<_> = plan
         .steps
@@ -205,7 +207,13 @@ pub(crate) fn json(plan: &Plan) -> String {
         .into_iter()
         .map(|(i, c)| json!({ "step": i + 1, "command": c }))
         .collect();
-    let doc = json!({ "lab": plan.lab, "file": file, "steps": steps, "teardown": teardown });
+    let doc = json!({
+        "lab": plan.lab,
+        "file": file,
+        "steps": steps,
+        "teardown": teardown,
+        "machine": machine,
+    });
     crate::output::document("plan", &doc)
 }
 

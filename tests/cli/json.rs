@@ -8,7 +8,7 @@ use super::cli::zlab;
 /// The required top-level fields of each document, as docs/json.md lists them.
 const REQUIRED: &[(&str, &[&str])] = &[
     ("validate", &["valid", "files"]),
-    ("plan", &["lab", "file", "steps", "teardown"]),
+    ("plan", &["lab", "file", "steps", "teardown", "machine"]),
     ("capacity", &["lab", "file", "pools"]),
     ("layouts", &["drives", "size", "ashift", "candidates"]),
     (

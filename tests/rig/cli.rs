@@ -7,13 +7,16 @@ use serde_json::Value;
 use crate::{assert_clean, sh, text, zlab};
 
 const FILE: &str = "scenarios/quickstart.yaml";
+/// A second lab, without fills: complete once up.
+const COMPLETE: &str = "fixtures/capacity/layouts/stripe1-1G.yaml";
 
-/// Tears the lab down even when an assertion failed.
+/// Tears the labs down even when an assertion failed.
 struct Lab;
 
 impl Drop for Lab {
     fn drop(&mut self) {
         let _ = zlab(&["down", FILE]);
+        let _ = zlab(&["down", COMPLETE]);
     }
 }
 
@@ -59,14 +62,29 @@ fn json_events_status_list_and_the_difference_before_a_plan() {
     assert_eq!(status["pools"][0]["health"], "ONLINE");
     assert_eq!(status["pools"][0]["differences"], serde_json::json!([]));
 
+    // Two labs: this one half-built (its fill is left), one complete.
+    events(&["up", "--format", "json", COMPLETE]);
     let list = document(&["list", "--format", "json"]);
-    let lab = &list["labs"][0];
-    assert_eq!(
-        (lab["lab"].as_str(), lab["state"].as_str()),
-        (Some("quickstart"), Some("partial")),
-        "{list}"
-    );
+    let labs: Vec<(&str, &str)> = list["labs"]
+        .as_array()
+        .expect("labs")
+        .iter()
+        .map(|l| {
+            (
+                l["lab"].as_str().unwrap_or("?"),
+                l["state"].as_str().unwrap_or("?"),
+            )
+        })
+        .collect();
+    assert!(labs.contains(&("quickstart", "partial")), "{list}");
+    assert!(labs.contains(&("cap-stripe1-1G", "complete")), "{list}");
+    let lab = list["labs"]
+        .as_array()
+        .and_then(|l| l.iter().find(|l| l["lab"] == "quickstart"))
+        .expect("quickstart listed");
     assert_eq!(lab["pools"], serde_json::json!(["quick"]));
+    println!("$ zlab list\n{}", text(&zlab(&["list"])));
+    events(&["down", "--format", "json", COMPLETE]);
 
     // Drift: a property the scenario sets, changed by hand.
     sh("zfs set compression=lz4 quick/data");
@@ -78,6 +96,9 @@ fn json_events_status_list_and_the_difference_before_a_plan() {
         "{plan}"
     );
     assert!(plan.contains("exists   create pool quick"), "{plan}");
+    let json = document(&["plan", "--format", "json", FILE]);
+    assert_eq!(json["machine"]["drifted"], true, "{json}");
+    assert_eq!(json["machine"]["pools"][0]["name"], "quick", "{json}");
     let list = text(&zlab(&["list"]));
     assert!(list.contains("drifted"), "{list}");
     // Shown in the log: the README quotes them.
