@@ -217,18 +217,17 @@ pub enum RigCommand {
 }
 
 /// The OpenZFS release lines the rig has a guest recipe for (`rig/guest-<line>.conf`).
-/// The default is the line the rig suite proves (2.3), as in `rig/lib.sh`;
-/// 2.4, the newest, takes over once its guest passes the suite.
+/// The default is the newest, as in `rig/lib.sh`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum ZfsLine {
     /// OpenZFS 2.1.11, Debian 12's own (bookworm/contrib), kernel 6.1.
     #[value(name = "2.1")]
     V2_1,
     /// OpenZFS 2.3.2 from bookworm-backports, Debian 12 userland, kernel 6.1.
-    #[default]
     #[value(name = "2.3")]
     V2_3,
     /// OpenZFS 2.4.4 from trixie-backports, Debian 13 userland, kernel 6.12.
+    #[default]
     #[value(name = "2.4")]
     V2_4,
 }
@@ -314,5 +313,19 @@ fn window(text: &str) -> Result<NonZeroU32, String> {
         Err(_) => Err(format!(
             "`{text}` is not a number of files: use e.g. `--window 60`"
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_line_is_the_rig_scripts_default() {
+        let default = format!("ZLAB_RIG_DEFAULT_ZFS={}", ZfsLine::default());
+        assert!(
+            include_str!("../rig/lib.sh").lines().any(|l| l == default),
+            "rig/lib.sh must say {default}"
+        );
     }
 }

@@ -214,65 +214,120 @@ mod tests {
         std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
     }
 
+    /// Every release `scripts/capture-zfs-output` ran on (its `zfs-version.txt`).
+    fn releases() -> Vec<String> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/zfs");
+        let mut found: Vec<String> = std::fs::read_dir(root)
+            .expect("fixtures/zfs")
+            .flatten()
+            .filter(|e| e.path().join("zfs-version.txt").is_file())
+            .filter_map(|e| e.file_name().to_str().map(str::to_owned))
+            .collect();
+        found.sort();
+        found
+    }
+
+    /// The release whose exact numbers the tests below pin; the others must
+    /// read the same way (names, sources, paths) with their own numbers.
     const V: &str = "2.3.2";
 
     #[test]
+    fn each_release_says_which_it_is() {
+        let found = releases();
+        assert!(found.iter().any(|v| v == V), "{found:?}");
+        for v in found {
+            let line = captured(&v, "zfs-version.txt");
+            assert!(line.starts_with(&format!("zfs-{v}")), "{v}: {line}");
+        }
+    }
+
+    #[test]
     fn zfs_get_with_sources_reads_local_and_inherited() {
-        let got = properties(&captured(V, "zfs-get-Hp-property-value-source.txt")).expect("parse");
-        let pairs: Vec<_> = got
-            .iter()
-            .map(|p| (p.name.as_str(), p.value.as_str(), p.source))
-            .collect();
-        assert_eq!(
-            pairs,
-            [
-                ("sync", "disabled", Some(Source::Local)),
-                ("recordsize", "1048576", Some(Source::Local)),
-                ("compression", "off", Some(Source::Inherited)),
-            ]
-        );
+        for v in releases() {
+            let got =
+                properties(&captured(&v, "zfs-get-Hp-property-value-source.txt")).expect("parse");
+            let pairs: Vec<_> = got
+                .iter()
+                .map(|p| (p.name.as_str(), p.value.as_str(), p.source))
+                .collect();
+            assert_eq!(
+                pairs,
+                [
+                    ("sync", "disabled", Some(Source::Local)),
+                    ("recordsize", "1048576", Some(Source::Local)),
+                    ("compression", "off", Some(Source::Inherited)),
+                ],
+                "{v}"
+            );
+        }
     }
 
     #[test]
     fn zfs_and_zpool_get_without_sources_read_name_and_value() {
-        let zfs = properties(&captured(V, "zfs-get-Hp-property-value.txt")).expect("zfs");
-        assert_eq!(zfs.len(), 3);
-        assert_eq!(
-            (zfs[0].name.as_str(), zfs[0].value.as_str()),
-            ("recordsize", "1048576")
-        );
-        assert!(zfs.iter().all(|p| p.source.is_none()));
-        let zpool = properties(&captured(V, "zpool-get-Hp-property-value.txt")).expect("zpool");
-        assert_eq!(
-            (zpool[0].name.as_str(), zpool[0].value.as_str()),
-            ("ashift", "12")
-        );
+        for v in releases() {
+            let zfs = properties(&captured(&v, "zfs-get-Hp-property-value.txt")).expect("zfs");
+            assert_eq!(zfs.len(), 3, "{v}");
+            assert_eq!(
+                (zfs[0].name.as_str(), zfs[0].value.as_str()),
+                ("recordsize", "1048576"),
+                "{v}"
+            );
+            assert!(zfs.iter().all(|p| p.source.is_none()));
+            let zpool =
+                properties(&captured(&v, "zpool-get-Hp-property-value.txt")).expect("zpool");
+            assert_eq!(
+                (zpool[0].name.as_str(), zpool[0].value.as_str()),
+                ("ashift", "12"),
+                "{v}"
+            );
+        }
     }
 
     #[test]
     fn zpool_get_all_has_four_columns_and_is_refused_as_property_value() {
         // `zpool get -Hp all` prints name, property, value, source: not what
         // `properties` reads, so it must fail rather than misread.
-        assert!(properties(&captured(V, "zpool-get-Hp-all.draid.txt")).is_err());
+        for v in releases() {
+            assert!(
+                properties(&captured(&v, "zpool-get-Hp-all.draid.txt")).is_err(),
+                "{v}"
+            );
+        }
     }
 
     #[test]
     fn a_mounted_and_an_unmounted_dataset() {
-        let m = mount(&captured(V, "zfs-get-Hp-value-mounted-mountpoint-guid.txt")).expect("parse");
-        assert!(m.mounted);
-        assert_eq!(m.mountpoint, PathBuf::from("/tmp/capture/mnt-draid/data"));
+        for v in releases() {
+            let m = mount(&captured(
+                &v,
+                "zfs-get-Hp-value-mounted-mountpoint-guid.txt",
+            ))
+            .expect("parse");
+            assert!(m.mounted, "{v}");
+            assert_eq!(m.mountpoint, PathBuf::from("/tmp/capture/mnt-draid/data"));
+            assert!(
+                m.guid.bytes().all(|b| b.is_ascii_digit()),
+                "{v}: {}",
+                m.guid
+            );
+            let u = mount(&captured(
+                &v,
+                "zfs-get-Hp-value-mounted-mountpoint-guid.unmounted.txt",
+            ))
+            .expect("parse");
+            assert!(!u.mounted, "{v}");
+            assert_eq!(u.mountpoint, PathBuf::from("none"));
+        }
+        let m = mount(&captured(V, "zfs-get-Hp-value-mounted-mountpoint-guid.txt")).expect("2.3.2");
         assert_eq!(m.guid, "1199876867693061078");
-        let u = mount(&captured(
-            V,
-            "zfs-get-Hp-value-mounted-mountpoint-guid.unmounted.txt",
-        ))
-        .expect("parse");
-        assert!(!u.mounted);
-        assert_eq!(u.mountpoint, PathBuf::from("none"));
     }
 
     #[test]
     fn a_datasets_used_and_available_bytes() {
+        for v in releases() {
+            let got = space(&captured(&v, "zfs-list-Hp-used-avail.txt")).expect("parse");
+            assert!(got.used > 8 << 20 && got.avail > 0, "{v}: {got:?}");
+        }
         assert_eq!(
             space(&captured(V, "zfs-list-Hp-used-avail.txt")).expect("parse"),
             Space {
@@ -286,6 +341,22 @@ mod tests {
 
     #[test]
     fn zpool_list_rows() {
+        for v in releases() {
+            let rows = pools(&captured(
+                &v,
+                "zpool-list-Hp-name-size-alloc-free-health.txt",
+            ))
+            .expect("parse");
+            assert_eq!(rows.len(), 1, "{v}");
+            assert_eq!(
+                (rows[0].name.as_str(), rows[0].health.as_str()),
+                ("capdraid", "ONLINE")
+            );
+            assert!(
+                rows[0].alloc > 0 && rows[0].size > rows[0].free,
+                "{v}: {rows:?}"
+            );
+        }
         let rows = pools(&captured(
             V,
             "zpool-list-Hp-name-size-alloc-free-health.txt",
@@ -305,43 +376,54 @@ mod tests {
 
     #[test]
     fn zfs_list_recursive_rows() {
+        for v in releases() {
+            let rows = datasets(&captured(
+                &v,
+                "zfs-list-Hp-r-name-used-avail-mountpoint.txt",
+            ))
+            .expect("parse");
+            let names: Vec<_> = rows
+                .iter()
+                .map(|r| (r.name.as_str(), r.mountpoint.as_str()))
+                .collect();
+            assert_eq!(
+                names,
+                [
+                    ("capdraid", "/tmp/capture/mnt-draid"),
+                    ("capdraid/data", "/tmp/capture/mnt-draid/data"),
+                    ("capdraid/unmounted", "none"),
+                ],
+                "{v}"
+            );
+        }
         let rows =
             datasets(&captured(V, "zfs-list-Hp-r-name-used-avail-mountpoint.txt")).expect("parse");
-        let names: Vec<_> = rows
-            .iter()
-            .map(|r| (r.name.as_str(), r.mountpoint.as_str()))
-            .collect();
-        assert_eq!(
-            names,
-            [
-                ("capdraid", "/tmp/capture/mnt-draid"),
-                ("capdraid/data", "/tmp/capture/mnt-draid/data"),
-                ("capdraid/unmounted", "none"),
-            ]
-        );
         assert_eq!(rows[1].used, 8_801_680);
     }
 
     #[test]
     fn leaf_devices_with_their_pools_past_class_headers() {
-        let leaves = pool_leaves(&captured(V, "zpool-list-v-H-P.txt"));
-        let pools: Vec<(&str, &str)> = leaves
-            .iter()
-            .map(|(d, p)| (d.as_str(), p.as_str()))
-            .collect();
-        assert_eq!(
-            pools,
-            [
-                ("/dev/loop0", "capdraid"),
-                ("/dev/loop1", "capdraid"),
-                ("/dev/loop2", "capdraid"),
-                ("/dev/loop3", "capdraid"),
-                ("/dev/loop4", "capdraid"),
-                ("/dev/loop5", "capdraid"),
-                ("/dev/loop6", "capmirror"),
-                ("/dev/loop7", "capmirror"),
-            ]
-        );
+        for v in releases() {
+            let leaves = pool_leaves(&captured(&v, "zpool-list-v-H-P.txt"));
+            let pools: Vec<(&str, &str)> = leaves
+                .iter()
+                .map(|(d, p)| (d.as_str(), p.as_str()))
+                .collect();
+            assert_eq!(
+                pools,
+                [
+                    ("/dev/loop0", "capdraid"),
+                    ("/dev/loop1", "capdraid"),
+                    ("/dev/loop2", "capdraid"),
+                    ("/dev/loop3", "capdraid"),
+                    ("/dev/loop4", "capdraid"),
+                    ("/dev/loop5", "capdraid"),
+                    ("/dev/loop6", "capmirror"),
+                    ("/dev/loop7", "capmirror"),
+                ],
+                "{v}"
+            );
+        }
         // A hot spare after the space-padded `spare` header stays in its pool.
         let text = "tank\t1G\t-\nspare   -   -\n\t/dev/sdc\t1G\t-\n";
         assert_eq!(
@@ -352,9 +434,12 @@ mod tests {
 
     #[test]
     fn pool_names_one_a_line() {
-        assert_eq!(
-            names(&captured(V, "zpool-list-H-o-name.txt")),
-            ["capdraid", "capmirror"]
-        );
+        for v in releases() {
+            assert_eq!(
+                names(&captured(&v, "zpool-list-H-o-name.txt")),
+                ["capdraid", "capmirror"],
+                "{v}"
+            );
+        }
     }
 }

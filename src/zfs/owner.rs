@@ -59,6 +59,33 @@ mod tests {
     use crate::zfs::output::properties;
 
     #[test]
+    fn every_captured_release_reads_the_owner_zpool_create_recorded() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/zfs");
+        let mut seen = 0;
+        for dir in std::fs::read_dir(root).expect("fixtures/zfs").flatten() {
+            let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).ok();
+            let (Some(set), Some(unset)) = (
+                read("zfs-get-Hp-owner.txt"),
+                read("zfs-get-Hp-owner.unset.txt"),
+            ) else {
+                continue;
+            };
+            let release = dir.file_name();
+            assert_eq!(
+                Owner::recorded(&properties(&set).expect("parse")),
+                Some(Owner {
+                    lab: "capture".into(),
+                    scenario: "/tmp/capture/capture s.yaml".into()
+                }),
+                "{release:?}"
+            );
+            assert_eq!(Owner::recorded(&properties(&unset).expect("parse")), None);
+            seen += 1;
+        }
+        assert!(seen > 0, "no release captured (scripts/capture-zfs-output)");
+    }
+
+    #[test]
     fn both_properties_set_on_the_pool_name_its_owner() {
         let got = properties(
             "org.zlab:lab\tquick\tlocal\norg.zlab:scenario\t/home/me/zlab/quick start.yaml\tlocal\n",
