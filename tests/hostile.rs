@@ -6,6 +6,8 @@
 //! run with every program stubbed, runs the planned programs only — the
 //! injected `touch …PWNED` never runs.
 
+#[path = "support/root.rs"]
+mod root;
 #[path = "support/stubs.rs"]
 mod stubs;
 
@@ -33,7 +35,7 @@ fn check(path: &Path) -> datatest_stable::Result<()> {
     let out = zlab(&["validate"], path);
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(!stderr.contains("panicked"), "{name}: {stderr}");
-    let root = regex_escape(env!("CARGO_MANIFEST_DIR"));
+    let root = root::pattern();
     insta::with_settings!({
         snapshot_path => "../fixtures/hostile/snapshots",
         prepend_module_to_snapshot => false,
@@ -87,17 +89,4 @@ fn legal(name: &str, path: &Path) -> datatest_stable::Result<()> {
 
 datatest_stable::harness! {
     { test = check, root = "fixtures/hostile", pattern = r"\.yaml$" },
-}
-
-/// `text` as a pattern for insta's filters, matching itself only.
-fn regex_escape(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '/' || c == '_' {
-                c.to_string()
-            } else {
-                format!("\\{c}")
-            }
-        })
-        .collect()
 }

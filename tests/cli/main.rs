@@ -6,5 +6,7 @@ mod interface;
 mod json;
 mod readme;
 mod report;
+#[path = "../support/root.rs"]
+mod root;
 mod scenarios;
 mod shell_plan;

@@ -54,22 +54,8 @@ fn plan_snapshots() {
             .expect("stem")
             .to_owned();
         // Pools record their scenario's absolute path (`-O org.zlab:scenario=`).
-        insta::with_settings!({ filters => vec![(root_pattern().as_str(), "[ROOT]")] }, {
+        insta::with_settings!({ filters => vec![(super::root::pattern().as_str(), "[ROOT]")] }, {
             insta::assert_snapshot!(name, String::from_utf8_lossy(&out.stdout));
         });
     }
-}
-
-/// The repository's absolute path, as a pattern for insta's filters.
-fn root_pattern() -> String {
-    env!("CARGO_MANIFEST_DIR")
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '/' || c == '_' {
-                c.to_string()
-            } else {
-                format!("\\{c}")
-            }
-        })
-        .collect()
 }
