@@ -76,7 +76,7 @@ fn report_without_a_full_window_says_so() {
     let stdout = report(Path::new(RESUMED), &dir.path().join("plot.svg"), &[]);
     assert!(
         stdout.contains(
-            "fill log   fixtures/fill-logs/resumed.jsonl (rolling average over 60 files)"
+            "fill log   fixtures/fill-logs/resumed.jsonl (rolling throughput over the last 60 files)"
         ),
         "{stdout}"
     );
