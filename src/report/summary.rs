@@ -92,7 +92,7 @@ pub(crate) fn render(a: &Analysis, plot: &Path) -> String {
     if let Some(last) = &a.rolling_last {
         let mut text = window_at("last", last);
         if !last.full {
-            text.push_str(" (its run's first files)");
+            let _ = write!(text, " (fewer than {} files in its window)", a.window);
         }
         line(label, &text);
     }

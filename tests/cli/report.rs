@@ -84,6 +84,13 @@ fn report_without_a_full_window_says_so() {
         stdout.contains("rolling    n/a: no run has 60 files (a smaller --window gives one)"),
         "{stdout}"
     );
+    // The fill's last figure, over all 13 records: no summary line between the runs.
+    assert!(
+        stdout.contains(
+            "           last 127.3 MB/s, window ending with file_11 at 7m 16s (fewer than 60 files in its window)"
+        ),
+        "{stdout}"
+    );
 }
 
 #[test]
