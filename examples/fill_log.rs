@@ -46,18 +46,26 @@ impl Rng {
 
 struct Writer<W: Write> {
     out: W,
+    /// The writing time each file of the window added.
     recent: VecDeque<f64>,
+    latest_end: f64,
     runs_files: u64,
 }
 
 impl<W: Write> Writer<W> {
     fn file(&mut self, index: u64, start: f64, ms: f64) -> io::Result<()> {
         let mb_s = bytes_f64(FILE_BYTES) / 1000.0 / ms;
+        // zlab's throughput: bytes over the time some file was being written
+        // (this model leaves no holes for a later file to cover).
+        let end = start + ms / 1000.0;
+        let added = (end - start.max(self.latest_end)).max(0.0);
+        self.latest_end = self.latest_end.max(end);
         if self.recent.len() == WINDOW {
             self.recent.pop_front();
         }
-        self.recent.push_back(mb_s);
-        let rolling = self.recent.iter().sum::<f64>() / count_f64(self.recent.len());
+        self.recent.push_back(added);
+        let seconds = self.recent.iter().sum::<f64>().max(1e-9);
+        let rolling = bytes_f64(FILE_BYTES) * count_f64(self.recent.len()) / 1e6 / seconds;
         self.runs_files += 1;
         writeln!(
             self.out,
@@ -120,6 +128,7 @@ fn main() -> io::Result<()> {
     let mut w = Writer {
         out: BufWriter::new(io::stdout().lock()),
         recent: VecDeque::new(),
+        latest_end: 0.0,
         runs_files: 0,
     };
 
@@ -159,7 +168,7 @@ fn main() -> io::Result<()> {
             next = in_flight.drain(..).map(|f| f.0).fold(index, u64::min);
             clock += 2.0 * 3600.0 + 17.0 * 60.0;
             nth = 0;
-            w.recent.clear();
+            // No summary: the resumed fill's window carries the killed run's files.
             w.runs_files = 0;
         } else if stop_after == Some(index) {
             stop_after = None;

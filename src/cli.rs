@@ -128,7 +128,8 @@ pub enum Command {
         /// goes to standard error) [default: the log's path with `.svg`].
         #[arg(short, long, value_name = "OUT.svg")]
         output: Option<PathBuf>,
-        /// Files in the rolling average, recomputed from the log.
+        /// Files in the rolling throughput (all streams together, as the fill
+        /// computes it), recomputed from the log.
         #[arg(long, value_name = "N", default_value = "60", value_parser = window)]
         window: NonZeroU32,
     },
@@ -308,7 +309,7 @@ pub struct Global {
 fn window(text: &str) -> Result<NonZeroU32, String> {
     match text.trim().parse::<u32>() {
         Ok(n) => NonZeroU32::new(n).ok_or_else(|| {
-            "the rolling average needs at least 1 file: use e.g. `--window 60`".to_owned()
+            "the rolling throughput needs at least 1 file: use e.g. `--window 60`".to_owned()
         }),
         Err(_) => Err(format!(
             "`{text}` is not a number of files: use e.g. `--window 60`"

@@ -30,8 +30,11 @@ pub struct FileRecord {
     pub start_unix: f64,
     /// From open to close.
     pub ms: f64,
+    /// This file's own MB/s: with parallel streams, a share of the pool's.
     pub mb_s: f64,
-    /// The pool's throughput over the last `window` files (see `stats::Rolling`).
+    /// The rolling throughput: every stream together, over the last `window`
+    /// files of the run (see `stats::Throughput`, the one definition, which
+    /// `zlab report` recomputes from `start_unix`, `ms` and `bytes`).
     pub rolling_mb_s: f64,
 }
 
@@ -42,13 +45,20 @@ pub struct Summary {
     pub files: u64,
     pub files_total: u64,
     pub bytes: u64,
-    /// Time spent writing, across runs.
+    /// Time during which some file was being written, across runs.
     pub seconds: f64,
+    /// Every byte written (rewrites too) over `seconds`: the mean throughput
+    /// `zlab report` gives for the same log (see `stats::Throughput`).
     pub mean_mb_s: f64,
     pub p50_ms: f64,
     pub p99_ms: f64,
-    pub min_rolling_mb_s: f64,
-    pub max_rolling_mb_s: f64,
+    /// The lowest and highest rolling throughput of full windows; absent when
+    /// no run has had `window` files. Logs of earlier versions hold numbers
+    /// of the warm-up too; nothing reads them back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_rolling_mb_s: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_rolling_mb_s: Option<f64>,
     pub complete: bool,
     /// The OpenZFS of the run that wrote this summary, as read (`zfs version`,
     /// `/sys/module/zfs/version`): throughput is only comparable between equals.
@@ -169,8 +179,8 @@ mod tests {
             mean_mb_s: 1.0,
             p50_ms: 1.0,
             p99_ms: 1.0,
-            min_rolling_mb_s: 1.0,
-            max_rolling_mb_s: 1.0,
+            min_rolling_mb_s: Some(1.0),
+            max_rolling_mb_s: None,
             complete: true,
             zfs_tools: Some("zfs-2.4.4-1~bpo13+1".to_owned()),
             zfs_module: None,
@@ -178,6 +188,23 @@ mod tests {
         let text = serde_json::to_vec(&summary).expect("json");
         assert_eq!(
             read::parse_line(&text),
+            Ok(read::Record::Summary { complete: true })
+        );
+    }
+
+    #[test]
+    fn summaries_of_earlier_versions_are_still_read() {
+        // Written by zlab 0.x inside the rig (the README's quickstart fill).
+        let old = br#"{"type":"summary","files":8,"files_total":8,"bytes":536870912,"seconds":4.435,"mean_mb_s":121.043,"p50_ms":990.618,"p99_ms":1362.041,"min_rolling_mb_s":53.871,"max_rolling_mb_s":157.445,"complete":true}"#;
+        match serde_json::from_slice::<Line>(old) {
+            Ok(Line::Summary(s)) => {
+                assert_eq!((s.files, s.complete), (8, true));
+                assert_eq!(s.max_rolling_mb_s, Some(157.445));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            read::parse_line(old),
             Ok(read::Record::Summary { complete: true })
         );
     }

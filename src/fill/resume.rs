@@ -106,13 +106,20 @@ pub(crate) struct Scan {
 }
 
 /// Reads the log at `path` (none yet: nothing done); a line cut short by a
-/// crash is skipped.
-pub(crate) fn scan(path: &Path) -> std::io::Result<Scan> {
-    let mut s = Scan::default();
+/// crash is skipped. Its records feed the totals in order, as `zlab report`
+/// feeds its own, with a rolling window of `window` files.
+pub(crate) fn scan(path: &Path, window: u32) -> std::io::Result<Scan> {
+    let mut s = Scan {
+        totals: Totals::new(window),
+        ..Scan::default()
+    };
     log::read(path, |line| {
+        if let Line::Summary(_) = line {
+            s.totals.end_of_run();
+        }
         if let Line::File(f) = line {
             s.done.insert(f.index);
-            s.totals.add(f.start_unix, f.ms, f.rolling_mb_s, f.bytes);
+            s.totals.file(f.start_unix, f.ms, f.bytes);
             let end = f.start_unix + f.ms / 1000.0;
             s.recent.push_back((f.index, end));
             while s.recent.len() > UNSYNCED_FILES
@@ -224,7 +231,7 @@ mod tests {
             }))
             .expect("append");
         }
-        let mut s = scan(&path).expect("scan");
+        let mut s = scan(&path, 60).expect("scan");
         let dropped = verify(&mut s, 4, 10, |i| format!("f{i}"), dir.path());
         assert_eq!(dropped, vec![0]);
     }
@@ -246,11 +253,11 @@ mod tests {
             }))
             .expect("append");
         }
-        let s = scan(&path).expect("scan");
+        let s = scan(&path, 60).expect("scan");
         assert_eq!(s.done.count(), 3);
         assert_eq!(Pending::new(s.done, 4).collect::<Vec<_>>(), vec![3]);
         assert!(
-            scan(&dir.path().join("none.jsonl"))
+            scan(&dir.path().join("none.jsonl"), 60)
                 .expect("empty")
                 .done
                 .count()

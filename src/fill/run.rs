@@ -14,7 +14,7 @@ use super::log::{self, FileRecord, Line, Summary, round3};
 use super::props;
 use super::resume::{self, Pending, Scan};
 use super::state::{Paths, State};
-use super::stats::{Rolling, mb_s};
+use super::stats::{Totals, mb_s};
 use super::target;
 use crate::capacity::model::files_for;
 use crate::lab::{FillDir, FillSpec};
@@ -132,7 +132,7 @@ pub(crate) fn run_until(
     if state.is_none() && sys.exists(&paths.log) {
         sys.remove_file(&paths.log)?;
     }
-    let mut scan = resume::scan(&paths.log).map_err(|source| FillError::Io {
+    let mut scan = resume::scan(&paths.log, fill.window).map_err(|source| FillError::Io {
         action: "read the fill log",
         path: paths.log.clone(),
         source,
@@ -215,7 +215,7 @@ pub(crate) fn run_until(
     };
     let written = during_on
         .map_err(FillError::from)
-        .and_then(|_| write(&job, &mut scan, &state, fill, &paths, stop, emit));
+        .and_then(|_| write(&job, &mut scan, &state, &paths, stop, emit));
     let complete = scan.done.count() >= state.files_total;
     let restored = put_back(&mut state, fill, complete, sys, emit);
     state.complete = complete;
@@ -287,7 +287,6 @@ fn write(
     job: &Job,
     scan: &mut Scan,
     state: &State,
-    fill: &FillSpec,
     paths: &Paths,
     stop: &AtomicBool,
     emit: &mut dyn FnMut(&FillEvent),
@@ -297,7 +296,6 @@ fn write(
         path: paths.log.clone(),
         source,
     })?;
-    let mut rolling = Rolling::new(fill.window);
     let pending = Pending::new(scan.done.clone(), state.files_total);
     engine::write_files::<FillError>(job, pending, stop, |report| {
         match report {
@@ -311,17 +309,14 @@ fn write(
                 let start = start
                     .duration_since(UNIX_EPOCH)
                     .map_or(0.0, |d| d.as_secs_f64());
-                let seconds = elapsed.as_secs_f64();
-                let rolling_mb_s = rolling.push(start, start + seconds, bytes);
-                let record = FileRecord {
+                let record = finished(
+                    &mut scan.totals,
                     index,
-                    name: job.name(index),
+                    job.name(index),
                     bytes,
-                    start_unix: round3(start),
-                    ms: round3(seconds * 1000.0),
-                    mb_s: round3(mb_s(bytes, seconds)),
-                    rolling_mb_s: round3(rolling_mb_s),
-                };
+                    start,
+                    elapsed.as_secs_f64(),
+                );
                 log.append(&Line::File(record.clone()))
                     .map_err(|source| FillError::Io {
                         action: "append to the fill log",
@@ -329,8 +324,6 @@ fn write(
                         source,
                     })?;
                 scan.done.insert(index);
-                scan.totals
-                    .add(start, seconds * 1000.0, rolling_mb_s, bytes);
                 emit(&FillEvent::File {
                     record,
                     files_done: scan.done.count(),
@@ -345,6 +338,32 @@ fn write(
         ));
     }
     Ok(())
+}
+
+/// The log record of a file written from `start` (Unix seconds) for
+/// `seconds`, its figures added to `totals`. Every figure comes from the
+/// values as logged (rounded), so that a resumed fill and `zlab report`,
+/// reading them back, compute the same figures.
+pub(crate) fn finished(
+    totals: &mut Totals,
+    index: u64,
+    name: String,
+    bytes: u64,
+    start: f64,
+    seconds: f64,
+) -> FileRecord {
+    let start_unix = round3(start);
+    let ms = round3(seconds * 1000.0);
+    let rolling = totals.file(start_unix, ms, bytes);
+    FileRecord {
+        index,
+        name,
+        bytes,
+        start_unix,
+        ms,
+        mb_s: round3(mb_s(bytes, ms / 1000.0)),
+        rolling_mb_s: round3(rolling.mb_s),
+    }
 }
 
 /// The saved values back (or the `after` values once complete).
@@ -368,20 +387,30 @@ fn put_back(
 
 fn summarize(scan: &Scan, state: &State, zfs: &Installed) -> Summary {
     let files = scan.done.count();
-    let t = &scan.totals;
+    let mut summary = summary(&scan.totals, files, state.files_total, state.file_size);
+    summary.zfs_tools = zfs.userland.as_ref().map(|v| v.raw.clone());
+    summary.zfs_module = zfs.kernel.as_ref().map(|v| v.raw.clone());
+    summary
+}
+
+/// The summary of a fill whose log gave `totals`, `files` of `files_total`
+/// complete: the mean and the rolling extremes are those `zlab report`
+/// computes from the same log.
+pub(crate) fn summary(totals: &Totals, files: u64, files_total: u64, file_size: u64) -> Summary {
+    let t = &totals.throughput;
     Summary {
         files,
-        files_total: state.files_total,
-        bytes: files.saturating_mul(state.file_size),
-        seconds: round3(t.seconds),
-        mean_mb_s: round3(mb_s(t.bytes, t.seconds)),
-        p50_ms: round3(t.times.quantile(0.5)),
-        p99_ms: round3(t.times.quantile(0.99)),
-        min_rolling_mb_s: round3(t.min_rolling.unwrap_or(0.0)),
-        max_rolling_mb_s: round3(t.max_rolling.unwrap_or(0.0)),
-        complete: files >= state.files_total,
-        zfs_tools: zfs.userland.as_ref().map(|v| v.raw.clone()),
-        zfs_module: zfs.kernel.as_ref().map(|v| v.raw.clone()),
+        files_total,
+        bytes: files.saturating_mul(file_size),
+        seconds: round3(t.seconds()),
+        mean_mb_s: round3(t.mean_mb_s().unwrap_or(0.0)),
+        p50_ms: round3(totals.times.quantile(0.5)),
+        p99_ms: round3(totals.times.quantile(0.99)),
+        min_rolling_mb_s: totals.rolling.min.map(|m| round3(m.0)),
+        max_rolling_mb_s: totals.rolling.max.map(|m| round3(m.0)),
+        complete: files >= files_total,
+        zfs_tools: None,
+        zfs_module: None,
     }
 }
 

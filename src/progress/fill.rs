@@ -1,6 +1,8 @@
 //! Shows a fill: on a terminal, a byte bar with the last file's MB/s, the
-//! rolling average, files and ETA; otherwise one line per file in the spirit
-//! of the recipe (timestamp, file, ms, MB/s, average, files and time left).
+//! rolling throughput of all streams, files and ETA; otherwise one line per
+//! file in the spirit of the recipe (timestamp, file, ms, MB/s, throughput,
+//! files and time left). Every figure is the log's (`fill::stats::Throughput`),
+//! so `zlab report` on the log shows the same.
 
 use std::fmt::Write as _;
 use std::time::SystemTime;
@@ -55,7 +57,10 @@ impl FillView {
                 }],
                 None => Vec::new(),
             },
-            FillEvent::Summary(s) => vec![Show::Lines(summary_lines(s))],
+            FillEvent::Summary(s) => vec![Show::Lines(summary_lines(
+                s,
+                self.plan.as_ref().map(|p| p.window),
+            ))],
             // Shown as the executor's commands and notes are (`progress::Reporter`).
             FillEvent::Command(_) | FillEvent::Note(_) => Vec::new(),
         }
@@ -99,11 +104,11 @@ fn plan_lines(plan: &Start) -> Vec<String> {
 /// The terminal bar's message.
 fn message(plan: &Start, r: &FileRecord, files_done: u64) -> String {
     format!(
-        "{} {:.0} MB/s, avg({}) {:.0} MB/s, {files_done}/{} files, ETA {}",
+        "{} {:.0} MB/s, all streams {:.0} MB/s (last {} files), {files_done}/{} files, ETA {}",
         r.name,
         r.mb_s,
-        plan.window,
         r.rolling_mb_s,
+        plan.window,
         plan.files_total,
         eta(left_bytes(plan, files_done), r.rolling_mb_s)
     )
@@ -112,13 +117,13 @@ fn message(plan: &Start, r: &FileRecord, files_done: u64) -> String {
 /// One line per file when not on a terminal.
 fn line(plan: &Start, r: &FileRecord, files_done: u64, now: SystemTime) -> String {
     format!(
-        "{} {} written in {:.0} ms at {:.1} MB/s; avg({}) {:.1} MB/s; {} file{} left, {} left",
+        "{} {} written in {:.0} ms at {:.1} MB/s; all streams {:.1} MB/s (last {} files); {} file{} left, {} left",
         timestamp(now),
         r.name,
         r.ms,
         r.mb_s,
-        plan.window,
         r.rolling_mb_s,
+        plan.window,
         plan.files_total.saturating_sub(files_done),
         if plan.files_total.saturating_sub(files_done) == 1 {
             ""
@@ -135,20 +140,25 @@ fn left_bytes(plan: &Start, files_done: u64) -> u64 {
         .saturating_mul(plan.file_size)
 }
 
-fn summary_lines(s: &Summary) -> Vec<String> {
-    vec![format!(
-        "fill {}: {} of {}, {} in {}: mean {:.1} MB/s, file time p50 {} p99 {}, rolling average {:.1}–{:.1} MB/s",
+/// The closing line: the mean is every byte written over the time some file
+/// was being written, across runs — what `zlab report` says of the same log.
+fn summary_lines(s: &Summary, window: Option<u32>) -> Vec<String> {
+    let mut line = format!(
+        "fill {}: {} of {}, {}; mean {:.1} MB/s all streams over {} of writing (all runs), file time p50 {} p99 {}",
         if s.complete { "complete" } else { "stopped" },
         s.files,
         crate::output::count(s.files_total, "file"),
         Size::from_bytes(s.bytes).human(),
-        crate::units::duration(s.seconds),
         s.mean_mb_s,
+        crate::units::duration(s.seconds),
         crate::units::file_time(s.p50_ms),
         crate::units::file_time(s.p99_ms),
-        s.min_rolling_mb_s,
-        s.max_rolling_mb_s
-    )]
+    );
+    if let (Some(min), Some(max)) = (s.min_rolling_mb_s, s.max_rolling_mb_s) {
+        let over = window.map_or_else(String::new, |w| format!(" (last {w} files)"));
+        let _ = write!(line, ", all streams {min:.1}–{max:.1} MB/s{over}");
+    }
+    vec![line]
 }
 
 /// Time to write `bytes` at `mb_s`: `4d 07h 57m`, `2h 05m`, `3m 20s`, `45s` —
@@ -203,10 +213,16 @@ pub(crate) fn timestamp(t: SystemTime) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::num::NonZeroU32;
+    use std::path::Path;
     use std::time::Duration;
 
     use super::*;
+    use crate::fill::log::{self as fill_log, Line, round3};
+    use crate::fill::{resume, run};
+    use crate::report::{scan, summary};
     use crate::scenario::model::FillTarget;
+    use crate::units;
 
     const GIB: u64 = 1 << 30;
 
@@ -252,8 +268,167 @@ mod tests {
         let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_764_065_702);
         assert_eq!(
             line(&plan(453_120), &r, 13, at),
-            "2025-11-25 10:15:02 file_12 written in 812 ms at 1321.6 MB/s; avg(60) 1300.2 MB/s; 453107 files left, 4d 07h 56m left"
+            "2025-11-25 10:15:02 file_12 written in 812 ms at 1321.6 MB/s; all streams 1300.2 MB/s (last 60 files); 453107 files left, 4d 07h 56m left"
         );
+    }
+
+    /// Each file's record, bar message and plain line; the summary and its
+    /// line, unless killed.
+    type Ran = (Vec<(FileRecord, String, String)>, Option<(Summary, String)>);
+
+    /// What one run of the fill does, as `fill::run` does it: the log read
+    /// back (`resume::scan`), each file's record made by `run::finished`,
+    /// logged and shown; a summary at the end unless killed.
+    fn run_of(
+        log: &Path,
+        files: &[(u64, f64, f64)],
+        ends_with_summary: bool,
+        view: &mut FillView,
+    ) -> Ran {
+        let mut scan = resume::scan(log, WINDOW).expect("scan");
+        let mut w = fill_log::Writer::open(log).expect("open");
+        let mut shown = Vec::new();
+        for &(index, start, seconds) in files {
+            let record = run::finished(
+                &mut scan.totals,
+                index,
+                format!("file_{index}"),
+                BYTES,
+                start,
+                seconds,
+            );
+            w.append(&Line::File(record.clone())).expect("append");
+            scan.done.insert(index);
+            let shows = view.event(&FillEvent::File {
+                record: record.clone(),
+                files_done: scan.done.count(),
+            });
+            let Some(Show::File { message, line }) = shows.into_iter().next() else {
+                panic!("no line for {index}")
+            };
+            shown.push((record, message, line));
+        }
+        let summary = ends_with_summary.then(|| {
+            let summary = run::summary(&scan.totals, scan.done.count(), TOTAL, BYTES);
+            w.append(&Line::Summary(summary.clone())).expect("append");
+            let Some(Show::Lines(lines)) = view
+                .event(&FillEvent::Summary(summary.clone()))
+                .into_iter()
+                .next()
+            else {
+                panic!("no summary line")
+            };
+            (summary, lines.join("\n"))
+        });
+        (shown, summary)
+    }
+
+    const WINDOW: u32 = 4;
+    const TOTAL: u64 = 26;
+    const BYTES: u64 = 64 << 20;
+
+    /// Three streams from `at`, files of varying times, in the order they
+    /// finish: (index, start, seconds).
+    fn streams(at: f64, indexes: std::ops::Range<u64>, first: Option<u64>) -> Vec<(u64, f64, f64)> {
+        let mut clock = [at, at + 0.013, at + 0.029];
+        let mut files = Vec::new();
+        let count = indexes.end - indexes.start + u64::from(first.is_some());
+        for n in 0..count {
+            let stream = usize::try_from(n % 3).expect("small");
+            let seconds = 0.5 + f64::from(u32::try_from((n * 7919) % 13).expect("small")) * 0.05;
+            files.push((clock[stream], seconds));
+            clock[stream] += seconds + 0.002;
+        }
+        files.sort_by(|a, b| (a.0 + a.1).total_cmp(&(b.0 + b.1)));
+        first
+            .into_iter()
+            .chain(indexes)
+            .zip(files)
+            .map(|(index, (start, seconds))| (index, start, seconds))
+            .collect()
+    }
+
+    /// The rolling throughput of every file: the live line shows what the log
+    /// records, and `zlab report` on the log as it stood then computes the
+    /// same; the fill's closing mean and extremes are the report's.
+    #[test]
+    fn the_live_line_the_log_and_the_report_give_the_same_figures() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log = dir.path().join("fill.jsonl");
+        let mut view = FillView::default();
+        view.event(&FillEvent::Start(Start {
+            files_total: TOTAL,
+            file_size: BYTES,
+            streams: 3,
+            window: WINDOW,
+            ..plan(TOTAL)
+        }));
+        let t0 = 1_764_000_000.0;
+        let mut shown = Vec::new();
+        // Stopped (a summary), resumed ten minutes later rewriting file 9,
+        // killed (no summary), resumed 20 s later and completed.
+        for (files, summary) in [
+            (streams(t0, 0..10, None), true),
+            (streams(t0 + 600.0, 10..18, Some(9)), false),
+            (streams(t0 + 620.0, 18..26, None), true),
+        ] {
+            shown.push(run_of(&log, &files, summary, &mut view));
+        }
+        let text = std::fs::read_to_string(&log).expect("log");
+        let lines: Vec<&str> = text.lines().collect();
+        let window = NonZeroU32::new(WINDOW).expect("non-zero");
+
+        let records = shown.iter().flat_map(|(files, _)| files);
+        let mut checked = 0;
+        for (n, (record, message, line)) in records.enumerate() {
+            // The log as it stood once this file was written.
+            let at = lines
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.starts_with(r#"{"type":"file""#))
+                .nth(n)
+                .map(|(i, _)| i)
+                .expect("logged");
+            let prefix = dir.path().join("prefix.jsonl");
+            std::fs::write(&prefix, lines[..=at].join("\n") + "\n").expect("prefix");
+            let report = scan::analyze(&prefix, window, 10).expect("report");
+            let last = report.rolling_last.expect("a last figure");
+            assert_eq!(last.file.index, record.index);
+            assert_eq!(round3(last.mb_s), record.rolling_mb_s, "{}", record.name);
+            let shown = format!("all streams {:.1} MB/s (last {WINDOW} files)", last.mb_s);
+            assert!(line.contains(&shown), "{line} / {shown}");
+            let bar = format!("all streams {:.0} MB/s", last.mb_s);
+            assert!(message.contains(&bar), "{message} / {bar}");
+            checked += 1;
+        }
+        assert_eq!(checked, 27);
+
+        let report = scan::analyze(&log, window, 10).expect("report");
+        let rendered = summary::render(&report, Path::new("plot.svg"));
+        let (closing, closing_line) = shown[2].1.clone().expect("a closing summary");
+        assert!(closing.complete);
+        let mean = report.mean_mb_s.expect("a mean");
+        assert_eq!(closing.mean_mb_s, round3(mean));
+        assert_eq!(closing.seconds, round3(report.writing_seconds));
+        assert_eq!(
+            closing.min_rolling_mb_s,
+            report.rolling_min.map(|e| round3(e.mb_s))
+        );
+        assert_eq!(
+            closing.max_rolling_mb_s,
+            report.rolling_max.map(|e| round3(e.mb_s))
+        );
+        assert!(
+            closing_line.contains(&format!("mean {mean:.1} MB/s all streams")),
+            "{closing_line}"
+        );
+        assert!(
+            rendered.contains(&format!("mean       {} all streams", units::mb_s(mean))),
+            "{rendered}"
+        );
+        // Three streams: the pool takes about three times a file's MB/s.
+        let per_file = 67.108_864 / (closing.p50_ms / 1000.0);
+        assert!(mean > 2.0 * per_file, "{mean} vs {per_file}");
     }
 
     #[test]

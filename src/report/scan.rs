@@ -11,8 +11,9 @@
 //!
 //! Pass 2 re-reads the same bytes (a log still being appended to is read up to
 //! where pass 1 stopped) and feeds each record to constant-size accumulators:
-//! runs and gaps, the rolling average, totals, the slowest files, and one
-//! [`Column`] per pixel of the plot's width.
+//! runs and gaps, the throughput (rolling and mean: the fill's own
+//! [`Throughput`], fed every record in the log's order as the fill fed it),
+//! totals, the slowest files, and one [`Column`] per pixel of the plot's width.
 
 use std::cmp::Reverse;
 use std::fs::File;
@@ -21,8 +22,9 @@ use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 
 use super::Error;
-use super::stats::{Gap, Largest, Rolling, RunStep, Runs, gap_threshold, nearest_rank};
+use super::stats::{Gap, Largest, RunStep, Runs, gap_threshold, nearest_rank};
 use crate::fill::log::read::{FileEntry, LineReader, Malformed, Record, parse_raw};
+use crate::fill::stats::{Extremes, Throughput};
 
 /// How many malformed lines the report lists (all are counted).
 const MALFORMED_LISTED: usize = 5;
@@ -70,11 +72,14 @@ impl FileAt {
     }
 }
 
-/// A rolling average at its lowest or highest, and the file ending that window.
+/// A rolling throughput, and the file ending its window.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Extreme {
     pub mb_s: f64,
     pub file: FileAt,
+    /// Whether its window held `window` files (always, for the lowest and
+    /// highest).
+    pub full: bool,
 }
 
 /// The files that finished within one pixel column of the plot.
@@ -113,7 +118,7 @@ impl Column {
         (mean, (self.rate_sum_sq / n - mean * mean).max(0.0).sqrt())
     }
 
-    /// The mean of the rolling averages of its files.
+    /// The mean of the rolling throughputs of its files.
     pub(crate) fn rolling(&self) -> f64 {
         self.rolling_sum / f64::from(self.files.max(1))
     }
@@ -152,10 +157,19 @@ pub(crate) struct Analysis {
     pub last_complete: Option<bool>,
     pub p50_ms: f64,
     pub p99_ms: f64,
-    /// The sum of all file times: more than the writing time when streams overlap.
+    /// The sum of the times of all file records: more than the writing time
+    /// when streams overlap.
     pub busy_ms: f64,
+    /// Bytes of all file records, superseded ones too: what was written.
+    pub written: u64,
+    /// Seconds during which some file was being written (`Throughput`).
+    pub writing_seconds: f64,
+    /// `written` over `writing_seconds`, as the fill's summary computes it.
+    pub mean_mb_s: Option<f64>,
     pub rolling_min: Option<Extreme>,
     pub rolling_max: Option<Extreme>,
+    /// The rolling throughput after the last record: the fill's last figure.
+    pub rolling_last: Option<Extreme>,
     /// Slowest first.
     pub slowest: Vec<FileAt>,
     pub columns: Vec<Column>,
@@ -167,29 +181,14 @@ impl Analysis {
         self.end - self.start
     }
 
-    /// The wall time less the gaps.
-    pub(crate) fn writing_seconds(&self) -> f64 {
-        self.wall_seconds() - self.gaps().map(Gap::seconds).sum::<f64>()
-    }
-
-    /// The times without writing, in order.
+    /// The times without writing longer than a run's pauses, in order.
     pub(crate) fn gaps(&self) -> impl Iterator<Item = &Gap> {
         self.resumes.iter().filter_map(|r| r.after.as_ref())
     }
 
-    /// All bytes over the writing time: the pool's throughput, every stream together.
-    #[expect(
-        clippy::cast_precision_loss,
-        reason = "a byte count beyond 2^52 loses digits no rate shows"
-    )]
-    pub(crate) fn mean_mb_s(&self) -> Option<f64> {
-        let seconds = self.writing_seconds();
-        (seconds > 0.0).then(|| self.bytes as f64 / 1e6 / seconds)
-    }
-
     /// How many files were being written at once, on average.
     pub(crate) fn concurrency(&self) -> Option<f64> {
-        let seconds = self.writing_seconds();
+        let seconds = self.writing_seconds;
         (seconds > 0.0).then(|| self.busy_ms / 1000.0 / seconds)
     }
 
@@ -271,7 +270,6 @@ pub(crate) fn analyze(path: &Path, window: NonZeroU32, columns: usize) -> Result
         (Some(first), Some(last)) => (first.index, last.index),
         _ => (0, 0),
     };
-    let busy_ms: f64 = entries.iter().map(|e| e.ms).sum();
     entries.sort_unstable_by(|a, b| a.ms.total_cmp(&b.ms));
     let percentile = |p| nearest_rank(entries.len(), p).map_or(0.0, |i| entries[i].ms);
     let (p50_ms, p99_ms) = (percentile(50), percentile(99));
@@ -280,11 +278,12 @@ pub(crate) fn analyze(path: &Path, window: NonZeroU32, columns: usize) -> Result
     // Pass 2.
     let mut plot = Columns::new(start, end, columns);
     let mut runs = Runs::new(gap_threshold(p50_ms));
-    let mut rolling = Rolling::new(window);
+    let mut throughput = Throughput::new(window.get());
+    let mut extremes: Extremes<FileAt> = Extremes::default();
+    let mut rolling_last = None;
     let mut run = 0u32;
     let mut resumes = Vec::new();
-    let (mut files, mut bytes, mut rate_max) = (0u64, 0u64, 0f64);
-    let (mut rolling_min, mut rolling_max): (Option<Extreme>, Option<Extreme>) = (None, None);
+    let (mut files, mut bytes, mut rate_max, mut busy_ms) = (0u64, 0u64, 0f64, 0f64);
     let mut slowest = Largest::new(SLOWEST_LISTED);
     let mut next_superseded = superseded.iter().peekable();
     let mut reader = LineReader::new(BufReader::with_capacity(1 << 16, open()?.take(length)));
@@ -293,6 +292,7 @@ pub(crate) fn analyze(path: &Path, window: NonZeroU32, columns: usize) -> Result
             Ok(Record::File(f)) => f,
             Ok(Record::Summary { complete }) => {
                 runs.summary(complete);
+                throughput.end_of_run();
                 continue;
             }
             _ => continue,
@@ -302,9 +302,17 @@ pub(crate) fn analyze(path: &Path, window: NonZeroU32, columns: usize) -> Result
                 at: f.start,
                 after: gap,
             });
-            rolling.reset();
             run = run.saturating_add(1);
         }
+        // Every record, as the fill counted it when it wrote the file.
+        let rolling = throughput.file(f.start, f.ms, f.bytes);
+        extremes.see(rolling, || FileAt::of(&f));
+        rolling_last = Some(Extreme {
+            mb_s: rolling.mb_s,
+            file: FileAt::of(&f),
+            full: rolling.full,
+        });
+        busy_ms += f.ms;
         if next_superseded.next_if_eq(&&raw.number).is_some() {
             continue;
         }
@@ -312,22 +320,7 @@ pub(crate) fn analyze(path: &Path, window: NonZeroU32, columns: usize) -> Result
         bytes = bytes.saturating_add(f.bytes);
         let rate = f.mb_s();
         rate_max = rate_max.max(rate);
-        let mean = rolling.push(rate);
-        plot.add(f.end(), rate, mean.mean, run);
-        if mean.full {
-            if rolling_min.as_ref().is_none_or(|m| mean.mean < m.mb_s) {
-                rolling_min = Some(Extreme {
-                    mb_s: mean.mean,
-                    file: FileAt::of(&f),
-                });
-            }
-            if rolling_max.as_ref().is_none_or(|m| mean.mean > m.mb_s) {
-                rolling_max = Some(Extreme {
-                    mb_s: mean.mean,
-                    file: FileAt::of(&f),
-                });
-            }
-        }
+        plot.add(f.end(), rate, rolling.mb_s, run);
         if slowest.admits(f.ms) {
             slowest.push(f.ms, FileAt::of(&f));
         }
@@ -350,8 +343,20 @@ pub(crate) fn analyze(path: &Path, window: NonZeroU32, columns: usize) -> Result
         p50_ms,
         p99_ms,
         busy_ms,
-        rolling_min,
-        rolling_max,
+        written: throughput.bytes(),
+        writing_seconds: throughput.seconds(),
+        mean_mb_s: throughput.mean_mb_s(),
+        rolling_min: extremes.min.map(|(mb_s, file)| Extreme {
+            mb_s,
+            file,
+            full: true,
+        }),
+        rolling_max: extremes.max.map(|(mb_s, file)| Extreme {
+            mb_s,
+            file,
+            full: true,
+        }),
+        rolling_last,
         slowest: slowest.into_vec(),
         columns: plot.columns,
         rate_max,

@@ -1,9 +1,7 @@
 //! The statistics of a fill report, each computable in one streaming pass:
-//! nearest-rank percentiles, the rolling average of the last N files, runs and
-//! the gaps between them, and the slowest files.
-
-use std::collections::VecDeque;
-use std::num::NonZeroU32;
+//! nearest-rank percentiles, runs and the gaps between them, and the slowest
+//! files. Throughput (rolling and mean) is the fill's own,
+//! `fill::stats::Throughput`.
 
 /// The 0-based position of the `per_cent` percentile in `len` sorted values,
 /// by the nearest-rank method: the smallest value with at least `per_cent` %
@@ -15,58 +13,6 @@ pub(crate) fn nearest_rank(len: usize, per_cent: usize) -> Option<usize> {
     }
     let rank = (per_cent.min(100) * len).div_ceil(100);
     Some(rank.clamp(1, len) - 1)
-}
-
-/// The mean of the last `window` values pushed since the last reset.
-///
-/// At the start of a run fewer values are available; their mean is given and
-/// the window is reported as not yet full, so callers can keep warm-up values
-/// out of extremes.
-pub(crate) struct Rolling {
-    window: usize,
-    values: VecDeque<f64>,
-    sum: f64,
-}
-
-/// One value of a rolling average.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub(crate) struct RollingMean {
-    pub mean: f64,
-    /// Whether `window` values went into it.
-    pub full: bool,
-}
-
-impl Rolling {
-    pub(crate) fn new(window: NonZeroU32) -> Self {
-        let window = usize::try_from(window.get()).unwrap_or(usize::MAX);
-        Rolling {
-            window,
-            values: VecDeque::new(),
-            sum: 0.0,
-        }
-    }
-
-    pub(crate) fn push(&mut self, value: f64) -> RollingMean {
-        if self.values.len() == self.window
-            && let Some(old) = self.values.pop_front()
-        {
-            self.sum -= old;
-        }
-        self.values.push_back(value);
-        self.sum += value;
-        let len = self.values.len();
-        let count = f64::from(u32::try_from(len).unwrap_or(u32::MAX));
-        RollingMean {
-            mean: self.sum / count,
-            full: len == self.window,
-        }
-    }
-
-    /// Forgets every value: a new run starts from an empty window.
-    pub(crate) fn reset(&mut self) {
-        self.values.clear();
-        self.sum = 0.0;
-    }
 }
 
 /// A time without any file being written, in Unix seconds.
@@ -201,10 +147,6 @@ impl<T> Largest<T> {
 mod tests {
     use super::*;
 
-    fn window(n: u32) -> NonZeroU32 {
-        NonZeroU32::new(n).expect("non-zero")
-    }
-
     #[test]
     fn nearest_rank_picks_a_real_value() {
         let sorted: Vec<u32> = (1..=10).collect();
@@ -229,78 +171,6 @@ mod tests {
         let len = 453_120;
         assert_eq!(nearest_rank(len, 99), Some(len - 4532));
         assert_eq!(nearest_rank(len, 50), Some(len / 2 - 1));
-    }
-
-    #[test]
-    fn rolling_mean_over_the_last_n() {
-        let mut r = Rolling::new(window(3));
-        let means: Vec<RollingMean> = [3.0, 6.0, 9.0, 12.0, 0.0].map(|v| r.push(v)).to_vec();
-        assert_eq!(
-            means,
-            vec![
-                RollingMean {
-                    mean: 3.0,
-                    full: false
-                },
-                RollingMean {
-                    mean: 4.5,
-                    full: false
-                },
-                RollingMean {
-                    mean: 6.0,
-                    full: true
-                },
-                RollingMean {
-                    mean: 9.0,
-                    full: true
-                },
-                RollingMean {
-                    mean: 7.0,
-                    full: true
-                },
-            ]
-        );
-    }
-
-    #[test]
-    fn rolling_reset_starts_a_new_window() {
-        let mut r = Rolling::new(window(2));
-        r.push(100.0);
-        r.push(100.0);
-        r.reset();
-        assert_eq!(
-            r.push(10.0),
-            RollingMean {
-                mean: 10.0,
-                full: false
-            }
-        );
-        assert_eq!(
-            r.push(20.0),
-            RollingMean {
-                mean: 15.0,
-                full: true
-            }
-        );
-    }
-
-    #[test]
-    fn rolling_window_of_one_is_the_value() {
-        let mut r = Rolling::new(window(1));
-        assert_eq!(
-            r.push(5.0),
-            RollingMean {
-                mean: 5.0,
-                full: true
-            }
-        );
-        assert_eq!(
-            r.push(7.0),
-            RollingMean {
-                mean: 7.0,
-                full: true
-            }
-        );
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::scan::{Analysis, FileAt};
+use super::scan::{Analysis, Extreme, FileAt};
 use crate::scenario::size::Size;
 use crate::units::{decimal, duration, file_time, mb_s, thousands};
 
@@ -22,7 +22,7 @@ pub(crate) fn render(a: &Analysis, plot: &Path) -> String {
     line(
         "fill log",
         &format!(
-            "{} (rolling average over {} files)",
+            "{} (rolling throughput over the last {} files)",
             a.path.display(),
             a.window
         ),
@@ -52,10 +52,11 @@ pub(crate) fn render(a: &Analysis, plot: &Path) -> String {
     line("runs", &runs(a, &at));
     line(
         "mean",
-        &match (a.mean_mb_s(), a.concurrency()) {
+        &match (a.mean_mb_s, a.concurrency()) {
             (Some(rate), Some(c)) => format!(
-                "{} over the writing time, all streams together (~{} files at once)",
+                "{} all streams: {} written over the writing time, all runs (~{} files at once)",
                 mb_s(rate),
+                Size::from_bytes(a.written).human(),
                 decimal(c, 1)
             ),
             _ => "n/a: no writing time".to_owned(),
@@ -65,27 +66,35 @@ pub(crate) fn render(a: &Analysis, plot: &Path) -> String {
         "file time",
         &format!("p50 {}, p99 {}", file_time(a.p50_ms), file_time(a.p99_ms)),
     );
+    let window_at = |word: &str, e: &Extreme| {
+        format!(
+            "{word} {}, window ending with {} at {}",
+            mb_s(e.mb_s),
+            e.file.label(),
+            at(e.file.end)
+        )
+    };
+    let mut label = "rolling";
     match (&a.rolling_min, &a.rolling_max) {
         (Some(min), Some(max)) => {
-            for (label, word, e) in [("rolling", "min", min), ("", "max", max)] {
-                line(
-                    label,
-                    &format!(
-                        "{word} {}, window ending with {} at {}",
-                        mb_s(e.mb_s),
-                        e.file.label(),
-                        at(e.file.end)
-                    ),
-                );
-            }
+            line(label, &window_at("min", min));
+            line("", &window_at("max", max));
         }
         _ => line(
-            "rolling",
+            label,
             &format!(
                 "n/a: no run has {} files (a smaller --window gives one)",
                 a.window
             ),
         ),
+    }
+    label = "";
+    if let Some(last) = &a.rolling_last {
+        let mut text = window_at("last", last);
+        if !last.full {
+            let _ = write!(text, " (fewer than {} files in its window)", a.window);
+        }
+        line(label, &text);
     }
     let width = a
         .slowest
@@ -153,13 +162,10 @@ fn files(a: &Analysis) -> String {
 }
 
 fn time(a: &Analysis) -> String {
-    let wall = duration(a.wall_seconds());
-    if a.gaps().next().is_none() {
-        return format!("{wall} from the first start to the last end");
-    }
     format!(
-        "{wall} from the first start to the last end, {} of it writing",
-        duration(a.writing_seconds())
+        "{} from the first start to the last end, {} of it writing",
+        duration(a.wall_seconds()),
+        duration(a.writing_seconds)
     )
 }
 

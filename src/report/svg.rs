@@ -1,6 +1,7 @@
 //! The plot of a fill report, as hand-written SVG: the MB/s of the files of
 //! each pixel column as their range (light) and mean ± 1 sd (darker), the
-//! rolling average as a bold line broken between runs, gaps as grey bands and
+//! rolling throughput of all streams (`fill::stats::Throughput`) as a bold
+//! line broken between runs, gaps as grey bands and
 //! resumes as dashed markers, over elapsed time.
 //!
 //! Its size is bounded by the plot's width, not by the log: two marks and one
@@ -70,7 +71,16 @@ pub(crate) fn render(a: &Analysis) -> String {
         span,
         unit,
         xs: Scale::exact(span / unit.seconds(), 8),
-        ys: Scale::rounded_up(a.rate_max * 1.02, 6),
+        // All streams together go above any one file.
+        ys: Scale::rounded_up(
+            a.columns
+                .iter()
+                .filter(|c| c.files > 0)
+                .map(super::scan::Column::rolling)
+                .fold(a.rate_max, f64::max)
+                * 1.02,
+            6,
+        ),
     };
     let mut s = String::with_capacity(64 * 1024);
     let _ = write!(
@@ -210,7 +220,7 @@ fn resumes(s: &mut String, f: &Frame) {
     s.push_str("</g>\n");
 }
 
-/// The rolling average: the mean of each column's, one polyline per run.
+/// The rolling throughput: the mean of each column's, one polyline per run.
 fn rolling(s: &mut String, f: &Frame) {
     let _ = write!(
         s,
@@ -297,7 +307,7 @@ fn legend(s: &mut String, a: &Analysis) {
     item(
         s,
         &line(ROLLING_COLOUR, 2.5, ""),
-        &format!("rolling average of {} files", a.window),
+        &format!("all streams, last {} files", a.window),
     );
     if a.gaps().next().is_some() {
         item(
@@ -331,7 +341,7 @@ fn title(a: &Analysis) -> String {
         Size::from_bytes(a.bytes).human(),
         duration(a.wall_seconds())
     );
-    if let Some(rate) = a.mean_mb_s() {
+    if let Some(rate) = a.mean_mb_s {
         let _ = write!(t, ": {} mean, all streams together", mb_s(rate));
     }
     t
@@ -350,9 +360,10 @@ fn subtitle(a: &Analysis) -> String {
     if let (Some(min), Some(max)) = (&a.rolling_min, &a.rolling_max) {
         let _ = write!(
             t,
-            " · rolling {}–{} MB/s",
+            " · all streams {}–{} MB/s (last {} files)",
             decimal(min.mb_s, 0),
-            decimal(max.mb_s, 0)
+            decimal(max.mb_s, 0),
+            a.window
         );
     }
     let runs = a.resumes.len() + 1;
@@ -360,7 +371,7 @@ fn subtitle(a: &Analysis) -> String {
         let _ = write!(
             t,
             " · {runs} runs, {} without writing",
-            duration(a.wall_seconds() - a.writing_seconds())
+            duration(a.wall_seconds() - a.writing_seconds)
         );
     }
     t

@@ -184,7 +184,7 @@ pub(crate) struct Fill {
     /// File name pattern with `{n}`, the file number.
     pub pattern: Located<String>,
     pub streams: Located<u32>,
-    /// Files in the rolling throughput average.
+    /// Files in the rolling throughput (`fill::stats::Throughput`).
     pub window: Located<u32>,
     pub direct: Located<bool>,
     /// Properties set for the fill's duration.

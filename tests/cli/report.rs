@@ -76,12 +76,19 @@ fn report_without_a_full_window_says_so() {
     let stdout = report(Path::new(RESUMED), &dir.path().join("plot.svg"), &[]);
     assert!(
         stdout.contains(
-            "fill log   fixtures/fill-logs/resumed.jsonl (rolling average over 60 files)"
+            "fill log   fixtures/fill-logs/resumed.jsonl (rolling throughput over the last 60 files)"
         ),
         "{stdout}"
     );
     assert!(
         stdout.contains("rolling    n/a: no run has 60 files (a smaller --window gives one)"),
+        "{stdout}"
+    );
+    // The fill's last figure, over all 13 records: no summary line between the runs.
+    assert!(
+        stdout.contains(
+            "           last 127.3 MB/s, window ending with file_11 at 7m 16s (fewer than 60 files in its window)"
+        ),
         "{stdout}"
     );
 }
