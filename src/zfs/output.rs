@@ -319,7 +319,7 @@ mod tests {
             assert_eq!(u.mountpoint, PathBuf::from("none"));
         }
         let m = mount(&captured(V, "zfs-get-Hp-value-mounted-mountpoint-guid.txt")).expect("2.3.2");
-        assert_eq!(m.guid, "1199876867693061078");
+        assert_eq!(m.guid, "2528156685566157146");
     }
 
     #[test]
@@ -367,8 +367,8 @@ mod tests {
             [PoolRow {
                 name: "capdraid".into(),
                 size: 1_073_602_560,
-                alloc: 15_441_920,
-                free: 1_058_160_640,
+                alloc: 13_783_040,
+                free: 1_059_819_520,
                 health: "ONLINE".into()
             }]
         );
