@@ -137,6 +137,59 @@ impl Error {
         }
     }
 
+    /// What to do next, for the failures whose message does not say it
+    /// already (a refusal names its fix, `Next` carries its own): the one
+    /// table of generic next steps, shown by the renderer after the message.
+    pub fn next_step(&self) -> Option<String> {
+        use crate::rig::RigError;
+        use crate::system::PreflightError;
+        let step = match self {
+            Error::Preflight(PreflightError::NotRoot { command }) => {
+                format!("run it as root: `sudo zlab {command} …`")
+            }
+            Error::Preflight(PreflightError::MissingTool { package, .. }) => {
+                format!("install it: `apt install {package}`, then run the command again")
+            }
+            Error::Output(_) | Error::Report(crate::report::Error::Output(_)) => {
+                "check where standard output goes (a full disk, a file that cannot be written) and run the command again".to_owned()
+            }
+            Error::Journal(_) => {
+                "check that the lab's state directory (`state_dir:`, by default /var/lib/zlab/<lab>) is writable and has free space, then run the command again; `zlab status FILE` shows what exists".to_owned()
+            }
+            Error::Mismatch(_) => {
+                "`zlab status FILE` lists each difference; `zlab down FILE`, then `zlab up FILE`, builds the lab again".to_owned()
+            }
+            Error::Report(crate::report::Error::Read { .. }) => {
+                "give the fill log: `<state_dir>/fill-<target>.jsonl`, as `zlab fill` prints it".to_owned()
+            }
+            Error::Report(crate::report::Error::Write { .. }) => {
+                "check that the directory exists and is writable, or give another path with -o".to_owned()
+            }
+            Error::Layouts(_) => "see `zlab capacity --help` for `--drives` and `--size`".to_owned(),
+            Error::Registry(_) => {
+                "check that the registry directory (`$ZLAB_LABS`, by default /var/lib/zlab/labs) is writable".to_owned()
+            }
+            Error::Rig(e) => match e {
+                RigError::Io { .. } => {
+                    "check that the rig's cache (`$ZLAB_RIG_CACHE`, by default ~/.cache/zlab/rig) is writable and has free space".to_owned()
+                }
+                RigError::Build { .. } => {
+                    "run `rig/host-setup.sh` as root (packages and headers the build needs; rig/README.md), then try again".to_owned()
+                }
+                RigError::Qemu(_) => {
+                    "install qemu (`rig/host-setup.sh` does), then try again".to_owned()
+                }
+                RigError::Boot { .. } | RigError::GuestGone { .. } => {
+                    "`zlab rig down`, then try again; the console log says why".to_owned()
+                }
+                RigError::Stop { pid, .. } => format!("stop it by hand: `kill {pid}`"),
+                _ => return None,
+            },
+            _ => return None,
+        };
+        Some(step)
+    }
+
     /// The reader of the output went away (`zlab … | head -1`): not worth a
     /// word, and not a failure.
     pub fn is_broken_pipe(&self) -> bool {
@@ -159,5 +212,31 @@ impl Error {
             Error::Next { source, .. } => source.exit_code(),
             _ => 1,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_that_do_not_say_what_next_get_a_step_and_the_rest_keep_theirs() {
+        let io = || std::io::Error::other("disk full");
+        for e in [
+            Error::Output(io()),
+            Error::Journal(crate::system::CommandError::Io {
+                action: "write",
+                path: "/var/lib/zlab/t/journal.json".into(),
+                source: io(),
+            }),
+            Error::Mismatch(vec!["pool tank: no log vdev".into()]),
+            Error::Preflight(crate::system::PreflightError::NotRoot { command: "up" }),
+        ] {
+            assert!(e.next_step().is_some(), "{e}");
+        }
+        // These say it themselves.
+        let refused = Error::Refused("brd is already loaded; `rmmod brd` first".into());
+        assert_eq!(refused.next_step(), None);
+        assert_eq!(refused.next("x").next_step(), None);
     }
 }

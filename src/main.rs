@@ -19,7 +19,12 @@ fn main() -> ExitCode {
         Err(err) => {
             match &err {
                 Error::Invalid(diags) => eprint!("{}", render_all(diags, style)),
-                other => eprintln!("{} {other}", style.error("zlab: error:")),
+                other => {
+                    eprintln!("{} {other}", style.error("zlab: error:"));
+                    if let Some(next) = other.next_step() {
+                        eprintln!("  next: {next}");
+                    }
+                }
             }
             ExitCode::from(err.exit_code())
         }
