@@ -5,6 +5,8 @@
 use std::io::Read;
 use std::process::Stdio;
 
+use assert_cmd::Command;
+
 use super::cli::zlab;
 
 const INVALID: &str = "fixtures/invalid/raidz4.yaml";
@@ -59,6 +61,40 @@ fn man_pages_come_from_the_command_line_definition() {
         let text = std::fs::read_to_string(target.join(page)).expect(page);
         assert!(text.contains(".TH"), "{page}");
     }
+    // Every page renders, as `man` shows it, without a roff warning.
+    for entry in std::fs::read_dir(&target).expect("man1") {
+        let page = entry.expect("page").path();
+        let out = Command::new("man")
+            .args(["--warnings", "-l"])
+            .arg(&page)
+            .env("MANPAGER", "cat")
+            .env("MANWIDTH", "80")
+            .output()
+            .expect("man");
+        assert!(out.status.success(), "{}", page.display());
+        assert!(
+            out.stderr.is_empty(),
+            "{}: {}",
+            page.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!out.stdout.is_empty(), "{}", page.display());
+    }
+}
+
+#[test]
+fn bash_loads_the_completions() {
+    let script = stdout_of(&["completions", "bash"]);
+    let out = Command::new("bash")
+        .args(["-c", "source /dev/stdin && complete -p zlab"])
+        .write_stdin(script)
+        .output()
+        .expect("bash");
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).contains("zlab"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
