@@ -238,11 +238,18 @@ fn pool_on_lab_devices(
     name: &str,
     journal: &Journal,
 ) -> Result<bool, CommandError> {
+    // One listing for every record: nothing changes while this only looks.
+    let loops = identity::loop_devices(sys)?;
     let mut ours = Vec::new();
     let mut brd = false;
     for r in &journal.records {
         match &r.resource {
-            Resource::Loop { backing, .. } => ours.extend(identity::loops_holding(sys, backing)?),
+            Resource::Loop { backing, .. } => ours.extend(
+                loops
+                    .iter()
+                    .filter(|l| l.holds(backing))
+                    .map(|l| l.device.clone()),
+            ),
             // RAM disks count only while brd is the instance the lab loaded.
             Resource::Brd { id: Some(id) } => {
                 brd = brd || identity::check_brd(sys, id)? == Match::Same;

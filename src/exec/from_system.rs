@@ -428,7 +428,7 @@ enum Check {
 fn detach(sys: &dyn System, m: &Member) -> Result<Check, CommandError> {
     let holds = identity::loop_devices(sys)?
         .into_iter()
-        .any(|l| l.device == m.device && l.dev == m.id.dev && l.ino == m.id.ino);
+        .any(|l| l.device == m.device && l.holds(&m.id));
     Ok(if holds {
         Check::Run(Undo::Detach(DevicePath::Known(m.device.clone())).command())
     } else {

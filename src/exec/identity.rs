@@ -135,11 +135,18 @@ pub(crate) fn loop_devices(sys: &dyn System) -> Result<Vec<LoopDevice>, CommandE
         .collect()
 }
 
+impl LoopDevice {
+    /// Whether its backing file is the file `id` (same device and inode).
+    pub(crate) fn holds(&self, id: &FileId) -> bool {
+        self.dev == id.dev && self.ino == id.ino
+    }
+}
+
 /// The loop devices holding the file `id`, whatever their numbers.
 pub(crate) fn loops_holding(sys: &dyn System, id: &FileId) -> Result<Vec<PathBuf>, CommandError> {
     Ok(loop_devices(sys)?
         .into_iter()
-        .filter(|l| l.dev == id.dev && l.ino == id.ino)
+        .filter(|l| l.holds(id))
         .map(|l| l.device)
         .collect())
 }
