@@ -216,15 +216,10 @@ mod tests {
 
     /// Every release `scripts/capture-zfs-output` ran on (its `zfs-version.txt`).
     fn releases() -> Vec<String> {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/zfs");
-        let mut found: Vec<String> = std::fs::read_dir(root)
-            .expect("fixtures/zfs")
-            .flatten()
-            .filter(|e| e.path().join("zfs-version.txt").is_file())
-            .filter_map(|e| e.file_name().to_str().map(str::to_owned))
-            .collect();
-        found.sort();
-        found
+        crate::zfs::captured_releases("zfs-version.txt")
+            .iter()
+            .filter_map(|d| d.file_name()?.to_str().map(str::to_owned))
+            .collect()
     }
 
     /// The release whose exact numbers the tests below pin; the others must

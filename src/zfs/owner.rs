@@ -60,16 +60,13 @@ mod tests {
 
     #[test]
     fn every_captured_release_reads_the_owner_zpool_create_recorded() {
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/zfs");
         let mut seen = 0;
-        for dir in std::fs::read_dir(root).expect("fixtures/zfs").flatten() {
-            let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).ok();
-            let (Some(set), Some(unset)) = (
+        for dir in crate::zfs::captured_releases("zfs-get-Hp-owner.txt") {
+            let read = |name: &str| std::fs::read_to_string(dir.join(name)).expect(name);
+            let (set, unset) = (
                 read("zfs-get-Hp-owner.txt"),
                 read("zfs-get-Hp-owner.unset.txt"),
-            ) else {
-                continue;
-            };
+            );
             let release = dir.file_name();
             assert_eq!(
                 Owner::recorded(&properties(&set).expect("parse")),

@@ -337,15 +337,10 @@ mod captured {
     use crate::zfs::scan::{ScanKind, ScanState};
 
     fn releases() -> Vec<PathBuf> {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/zfs");
-        let mut dirs: Vec<PathBuf> = std::fs::read_dir(root)
-            .expect("fixtures/zfs")
-            .flatten()
-            .map(|e| e.path().join("topology"))
-            .filter(|d| d.is_dir())
-            .collect();
-        dirs.sort();
-        dirs
+        crate::zfs::captured_releases("topology")
+            .into_iter()
+            .map(|d| d.join("topology"))
+            .collect()
     }
 
     /// `name` of one release, read with the text reader and, where captured,
