@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::scenario::model::{Fill, FillTarget};
 use crate::scenario::size::Size;
 use crate::zfs::version::ZfsVersion;
 
@@ -104,10 +105,30 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
-    /// Run a scenario's fills.
+    /// Run a scenario's fills, or fill a pool, dataset or directory that
+    /// exists: `zlab fill tank/data --until 75%`, `zlab fill --path /Data --until 75%`.
+    ///
+    /// A fill without a scenario keeps its state and log in
+    /// /var/lib/zlab/fills/ ($ZLAB_FILLS), resumes after the last complete
+    /// file when run again with the same target, and puts back the properties
+    /// it set (--set) at the end, on Ctrl-C, and on the next run after a kill.
+    #[command(group = clap::ArgGroup::new("without_scenario").args(["until", "abandon"]))]
     Fill {
-        /// Scenario file (not `-`: a lab is tied to its scenario's path).
-        file: PathBuf,
+        /// Scenario file (not `-`: a lab is tied to its scenario's path); with
+        /// --until or --abandon, the pool or dataset to fill instead.
+        #[arg(value_name = "FILE|DATASET", required_unless_present = "path")]
+        target: Option<String>,
+        /// Fill this mounted directory instead (a ZFS mountpoint's percentage is
+        /// of its pool's USED + AVAIL, any other filesystem's of its size).
+        #[arg(
+            long,
+            value_name = "DIR",
+            conflicts_with = "target",
+            requires = "without_scenario"
+        )]
+        path: Option<PathBuf>,
+        #[command(flatten)]
+        without_scenario: FillArgs,
         /// Write over files of the fill's names that it did not write.
         #[arg(long)]
         overwrite: bool,
@@ -306,6 +327,53 @@ pub struct Global {
 /// `--window`: a count of files, read here so that `0` is explained in zlab's
 /// words rather than the standard library's ("number would be zero for
 /// non-zero type").
+/// A fill without a scenario: what a scenario's `fills:` entry says, as flags.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FillArgs {
+    /// When to stop: a percentage of the capacity (`75%`), a size (`10TB`) or
+    /// a file count (`1000files`).
+    #[arg(long, value_name = "TARGET")]
+    pub until: Option<FillTarget>,
+    /// Size of each file.
+    #[arg(long, value_name = "SIZE", requires = "until", default_value_t = Fill::FILE_SIZE)]
+    pub file_size: Size,
+    /// Files written at once.
+    #[arg(long, value_name = "N", requires = "until", default_value_t = Fill::STREAMS,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(Fill::MAX_STREAMS)))]
+    pub streams: u32,
+    /// A dataset property set while the fill runs and put back after it
+    /// (e.g. `--set sync=disabled --set recordsize=1M`).
+    #[arg(long = "set", value_name = "NAME=VALUE", value_parser = property, requires = "until")]
+    pub during: Vec<(String, String)>,
+    /// Write with O_DIRECT.
+    #[arg(long, requires = "until")]
+    pub direct: bool,
+    /// In-memory source buffer.
+    #[arg(long, value_name = "SIZE", requires = "until", default_value_t = Fill::BUFFER)]
+    pub buffer: Size,
+    /// File names, `{n}` the file's number.
+    #[arg(long, value_name = "NAME", requires = "until", default_value = Fill::PATTERN)]
+    pub pattern: String,
+    /// Files in the rolling throughput.
+    #[arg(long, value_name = "N", requires = "until", default_value_t = Fill::WINDOW,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(Fill::MAX_WINDOW)))]
+    pub window: u32,
+    /// Give up a stopped fill: put back the properties it changed and forget
+    /// its state (its files and log stay).
+    #[arg(long)]
+    pub abandon: bool,
+}
+
+/// `NAME=VALUE`.
+fn property(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.is_empty() => Ok((name.to_owned(), value.to_owned())),
+        _ => Err(format!(
+            "`{text}` is not NAME=VALUE: use e.g. `--set sync=disabled`"
+        )),
+    }
+}
+
 fn window(text: &str) -> Result<NonZeroU32, String> {
     match text.trim().parse::<u32>() {
         Ok(n) => NonZeroU32::new(n).ok_or_else(|| {

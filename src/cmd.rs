@@ -148,13 +148,17 @@ fn forget_state_without_journal(lab: &Lab) {
 /// Holds the lab for this run (`up`, `down`, `fill`); a second run learns
 /// who holds it: pid, command and since when.
 fn lock_lab(command: &str, lab: &Lab) -> Result<crate::system::lock::Lock, Error> {
+    lock_state(&lab.state_dir, &format!("{command} {}", lab.file.display()))
+}
+
+/// Holds the state directory `state_dir` for `zlab {args}`.
+fn lock_state(state_dir: &Path, args: &str) -> Result<crate::system::lock::Lock, Error> {
     let holder = format!(
-        "pid {}, `zlab {command} {}`, since {} UTC",
+        "pid {}, `zlab {args}`, since {} UTC",
         std::process::id(),
-        lab.file.display(),
         progress::fill::timestamp(std::time::SystemTime::now())
     );
-    Ok(crate::system::lock::Lock::lab(&lab.state_dir, &holder)?)
+    Ok(crate::system::lock::Lock::lab(state_dir, &holder)?)
 }
 
 /// Where a long run's events go: the live display on stderr, or JSON lines on

@@ -34,6 +34,10 @@ pub struct Diagnostic {
     pub help: Option<String>,
 }
 
+/// Where a diagnostic points when its value came from a flag, not a file:
+/// it has no line, and its field names the flag.
+pub(crate) const COMMAND_LINE: &str = "the command line";
+
 impl Diagnostic {
     pub fn new(
         file: &Path,
@@ -74,14 +78,13 @@ impl Diagnostic {
             style.error("error:"),
             escape(&self.message)
         );
-        let _ = writeln!(
-            out,
-            "  {} {}:{}:{}",
-            style.help("-->"),
-            escape(&self.file.to_string_lossy()),
-            self.line,
-            self.column
-        );
+        let file = escape(&self.file.to_string_lossy()).into_owned();
+        let at = if self.line == 0 {
+            file // a flag: no line to point at
+        } else {
+            format!("{file}:{}:{}", self.line, self.column)
+        };
+        let _ = writeln!(out, "  {} {at}", style.help("-->"));
         let line_text = source.and_then(|s| {
             usize::try_from(self.line)
                 .ok()

@@ -105,10 +105,17 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
         ),
         Command::Status { file, format } => cmd::status::run(&file, format, say, out),
         Command::Fill {
-            file,
+            target,
+            path,
+            without_scenario,
             overwrite,
             format,
-        } => cmd::fill::run(&file, overwrite, cmd::Progress::new(format, say, out)),
+        } => {
+            let progress = cmd::Progress::new(format, say, out);
+            let target =
+                cmd::fill::Target::of(target.as_deref(), path.as_deref(), &without_scenario);
+            cmd::fill::run(&target, &without_scenario, overwrite, progress)
+        }
         Command::List { format } => cmd::list::run(format, out),
         Command::Completions { shell } => cmd::docs::completions(shell, out),
         Command::Man { dir } => cmd::docs::man(dir.as_deref(), out),

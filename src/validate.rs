@@ -19,25 +19,16 @@ use std::path::{Path, PathBuf};
 use crate::diag::Span;
 use crate::diag::{Diagnostic, suggest};
 use crate::host::HostFacts;
-use crate::lab::{Device, DevicePath, Lab};
+use crate::lab::{Device, DevicePath, FillSpec, Lab};
 use crate::scenario::Scenario;
-use crate::scenario::model::Property;
+use crate::scenario::model::{Fill, Property};
 use crate::scenario::node::Located;
 use crate::scenario::selection::{SelItem, Selection, is_identifier};
 use crate::zfs::properties;
 
 /// Checks every rule; returns the resolved lab or all diagnostics.
 pub(crate) fn validate(scenario: &Scenario, host: &HostFacts) -> Result<Lab, Vec<Diagnostic>> {
-    let mut c = Checker {
-        file: &scenario.file,
-        broken: &scenario.broken,
-        host,
-        diags: Vec::new(),
-        names: Vec::new(),
-        files: HashMap::new(),
-        used: HashMap::new(),
-        partitioned: HashMap::new(),
-    };
+    let mut c = Checker::new(&scenario.file, &scenario.broken, host);
     let lab = c.lab(scenario);
     if let Some(release) = &host.zfs {
         c.diags.extend(version::check(scenario, release));
@@ -54,6 +45,36 @@ pub(crate) fn validate(scenario: &Scenario, host: &HostFacts) -> Result<Lab, Vec
     }
 }
 
+/// A fill given on the command line (`zlab fill DATASET --until …`, `zlab
+/// fill --path DIR --until …`): a scenario fill's rules, except that its
+/// target is one that exists rather than one the scenario declares. Each
+/// diagnostic's field is the flag that set the value.
+pub(crate) fn command_line_fill(
+    fill: &Fill,
+    host: &HostFacts,
+) -> Result<FillSpec, Vec<Diagnostic>> {
+    let mut c = Checker::new(Path::new(crate::diag::COMMAND_LINE), &[], host);
+    let spec = c.fill(fill, "", None);
+    for d in &mut c.diags {
+        d.field = flag_of(&d.field);
+    }
+    match spec {
+        Some(spec) if c.diags.is_empty() => Ok(spec),
+        _ => Err(c.diags),
+    }
+}
+
+/// The flag behind a fill field: `.file_size` → `--file-size`, `.during.sync`
+/// → `--set sync`, `.dataset` → `DATASET`.
+fn flag_of(field: &str) -> String {
+    let field = field.trim_start_matches('.');
+    match field.split_once('.') {
+        Some(("during", name)) => format!("--set {name}"),
+        _ if field == "dataset" => "DATASET".to_owned(),
+        _ => format!("--{}", field.replace('_', "-")),
+    }
+}
+
 struct Checker<'a> {
     file: &'a Path,
     broken: &'a [String],
@@ -67,6 +88,21 @@ struct Checker<'a> {
     used: HashMap<DevicePath, String>,
     /// Device → the partition table written on it.
     partitioned: HashMap<DevicePath, String>,
+}
+
+impl<'a> Checker<'a> {
+    fn new(file: &'a Path, broken: &'a [String], host: &'a HostFacts) -> Self {
+        Checker {
+            file,
+            broken,
+            host,
+            diags: Vec::new(),
+            names: Vec::new(),
+            files: HashMap::new(),
+            used: HashMap::new(),
+            partitioned: HashMap::new(),
+        }
+    }
 }
 
 impl Checker<'_> {
@@ -100,6 +136,13 @@ impl Checker<'_> {
                 format!("`{}` is not a usable lab name", s.lab.value),
                 "use up to 64 letters, digits, `.`, `_` and `-` (not `.` or `..` alone): it names the state directory".to_owned(),
             );
+        } else if s.state_dir.is_none() && ["labs", "fills"].contains(&s.lab.value.as_str()) {
+            self.error(
+                s.lab.at,
+                "lab",
+                format!("`{}` is reserved", s.lab.value),
+                "/var/lib/zlab/labs and /var/lib/zlab/fills hold zlab's list of labs and its fills without a scenario: name the lab otherwise, or give it a `state_dir`".to_owned(),
+            );
         }
         let state_dir = match &s.state_dir {
             Some(dir) => {
@@ -117,7 +160,7 @@ impl Checker<'_> {
             .fills
             .iter()
             .enumerate()
-            .filter_map(|(i, f)| self.fill(f, &format!("fills[{i}]"), &pools))
+            .filter_map(|(i, f)| self.fill(f, &format!("fills[{i}]"), Some(&pools)))
             .collect();
         Lab {
             name: s.lab.value.clone(),

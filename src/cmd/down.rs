@@ -56,9 +56,16 @@ fn down_locked(
     with_progress(progress, |emit| {
         // Properties a killed fill left changed go back before the rest.
         let released = lab.fills.iter().try_for_each(|f| {
-            fill::release(f, &lab.state_dir, &RealSystem, &mut |e| {
-                emit(&Event::Fill(e.clone()));
-            })
+            let everything = fill::Release::Everything;
+            fill::release(
+                &f.target,
+                &lab.state_dir,
+                everything,
+                &RealSystem,
+                &mut |e| {
+                    emit(&Event::Fill(e.clone()));
+                },
+            )
             .map_err(|source| Error::Fill {
                 target: f.target.to_string(),
                 source,

@@ -18,4 +18,4 @@ pub(crate) mod state;
 pub(crate) mod stats;
 pub(crate) mod target;
 
-pub(crate) use run::{FillError, release, run};
+pub(crate) use run::{FillError, Release, release, run};

@@ -20,7 +20,7 @@ use crate::capacity::model::files_for;
 use crate::lab::{FillDir, FillSpec};
 use crate::scenario::model::FillTarget;
 use crate::system::command::CommandLine;
-use crate::system::{CommandError, System};
+use crate::system::{CommandError, System, mountinfo};
 use crate::zfs::output;
 use crate::zfs::version::Installed;
 
@@ -32,6 +32,11 @@ pub enum FillError {
     NotMounted { dataset: String },
     #[error("{} is not a directory", path.display())]
     NoDirectory { path: PathBuf },
+    #[error(
+        "{} is not on a ZFS dataset, so it has no properties to set while filling; drop them (`during:`, --set), or fill a dataset",
+        path.display()
+    )]
+    NotZfs { path: PathBuf },
     #[error(transparent)]
     Command(#[from] CommandError),
     #[error(transparent)]
@@ -49,6 +54,16 @@ pub enum FillError {
     Foreign { path: PathBuf, count: usize },
     #[error("install the Ctrl-C/SIGTERM handler: {0}")]
     Signals(std::io::Error),
+    #[error(
+        "a fill of {target} until {recorded} is on record ({}), and this one is until {asked}; run it until {recorded} to resume it, or forget it first",
+        state.display()
+    )]
+    Changed {
+        target: String,
+        recorded: String,
+        asked: String,
+        state: PathBuf,
+    },
 }
 
 /// Runs `fill`, stopping cleanly on SIGINT or SIGTERM (a second signal ends
@@ -78,15 +93,26 @@ pub(crate) struct How<'a> {
     pub(crate) zfs: &'a Installed,
 }
 
-/// Removes what `down` ends: the properties still changed by a fill that was
-/// killed are put back (if the dataset still exists), and its state and log go.
+/// What [`release`] leaves of a fill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Release {
+    /// `zlab down`: the state and the log.
+    Everything,
+    /// `zlab fill --abandon`: the state; the log stays for `zlab report`.
+    KeepLog,
+}
+
+/// Ends a fill: the properties still changed by a fill that was killed are
+/// put back (if the dataset still exists), and its state goes (and its log,
+/// unless `release` keeps it).
 pub(crate) fn release(
-    fill: &FillSpec,
+    target: &FillDir,
     state_dir: &Path,
+    release: Release,
     sys: &dyn System,
     emit: &mut dyn FnMut(&FillEvent),
 ) -> Result<(), FillError> {
-    let paths = Paths::new(state_dir, &fill.target);
+    let paths = Paths::new(state_dir, target);
     if let Some(State {
         dataset: Some(dataset),
         saved: Some(saved),
@@ -99,7 +125,8 @@ pub(crate) fn release(
         )));
         props::restore(sys, &dataset, &saved, emit)?;
     }
-    for path in [&paths.state, &paths.log] {
+    let log = (release == Release::Everything).then_some(&paths.log);
+    for path in std::iter::once(&paths.state).chain(log) {
         if sys.exists(path) {
             emit(&FillEvent::Note(format!("removing {}", path.display())));
             sys.remove_file(path)?;
@@ -118,7 +145,7 @@ pub(crate) fn run_until(
     emit: &mut dyn FnMut(&FillEvent),
 ) -> Result<Summary, FillError> {
     let paths = Paths::new(state_dir, &fill.target);
-    let (dir, dataset, guid) = locate(fill, sys)?;
+    let Place { dir, dataset, guid } = locate(fill, sys)?;
     let mut state = State::load(sys, &paths.state)?;
     if state.as_ref().is_some_and(|s| s.guid != guid) {
         // The pool was made again since: the old fill's files are gone.
@@ -128,6 +155,17 @@ pub(crate) fn run_until(
             fill.target
         )));
         state = None;
+    }
+    let asked = fill.until.to_string();
+    if let Some(recorded) = state.as_ref().and_then(|s| s.until.clone())
+        && recorded != asked
+    {
+        return Err(FillError::Changed {
+            target: fill.target.to_string(),
+            recorded,
+            asked,
+            state: paths.state,
+        });
     }
     if state.is_none() && sys.exists(&paths.log) {
         sys.remove_file(&paths.log)?;
@@ -141,11 +179,14 @@ pub(crate) fn run_until(
     let mut state = match state {
         Some(s) => s,
         None => {
-            let capacity = match (&fill.until, &fill.target) {
-                (FillTarget::Percent(_), FillDir::Dataset { pool, .. }) => {
+            // A percentage is of the pool's USED + AVAIL wherever ZFS holds
+            // the directory, else of the filesystem's size.
+            let capacity = match (&fill.until, &dataset) {
+                (FillTarget::Percent(_), Some(ds)) => {
+                    let pool = ds.split('/').next().unwrap_or(ds);
                     Some(target::pool_capacity(sys, pool)?)
                 }
-                (FillTarget::Percent(_), FillDir::Path(_)) => Some(target::fs_capacity(sys, &dir)?),
+                (FillTarget::Percent(_), None) => Some(target::fs_capacity(sys, &dir)?),
                 _ => None,
             };
             let fresh = State {
@@ -157,6 +198,7 @@ pub(crate) fn run_until(
                 capacity,
                 saved: None,
                 complete: false,
+                until: Some(asked),
             };
             // A fill that has not begun here owns none of the names it writes.
             if !how.overwrite {
@@ -242,44 +284,69 @@ pub(crate) fn run_until(
     }
 }
 
-/// The directory to write into; the dataset whose properties `during`
-/// changes; the dataset's guid.
-fn locate(
-    fill: &FillSpec,
-    sys: &dyn System,
-) -> Result<(PathBuf, Option<String>, Option<String>), FillError> {
+/// Where a fill writes, found on this machine.
+struct Place {
+    dir: PathBuf,
+    /// The ZFS dataset that holds `dir`: its properties are what `during`
+    /// changes, and its pool what a percentage is of.
+    dataset: Option<String>,
+    /// The dataset's guid: a pool made again is a new fill.
+    guid: Option<String>,
+}
+
+/// Where `fill` writes. A directory is looked up in the mount table: on a
+/// ZFS dataset it is that dataset's, like a `dataset:` target.
+fn locate(fill: &FillSpec, sys: &dyn System) -> Result<Place, FillError> {
     match &fill.target {
         FillDir::Dataset { name, .. } => {
-            let cmd = CommandLine::new("zfs")
-                .args(["get", "-Hp", "-o", "value", "mounted,mountpoint,guid"])
-                .arg(name.clone());
-            let out = sys.run(&cmd)?;
-            let mount = output::mount(&out.stdout)
-                .map_err(|e| CommandError::unparsable(&cmd, &out.stdout, e))?;
-            if mount.mounted {
-                Ok((mount.mountpoint, Some(name.clone()), Some(mount.guid)))
-            } else {
-                Err(FillError::NotMounted {
+            let mount = dataset_mount(sys, name)?;
+            if !mount.mounted {
+                return Err(FillError::NotMounted {
                     dataset: name.clone(),
-                })
+                });
             }
+            Ok(Place {
+                dir: mount.mountpoint,
+                dataset: Some(name.clone()),
+                guid: Some(mount.guid),
+            })
         }
         FillDir::Path(path) => {
             if !path.is_dir() {
                 return Err(FillError::NoDirectory { path: path.clone() });
             }
-            // `during` on a directory means the dataset that holds it.
-            let dataset = if fill.during.is_empty() {
-                None
-            } else {
-                let cmd = CommandLine::new("zfs")
-                    .args(["list", "-H", "-o", "name"])
-                    .arg(path.to_string_lossy());
-                output::names(&sys.run(&cmd)?.stdout).into_iter().next()
+            let real = std::fs::canonicalize(path).map_err(|source| FillError::Io {
+                action: "resolve",
+                path: path.clone(),
+                source,
+            })?;
+            let on_zfs = mountinfo::holding(sys, &real)?.filter(|m| m.fs_type == "zfs");
+            let (dataset, guid) = match on_zfs {
+                Some(m) => {
+                    let guid = dataset_mount(sys, &m.source)?.guid;
+                    (Some(m.source), Some(guid))
+                }
+                None if !fill.during.is_empty() => {
+                    return Err(FillError::NotZfs { path: path.clone() });
+                }
+                None => (None, None),
             };
-            Ok((path.clone(), dataset, None))
+            Ok(Place {
+                dir: path.clone(),
+                dataset,
+                guid,
+            })
         }
     }
+}
+
+/// `zfs get mounted,mountpoint,guid DATASET`.
+fn dataset_mount(sys: &dyn System, name: &str) -> Result<output::Mount, FillError> {
+    let cmd = CommandLine::new("zfs")
+        .args(["get", "-Hp", "-o", "value", "mounted,mountpoint,guid"])
+        .arg(name);
+    let out = sys.run(&cmd)?;
+    Ok(output::mount(&out.stdout).map_err(|e| CommandError::unparsable(&cmd, &out.stdout, e))?)
 }
 
 /// Writes the pending files, logging each as it completes.

@@ -26,6 +26,10 @@ pub struct State {
     /// Set while the `during` values are in force.
     pub saved: Option<Vec<Saved>>,
     pub complete: bool,
+    /// What the fill was asked for (`75%`), so a run asking for another
+    /// target is not taken for its resumption (absent in older states).
+    #[serde(default)]
+    pub until: Option<String>,
 }
 
 /// Where a fill keeps its state and its log.
@@ -59,6 +63,29 @@ impl Paths {
             log: state_dir.join(format!("{base}.jsonl")),
         }
     }
+}
+
+/// Where fills without a scenario (`zlab fill DATASET`, `zlab fill --path
+/// DIR`) keep their state: `$ZLAB_FILLS`, by default `/var/lib/zlab/fills`,
+/// then one directory per target. Its name escapes every byte but letters,
+/// digits, `-`, `_` and `.` as `%XX`, so no two targets share one
+/// (`tank/data` is `tank%2Fdata`, `tank-data` stays itself).
+pub(crate) fn without_scenario_dir(target: &FillDir) -> PathBuf {
+    let root = std::env::var_os("ZLAB_FILLS")
+        .map_or_else(|| PathBuf::from("/var/lib/zlab/fills"), PathBuf::from);
+    let raw = match target {
+        FillDir::Dataset { name, .. } => name.clone(),
+        FillDir::Path(p) => p.to_string_lossy().into_owned(),
+    };
+    let mut name = String::new();
+    for b in raw.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.".contains(&b) {
+            name.push(char::from(b));
+        } else {
+            name.push_str(&format!("%{b:02X}"));
+        }
+    }
+    root.join(name)
 }
 
 impl State {
@@ -106,6 +133,23 @@ mod tests {
     }
 
     #[test]
+    fn targets_without_a_scenario_never_share_a_directory() {
+        let dir = |t| without_scenario_dir(&t);
+        let data = dir(FillDir::Dataset {
+            name: "tank/data".into(),
+            pool: "tank".into(),
+        });
+        let dash = dir(FillDir::Dataset {
+            name: "tank-data".into(),
+            pool: "tank-data".into(),
+        });
+        assert_eq!(data.file_name(), Some("tank%2Fdata".as_ref()));
+        assert_eq!(dash.file_name(), Some("tank-data".as_ref()));
+        let path = dir(FillDir::Path("/mnt/x y".into()));
+        assert_eq!(path.file_name(), Some("%2Fmnt%2Fx%20y".as_ref()));
+    }
+
+    #[test]
     fn round_trips_through_the_system() {
         let sys = FakeSystem::new();
         let path = Path::new("/s/fill-a.json");
@@ -118,6 +162,7 @@ mod tests {
             capacity: None,
             saved: Some(Vec::new()),
             complete: false,
+            until: Some("75%".into()),
         };
         state.save(&sys, path).expect("save");
         assert_eq!(State::load(&sys, path).expect("load"), Some(state));

@@ -129,12 +129,6 @@ const FILL_KEYS: &[&str] = &[
     "after",
 ];
 
-/// Default source buffer: 16 MiB for each of the default 2 streams, as large
-/// as ZFS's largest record (so no record holds a repeat), and small enough to
-/// stay in the CPU's caches: 256M wrote 40 % slower in the rig.
-const DEFAULT_BUFFER: Size = Size::from_bytes(32 << 20);
-const DEFAULT_FILE_SIZE: Size = Size::from_bytes(1 << 30);
-
 impl Decoder<'_> {
     fn error(&mut self, at: Span, field: &str, message: impl Into<String>, help: Option<String>) {
         let mut d = Diagnostic::new(self.file, at, field, message);
@@ -872,18 +866,18 @@ impl Decoder<'_> {
             Some(n) => d.size(n, &f.path(key)),
             None => Some(Located::new(default, f.at)),
         };
-        let file_size = size_or(self, "file_size", DEFAULT_FILE_SIZE);
-        let buffer = size_or(self, "buffer", DEFAULT_BUFFER);
+        let file_size = size_or(self, "file_size", Fill::FILE_SIZE);
+        let buffer = size_or(self, "buffer", Fill::BUFFER);
         let pattern = match f.get("pattern") {
             Some(n) => self.text(n, &f.path("pattern")),
-            None => Some(Located::new(String::from("file_{n}"), f.at)),
+            None => Some(Located::new(Fill::PATTERN.to_owned(), f.at)),
         };
         let count_or = |d: &mut Self, key: &str, default: u32, max: u32| match f.get(key) {
             Some(n) => d.number::<u32>(n, &f.path(key), 1, max),
             None => Some(Located::new(default, f.at)),
         };
-        let streams = count_or(self, "streams", 2, 64);
-        let window = count_or(self, "window", 60, 100_000);
+        let streams = count_or(self, "streams", Fill::STREAMS, Fill::MAX_STREAMS);
+        let window = count_or(self, "window", Fill::WINDOW, Fill::MAX_WINDOW);
         let direct = self.opt_flag(&f, "direct");
         let during = self.opt_properties(&f, "during");
         let after = match f.get("after") {

@@ -113,6 +113,21 @@ pub(crate) fn at(sys: &dyn System, path: &Path) -> Result<Option<Mount>, Command
     Ok(read(sys)?.into_iter().rev().find(|m| m.mount_point == path))
 }
 
+/// The mount that holds `path` (absolute, without symbolic links): the
+/// topmost of those mounted on it or on its nearest ancestor.
+pub(crate) fn holding(sys: &dyn System, path: &Path) -> Result<Option<Mount>, CommandError> {
+    Ok(holder(read(sys)?, path))
+}
+
+fn holder(mounts: Vec<Mount>, path: &Path) -> Option<Mount> {
+    // Of equal depths `max_by_key` keeps the last: the kernel lists a mount
+    // over another after it.
+    mounts
+        .into_iter()
+        .filter(|m| path.starts_with(&m.mount_point))
+        .max_by_key(|m| m.mount_point.components().count())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +139,15 @@ mod tests {
 312 25 259:1 / /mnt/zlab\\040every\\134step rw,relatime - ext4 /dev/loop4p1 rw
 313 312 0:52 / /mnt/zlab\\040every\\134step rw,relatime shared:200 master:3 - tmpfs tmpfs rw
 ";
+
+    #[test]
+    fn the_deepest_topmost_mount_holds_a_path() {
+        let mounts = || parse(TEXT).expect("parse");
+        let holds = |p: &str| holder(mounts(), Path::new(p)).map(|m| m.id);
+        assert_eq!(holds("/mnt/zlab every\\step/a/b"), Some(313));
+        assert_eq!(holds("/mnt/zlab every\\stepper"), Some(25));
+        assert_eq!(holds("/proc/1"), Some(22));
+    }
 
     #[test]
     fn reads_ids_devices_and_escaped_mount_points() {

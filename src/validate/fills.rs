@@ -7,13 +7,25 @@ use crate::scenario::node::Located;
 use crate::scenario::size::Size;
 use crate::zfs::properties;
 
+use super::names::dataset_name_problem;
 use super::paths::Role;
+use super::pools::pool_name_valid;
 use super::{Checker, pairs};
 
 impl Checker<'_> {
-    pub(super) fn fill(&mut self, f: &Fill, field: &str, pools: &[PoolSpec]) -> Option<FillSpec> {
+    /// A fill into one of `pools` (the scenario's), or with no pools into a
+    /// pool or dataset that exists on this machine (`zlab fill DATASET`).
+    pub(super) fn fill(
+        &mut self,
+        f: &Fill,
+        field: &str,
+        pools: Option<&[PoolSpec]>,
+    ) -> Option<FillSpec> {
         let target = if let Some(ds) = &f.dataset {
-            self.fill_dataset(ds, field, pools)
+            match pools {
+                Some(pools) => self.fill_dataset(ds, field, pools),
+                None => self.existing_dataset(ds, field),
+            }
         } else if let Some(path) = &f.path {
             self.absolute(path, &format!("{field}.path"));
             self.safe_path(path, &format!("{field}.path"), Role::FillDir);
@@ -94,6 +106,31 @@ impl Checker<'_> {
         }
     }
 
+    /// A dataset named on the command line: a name `zfs` accepts; whether it
+    /// exists is the fill's to find out.
+    fn existing_dataset(&mut self, ds: &Located<String>, field: &str) -> FillDir {
+        let (pool, below) = match ds.value.split_once('/') {
+            Some((pool, below)) => (pool, Some(below)),
+            None => (ds.value.as_str(), None),
+        };
+        let problem = pool_name_valid(pool)
+            .err()
+            .map(|why| format!("`{pool}` is not a pool name: {why}"))
+            .or_else(|| below.and_then(|b| dataset_name_problem(pool, b)));
+        if let Some(why) = problem {
+            self.error(
+                ds.at,
+                &format!("{field}.dataset"),
+                format!("`{}` is not a dataset name: {why}", ds.value),
+                "name a pool (`tank`) or a dataset (`tank/data`) as `zfs list` shows it".to_owned(),
+            );
+        }
+        FillDir::Dataset {
+            name: ds.value.clone(),
+            pool: pool.to_owned(),
+        }
+    }
+
     /// The files a fill writes: numbered names, sizes worth measuring, a
     /// buffer that fits in memory.
     fn fill_files(&mut self, f: &Fill, field: &str) {
@@ -142,7 +179,7 @@ impl Checker<'_> {
     }
 
     /// `until`: something to write, and no more than the pool's raw space.
-    fn fill_amount(&mut self, f: &Fill, target: &FillDir, field: &str, pools: &[PoolSpec]) {
+    fn fill_amount(&mut self, f: &Fill, target: &FillDir, field: &str, pools: Option<&[PoolSpec]>) {
         match f.until.value {
             FillTarget::Files(0) => self.error(
                 f.until.at,
@@ -157,7 +194,7 @@ impl Checker<'_> {
                 None,
             ),
             FillTarget::Bytes(b) => {
-                if let FillDir::Dataset { pool, .. } = target {
+                if let (FillDir::Dataset { pool, .. }, Some(pools)) = (target, pools) {
                     let raw = pools.iter().find(|p| &p.name == pool).map(raw_size);
                     if let Some(Some(raw)) = raw
                         && b > raw

@@ -360,7 +360,7 @@ impl Checker<'_> {
 
 /// OpenZFS's `pool_namecheck()` (module/zcommon/zfs_namecheck.c) and the reserved
 /// names of `zpool_name_valid()` (lib/libzfs/libzfs_pool.c).
-fn pool_name_valid(name: &str) -> Result<(), &'static str> {
+pub(super) fn pool_name_valid(name: &str) -> Result<(), &'static str> {
     // zpool_name_valid(): these prefixes, and exactly `log`, are reserved at create.
     const RESERVED: &[&str] = &["mirror", "raidz", "draid", "spare"];
     if name.is_empty() {

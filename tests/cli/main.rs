@@ -2,6 +2,7 @@
 
 mod capacity;
 mod cli;
+mod fill;
 mod interface;
 mod json;
 mod readme;

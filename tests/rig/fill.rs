@@ -111,7 +111,12 @@ fn property(name: &str) -> String {
 
 /// Waits until the log holds `files` file lines, then sends `signal`.
 fn signal_after(child: &mut Child, files: usize, signal: &str) {
-    while files_logged() < files {
+    signal_when(child, files, signal, files_logged);
+}
+
+/// Waits until `logged()` says `files` file lines are in a log, then sends `signal`.
+fn signal_when(child: &mut Child, files: usize, signal: &str, logged: impl Fn() -> usize) {
+    while logged() < files {
         if let Some(status) = child.try_wait().expect("wait") {
             panic!("zlab ended ({status}) before {files} files were written");
         }
@@ -254,4 +259,231 @@ fn kill_9_mid_fill_then_down_puts_the_properties_back_and_leaves_nothing() {
     );
     assert_clean();
     assert!(!state_dir().exists(), "the state directory is left");
+}
+
+/// A pool made by hand with `zpool create`, as on a server zlab did not
+/// build: filled through `zlab fill DATASET` and `zlab fill --path DIR`.
+/// Destroyed on drop, with its loop device, file and fill state.
+struct Foreign {
+    dir: tempfile::TempDir,
+}
+
+const FOREIGN: &str = "rigown";
+const FOREIGN_DATA: &str = "rigown/data";
+
+impl Foreign {
+    fn new() -> Foreign {
+        let dir = tempfile::tempdir_in("/var/tmp").expect("tempdir");
+        let img = dir.path().join("d0.img");
+        sh(&format!("truncate -s 1G {}", img.display()));
+        let dev = sh(&format!("losetup --find --show {}", img.display()));
+        sh(&format!(
+            "zpool create -o ashift=12 -O compression=lz4 {FOREIGN} {} && zfs create {FOREIGN_DATA}",
+            dev.trim()
+        ));
+        Foreign { dir }
+    }
+
+    fn state_dir(&self) -> PathBuf {
+        Path::new("/var/lib/zlab/fills").join(FOREIGN_DATA.replace('/', "%2F"))
+    }
+
+    fn log_lines(&self) -> Vec<Line> {
+        std::fs::read_to_string(self.state_dir().join("fill-rigown-data.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| serde_json::from_str(l).ok())
+            .collect()
+    }
+
+    fn files_logged(&self) -> usize {
+        self.log_lines()
+            .iter()
+            .filter(|l| matches!(l, Line::File(_)))
+            .count()
+    }
+
+    fn state(&self) -> Option<State> {
+        let text = std::fs::read_to_string(self.state_dir().join("fill-rigown-data.json")).ok()?;
+        Some(serde_json::from_str(&text).expect("state parses"))
+    }
+
+    fn property(&self, name: &str) -> String {
+        sh(&format!("zfs get -H -o value,source {name} {FOREIGN_DATA}"))
+            .trim()
+            .replace('\t', " ")
+    }
+
+    fn used_and_avail(&self, dataset: &str) -> u64 {
+        sh(&format!("zfs list -Hp -o used,avail {dataset}"))
+            .split_whitespace()
+            .map(|n| n.parse::<u64>().expect("bytes"))
+            .sum()
+    }
+}
+
+impl Drop for Foreign {
+    fn drop(&mut self) {
+        let _ = sh(&format!(
+            "zpool destroy {FOREIGN}; losetup -j {0} -O NAME -n | xargs -r -n1 losetup -d; rm -rf {1}",
+            self.dir.path().join("d0.img").display(),
+            self.state_dir().display()
+        ));
+    }
+}
+
+/// `zlab fill rigown/data …` with the recipe's properties set while it writes.
+const FILL_ARGS: &[&str] = &[
+    "fill",
+    FOREIGN_DATA,
+    "--until",
+    "40%",
+    "--file-size",
+    "16M",
+    "--window",
+    "8",
+    "--set",
+    "sync=disabled",
+    "--set",
+    "recordsize=1M",
+];
+
+#[test]
+#[ignore = "needs root and OpenZFS: run inside the zlab qemu rig (scripts/test)"]
+fn a_pool_zlab_did_not_build_fills_to_within_one_file_and_gets_its_properties_back() {
+    let pool = Foreign::new();
+    // SIGINT: a clean stop, the properties back at once.
+    let mut first = crate::zlab_command()
+        .args(FILL_ARGS)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn zlab");
+    signal_when(&mut first, 2, "INT", || pool.files_logged());
+    let out = first.wait_with_output().expect("fill");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert_eq!(pool.property("sync"), "standard default");
+    assert_eq!(pool.property("recordsize"), "128K default");
+
+    // kill -9: the properties stay changed, saved in the state.
+    let mut second = crate::zlab_command()
+        .args(FILL_ARGS)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn zlab");
+    let logged = pool.files_logged();
+    signal_when(&mut second, logged + 2, "KILL", || pool.files_logged());
+    let _ = second.wait();
+    assert_eq!(pool.property("sync"), "disabled local");
+    assert!(
+        pool.state().and_then(|s| s.saved).is_some(),
+        "the originals are not saved"
+    );
+
+    // The next run puts them back and writes exactly what is missing.
+    let third = zlab(FILL_ARGS);
+    assert!(third.status.success(), "resumed fill:\n{}", text(&third));
+    assert!(text(&third).contains("resuming:"), "{}", text(&third));
+    assert_eq!(pool.property("sync"), "standard default");
+    assert_eq!(pool.property("recordsize"), "128K default");
+
+    // 40 % of the pool's USED + AVAIL, within one file.
+    sh(&format!("zpool sync {FOREIGN}"));
+    let state = pool.state().expect("state");
+    let capacity = state.capacity.expect("a percentage records the capacity");
+    let used: u64 = sh(&format!("zfs list -Hp -o used {FOREIGN}"))
+        .trim()
+        .parse()
+        .expect("used");
+    let target = capacity.size / 100 * 40;
+    assert!(
+        used.abs_diff(target) <= FILE_SIZE,
+        "used {used} is more than one file from the target {target} ({state:?})"
+    );
+    let indices: BTreeSet<u64> = pool
+        .log_lines()
+        .iter()
+        .filter_map(|l| match l {
+            Line::File(f) => Some(f.index),
+            Line::Summary(_) => None,
+        })
+        .collect();
+    assert_eq!(indices, (0..state.files_total).collect(), "logged files");
+    let sizes = sh(&format!("stat -c %s /{FOREIGN_DATA}/*"));
+    assert_eq!(
+        sizes.lines().count() as u64,
+        state.files_total,
+        "files on disk"
+    );
+
+    // Run again: complete, nothing written; another target is refused.
+    let again = zlab(FILL_ARGS);
+    assert!(again.status.success(), "{}", text(&again));
+    assert_eq!(pool.files_logged(), indices.len());
+    let mut other = FILL_ARGS.to_vec();
+    other[3] = "50%";
+    let refused = zlab(&other);
+    assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+    assert!(text(&refused).contains("--abandon"), "{}", text(&refused));
+}
+
+#[test]
+#[ignore = "needs root and OpenZFS: run inside the zlab qemu rig (scripts/test)"]
+fn a_directory_on_zfs_counts_its_percentage_of_the_pool_and_abandon_puts_properties_back() {
+    let pool = Foreign::new();
+    // Another dataset's 96 MiB: `df` of the directory would leave it out.
+    sh(&format!(
+        "zfs create {FOREIGN}/other && head -c 100663296 /dev/urandom > /{FOREIGN}/other/blob && zpool sync {FOREIGN}"
+    ));
+    let pool_size = pool.used_and_avail(FOREIGN);
+    let mountpoint = format!("/{FOREIGN_DATA}");
+    let df_size: u64 = sh(&format!("df -B1 --output=size {mountpoint} | tail -n 1"))
+        .trim()
+        .parse()
+        .expect("df");
+    assert!(
+        pool_size > df_size + (64 << 20),
+        "pool {pool_size}, df {df_size}"
+    );
+
+    let mut args = vec!["fill", "--path", &mountpoint, "--until", "30%"];
+    args.extend(["--file-size", "16M", "--set", "sync=disabled"]);
+    let mut fill = crate::zlab_command()
+        .args(&args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn zlab");
+    let dir_log = || {
+        let dir = Path::new("/var/lib/zlab/fills").join(mountpoint.replace('/', "%2F"));
+        std::fs::read_to_string(dir.join("fill-rigown-data.jsonl"))
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("\"index\""))
+            .count()
+    };
+    signal_when(&mut fill, 1, "KILL", dir_log);
+    let _ = fill.wait();
+    assert_eq!(pool.property("sync"), "disabled local");
+    let state_dir = Path::new("/var/lib/zlab/fills").join(mountpoint.replace('/', "%2F"));
+    let state: State = serde_json::from_str(
+        &std::fs::read_to_string(state_dir.join("fill-rigown-data.json")).expect("state"),
+    )
+    .expect("state parses");
+    let capacity = state.capacity.expect("capacity");
+    assert!(
+        capacity.size.abs_diff(pool_size) < FILE_SIZE,
+        "the percentage is of {}, not of the pool's {pool_size}",
+        capacity.size
+    );
+    assert_eq!(state.dataset.as_deref(), Some(FOREIGN_DATA));
+
+    // --abandon: the properties back, the state gone, the log and files kept.
+    let abandon = zlab(&["fill", "--path", &mountpoint, "--abandon"]);
+    assert!(abandon.status.success(), "{}", text(&abandon));
+    assert_eq!(pool.property("sync"), "standard default");
+    assert!(!state_dir.join("fill-rigown-data.json").exists());
+    assert!(state_dir.join("fill-rigown-data.jsonl").exists());
+    let _ = std::fs::remove_dir_all(&state_dir);
 }
