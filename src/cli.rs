@@ -150,9 +150,10 @@ pub enum Command {
         #[arg(short, long, value_name = "OUT.svg")]
         output: Option<PathBuf>,
         /// Files in the rolling throughput (all streams together, as the fill
-        /// computes it), recomputed from the log.
-        #[arg(long, value_name = "N", default_value = "60", value_parser = window)]
-        window: NonZeroU32,
+        /// computes it), recomputed from the log [default: the fill's own, as
+        /// its log records it].
+        #[arg(long, value_name = "N", value_parser = window)]
+        window: Option<NonZeroU32>,
     },
     /// Predict each pool's size and usable space, every loss on the way, and what
     /// each fill target means in files and bytes, before anything is built.

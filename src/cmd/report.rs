@@ -10,7 +10,7 @@ use crate::report;
 pub(crate) fn run(
     log: &Path,
     output: Option<&Path>,
-    window: NonZeroU32,
+    window: Option<NonZeroU32>,
     out: &mut dyn Write,
 ) -> Result<(), Error> {
     Ok(report::report(

@@ -16,8 +16,24 @@ pub(crate) mod read;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Line {
+    /// A run begins: what it was asked for.
+    Start(RunStart),
     File(FileRecord),
     Summary(Summary),
+}
+
+/// The beginning of a run, so that a reader of the log alone (`zlab report`)
+/// knows what the fill computed its figures over.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunStart {
+    /// The fill's target: a dataset or a directory.
+    pub target: String,
+    pub until: String,
+    pub file_size: u64,
+    pub streams: u32,
+    /// Files in the rolling throughput.
+    pub window: u32,
+    pub start_unix: f64,
 }
 
 /// A complete file. MB/s are 10^6 bytes per second.

@@ -10,7 +10,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::engine::{self, Job, Update, WriteError};
 use super::event::{FillEvent, Start};
-use super::log::{self, FileRecord, Line, Summary, round3};
+use super::log::{self, FileRecord, Line, RunStart, Summary, round3};
 use super::props;
 use super::resume::{self, Pending, Scan};
 use super::state::{Paths, State};
@@ -255,9 +255,21 @@ pub(crate) fn run_until(
         }
         _ => Ok(String::new()),
     };
+    let run = RunStart {
+        target: fill.target.to_string(),
+        until: fill.until.to_string(),
+        file_size,
+        streams: fill.streams,
+        window: fill.window,
+        start_unix: round3(
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0.0, |d| d.as_secs_f64()),
+        ),
+    };
     let written = during_on
         .map_err(FillError::from)
-        .and_then(|_| write(&job, &mut scan, &state, &paths, stop, emit));
+        .and_then(|_| write(&job, &run, &mut scan, &state, &paths, stop, emit));
     let complete = scan.done.count() >= state.files_total;
     let restored = put_back(&mut state, fill, complete, sys, emit);
     state.complete = complete;
@@ -352,6 +364,7 @@ fn dataset_mount(sys: &dyn System, name: &str) -> Result<output::Mount, FillErro
 /// Writes the pending files, logging each as it completes.
 fn write(
     job: &Job,
+    run: &RunStart,
     scan: &mut Scan,
     state: &State,
     paths: &Paths,
@@ -363,6 +376,12 @@ fn write(
         path: paths.log.clone(),
         source,
     })?;
+    log.append(&Line::Start(run.clone()))
+        .map_err(|source| FillError::Io {
+            action: "append to the fill log",
+            path: paths.log.clone(),
+            source,
+        })?;
     let pending = Pending::new(scan.done.clone(), state.files_total);
     engine::write_files::<FillError>(job, pending, stop, |report| {
         match report {

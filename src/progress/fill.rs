@@ -391,7 +391,7 @@ mod tests {
                 .expect("logged");
             let prefix = dir.path().join("prefix.jsonl");
             std::fs::write(&prefix, lines[..=at].join("\n") + "\n").expect("prefix");
-            let report = scan::analyze(&prefix, window, 10).expect("report");
+            let report = scan::analyze(&prefix, Some(window), 10).expect("report");
             let last = report.rolling_last.expect("a last figure");
             assert_eq!(last.file.index, record.index);
             assert_eq!(round3(last.mb_s), record.rolling_mb_s, "{}", record.name);
@@ -403,7 +403,7 @@ mod tests {
         }
         assert_eq!(checked, 27);
 
-        let report = scan::analyze(&log, window, 10).expect("report");
+        let report = scan::analyze(&log, Some(window), 10).expect("report");
         let rendered = summary::render(&report, Path::new("plot.svg"));
         let (closing, closing_line) = shown[2].1.clone().expect("a closing summary");
         assert!(closing.complete);

@@ -14,7 +14,7 @@ use super::{Error, scan, summary, svg};
 pub(crate) fn report(
     log: &Path,
     plot: Option<&Path>,
-    window: NonZeroU32,
+    window: Option<NonZeroU32>,
     out: &mut dyn Write,
     aside: &mut dyn Write,
 ) -> Result<(), Error> {
@@ -84,7 +84,7 @@ mod tests {
         let err = report(
             &log,
             Some(&dir.path().join(".").join("fill.jsonl")),
-            NonZeroU32::MIN,
+            Some(NonZeroU32::MIN),
             &mut Vec::new(),
             &mut Vec::new(),
         )

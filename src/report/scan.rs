@@ -25,6 +25,7 @@ use super::Error;
 use super::stats::{Gap, Largest, RunStep, Runs, gap_threshold, nearest_rank};
 use crate::fill::log::read::{FileEntry, LineReader, Malformed, Record, parse_raw};
 use crate::fill::stats::{Extremes, Throughput};
+use crate::scenario::model::Fill;
 
 /// How many malformed lines the report lists (all are counted).
 const MALFORMED_LISTED: usize = 5;
@@ -36,6 +37,7 @@ const SLOWEST_LISTED: usize = 5;
 pub(crate) struct LineCounts {
     pub lines: u64,
     pub file_records: u64,
+    pub starts: u64,
     pub summaries: u64,
     pub other: u64,
     pub blank: u64,
@@ -206,7 +208,13 @@ struct Entry {
 }
 
 /// Reads the log at `path` into an analysis with `columns` pixel columns.
-pub(crate) fn analyze(path: &Path, window: NonZeroU32, columns: usize) -> Result<Analysis, Error> {
+/// The rolling window is `window`, else the one the fill's last run logged,
+/// else a fill's default.
+pub(crate) fn analyze(
+    path: &Path,
+    window: Option<NonZeroU32>,
+    columns: usize,
+) -> Result<Analysis, Error> {
     let read_err = |source| Error::Read {
         path: path.to_owned(),
         source,
@@ -218,6 +226,7 @@ pub(crate) fn analyze(path: &Path, window: NonZeroU32, columns: usize) -> Result
     let mut malformed = Vec::new();
     let mut entries: Vec<Entry> = Vec::new();
     let (mut start, mut end) = (f64::INFINITY, f64::NEG_INFINITY);
+    let mut logged_window = None;
     let mut reader = LineReader::new(BufReader::with_capacity(1 << 16, open()?));
     while let Some(raw) = reader.next_line().map_err(read_err)? {
         counts.lines += 1;
@@ -231,6 +240,10 @@ pub(crate) fn analyze(path: &Path, window: NonZeroU32, columns: usize) -> Result
                     line: raw.number,
                     ms: f.ms,
                 });
+            }
+            Ok(Record::Start { window: w }) => {
+                counts.starts += 1;
+                logged_window = w.and_then(NonZeroU32::new).or(logged_window);
             }
             Ok(Record::Summary { .. }) => counts.summaries += 1,
             Ok(Record::Other) => counts.other += 1,
@@ -274,6 +287,11 @@ pub(crate) fn analyze(path: &Path, window: NonZeroU32, columns: usize) -> Result
     let percentile = |p| nearest_rank(entries.len(), p).map_or(0.0, |i| entries[i].ms);
     let (p50_ms, p99_ms) = (percentile(50), percentile(99));
     drop(entries);
+
+    let window = window
+        .or(logged_window)
+        .or(NonZeroU32::new(Fill::WINDOW))
+        .unwrap_or(NonZeroU32::MIN);
 
     // Pass 2.
     let mut plot = Columns::new(start, end, columns);
@@ -429,5 +447,35 @@ mod tests {
         let (mean, sd) = c.rate_mean_sd();
         assert_eq!(mean, 20.0);
         assert!((sd - (200.0f64 / 3.0).sqrt()).abs() < 1e-9, "{sd}");
+    }
+
+    #[test]
+    fn the_window_is_the_one_the_fill_logged_unless_one_is_given() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log = dir.path().join("fill.jsonl");
+        let file = |i: u32| {
+            format!(
+                r#"{{"type":"file","index":{i},"bytes":1000000,"start_unix":{},"ms":10}}"#,
+                1000 + i
+            )
+        };
+        let files: Vec<String> = (0..4).map(file).collect();
+        let window = |text: &str, given| {
+            std::fs::write(&log, text).expect("log");
+            analyze(&log, given, 4).expect("analyze").window.get()
+        };
+        let start = r#"{"type":"start","target":"t/d","until":"4 files","file_size":1000000,"streams":1,"window":3,"start_unix":999}"#;
+        assert_eq!(window(&format!("{start}\n{}\n", files.join("\n")), None), 3);
+        assert_eq!(
+            window(
+                &format!("{start}\n{}\n", files.join("\n")),
+                NonZeroU32::new(2)
+            ),
+            2
+        );
+        assert_eq!(
+            window(&format!("{}\n", files.join("\n")), None),
+            Fill::WINDOW
+        );
     }
 }

@@ -117,6 +117,7 @@ fn lines(a: &Analysis) -> String {
         plural(c.file_records)
     )];
     for (n, one, many) in [
+        (c.starts, "run start", "run starts"),
         (c.summaries, "run summary", "run summaries"),
         (
             c.other,

@@ -407,7 +407,7 @@ mod tests {
         std::fs::File::create(&path)
             .and_then(|mut f| f.write_all(log.as_bytes()))
             .expect("write log");
-        analyze(&path, NonZeroU32::new(2).expect("non-zero"), COLUMNS).expect("analyze")
+        analyze(&path, NonZeroU32::new(2), COLUMNS).expect("analyze")
     }
 
     fn file(index: u64, start: f64, ms: f64) -> String {

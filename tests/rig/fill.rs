@@ -170,9 +170,13 @@ fn a_percentage_fill_lands_within_one_file_and_nothing_shrinks_it() {
     assert_eq!(property("sync"), "standard default");
     assert_eq!(property("recordsize"), "128K default");
 
-    // The log: a line per file, then a complete summary.
+    // The log: the run's start, a line per file, then a complete summary.
     let lines = log_lines();
-    assert_eq!(lines.len() as u64, s.files_total + 1);
+    assert_eq!(lines.len() as u64, s.files_total + 2);
+    match lines.first() {
+        Some(Line::Start(start)) => assert_eq!((start.window, start.streams), (8, 2)),
+        other => panic!("first line is not the run's start: {other:?}"),
+    }
     match lines.last() {
         Some(Line::Summary(sum)) => {
             assert!(sum.complete && sum.files == s.files_total, "{sum:?}");
@@ -224,7 +228,7 @@ fn sigint_and_kill_9_then_resume_ends_with_exactly_the_planned_files() {
         .iter()
         .filter_map(|l| match l {
             Line::File(f) => Some(f.index),
-            Line::Summary(_) => None,
+            _ => None,
         })
         .collect();
     assert_eq!(indices, (0..total).collect(), "logged files");
@@ -406,7 +410,7 @@ fn a_pool_zlab_did_not_build_fills_to_within_one_file_and_gets_its_properties_ba
         .iter()
         .filter_map(|l| match l {
             Line::File(f) => Some(f.index),
-            Line::Summary(_) => None,
+            _ => None,
         })
         .collect();
     assert_eq!(indices, (0..state.files_total).collect(), "logged files");

@@ -23,6 +23,10 @@ use serde::Deserialize;
 /// One line of the log, as far as the report needs it.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Record<'a> {
+    /// A run begins; `window` is the fill's rolling window (older logs have none).
+    Start {
+        window: Option<u32>,
+    },
     File(FileEntry<'a>),
     /// The end of a run; `complete` says whether the fill reached its target.
     Summary {
@@ -80,6 +84,7 @@ struct Raw<'a> {
     start_unix: Option<f64>,
     ms: Option<f64>,
     complete: Option<bool>,
+    window: Option<u32>,
 }
 
 /// Only the type, to tell a record of an unknown type (skipped, whatever its
@@ -99,7 +104,9 @@ pub(crate) fn parse_line(text: &[u8]) -> Result<Record<'_>, String> {
         Ok(raw) => raw,
         Err(err) => {
             return match serde_json::from_slice::<Kind>(text) {
-                Ok(k) if !matches!(k.kind.as_ref(), "file" | "summary") => Ok(Record::Other),
+                Ok(k) if !matches!(k.kind.as_ref(), "start" | "file" | "summary") => {
+                    Ok(Record::Other)
+                }
                 Ok(_) => Err(json_reason(&err)),
                 Err(_) if err.is_data() => {
                     Err("expected a JSON object with a string `type` field".to_owned())
@@ -109,6 +116,7 @@ pub(crate) fn parse_line(text: &[u8]) -> Result<Record<'_>, String> {
         }
     };
     match raw.kind.as_ref() {
+        "start" => Ok(Record::Start { window: raw.window }),
         "file" => file_record(raw).map(Record::File),
         "summary" => Ok(Record::Summary {
             complete: raw.complete.unwrap_or(false),
