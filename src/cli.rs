@@ -338,10 +338,10 @@ pub struct FillArgs {
     /// Size of each file.
     #[arg(long, value_name = "SIZE", requires = "until", default_value_t = Fill::FILE_SIZE)]
     pub file_size: Size,
-    /// Files written at once.
-    #[arg(long, value_name = "N", requires = "until", default_value_t = Fill::STREAMS,
+    /// Files written at once [default: one per CPU, 2 to 8].
+    #[arg(long, value_name = "N", requires = "until",
           value_parser = clap::value_parser!(u32).range(1..=i64::from(Fill::MAX_STREAMS)))]
-    pub streams: u32,
+    pub streams: Option<u32>,
     /// A dataset property set while the fill runs and put back after it
     /// (e.g. `--set sync=disabled --set recordsize=1M`).
     #[arg(long = "set", value_name = "NAME=VALUE", value_parser = property, requires = "until")]
@@ -349,9 +349,9 @@ pub struct FillArgs {
     /// Write with O_DIRECT.
     #[arg(long, requires = "until")]
     pub direct: bool,
-    /// In-memory source buffer.
-    #[arg(long, value_name = "SIZE", requires = "until", default_value_t = Fill::BUFFER)]
-    pub buffer: Size,
+    /// In-memory source buffer, shared by the streams [default: 16M a stream].
+    #[arg(long, value_name = "SIZE", requires = "until")]
+    pub buffer: Option<Size>,
     /// File names, `{n}` the file's number.
     #[arg(long, value_name = "NAME", requires = "until", default_value = Fill::PATTERN)]
     pub pattern: String,

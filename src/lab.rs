@@ -7,7 +7,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 pub(crate) use crate::device::{DevicePath, partition_path};
-use crate::scenario::model::{Bound, FillTarget, FsKind, LabelKind, WipeMode};
+use crate::scenario::model::{Bound, Fill, FillTarget, FsKind, LabelKind, WipeMode};
 use crate::scenario::size::Size;
 use crate::zfs::vdev::ResolvedVdev;
 
@@ -134,9 +134,11 @@ pub struct FillSpec {
     pub target: FillDir,
     pub until: FillTarget,
     pub file_size: Size,
-    pub buffer: Size,
+    /// `None`: [`Fill::BUFFER_PER_STREAM`] a stream.
+    pub buffer: Option<Size>,
     pub pattern: String,
-    pub streams: u32,
+    /// `None`: as many as [`Fill::streams_for`] picks for the CPUs.
+    pub streams: Option<u32>,
     pub window: u32,
     pub direct: bool,
     pub during: Vec<(String, String)>,
@@ -153,6 +155,17 @@ pub enum FillDir {
         pool: String,
     },
     Path(PathBuf),
+}
+
+impl FillSpec {
+    /// The streams on a machine with `cpus` CPUs, and the buffer they share.
+    pub(crate) fn writers(&self, cpus: usize) -> (u32, Size) {
+        let streams = self.streams.unwrap_or_else(|| Fill::streams_for(cpus));
+        let buffer = self.buffer.unwrap_or(Size::from_bytes(
+            Fill::BUFFER_PER_STREAM.bytes() * u64::from(streams),
+        ));
+        (streams, buffer)
+    }
 }
 
 impl fmt::Display for FillDir {

@@ -113,11 +113,7 @@ fn fill_one(
     state_dir: &Path,
     emit: &mut dyn FnMut(&Event),
 ) -> Result<(), Error> {
-    let how = fill::run::How {
-        charge_per_file,
-        overwrite,
-        zfs,
-    };
+    let how = fill::run::How::here(charge_per_file, overwrite, zfs);
     fill::run(f, &how, state_dir, &RealSystem, &mut |e| {
         emit(&Event::Fill(e.clone()));
     })

@@ -79,11 +79,7 @@ pub(crate) fn up(
                 fill,
                 charge_per_file,
             } => {
-                let how = crate::fill::run::How {
-                    charge_per_file: *charge_per_file,
-                    overwrite: false,
-                    zfs: &options.zfs,
-                };
+                let how = crate::fill::run::How::here(*charge_per_file, false, &options.zfs);
                 crate::fill::run(fill, &how, state_dir, sys, &mut |e| {
                     emit(&Event::Fill(e.clone()));
                 })

@@ -91,6 +91,20 @@ pub(crate) struct How<'a> {
     pub(crate) overwrite: bool,
     /// The OpenZFS found on this machine, recorded in the log's summaries.
     pub(crate) zfs: &'a Installed,
+    /// This machine's CPUs, which pick the streams when the fill does not.
+    pub(crate) cpus: usize,
+}
+
+impl<'a> How<'a> {
+    /// A fill on this machine, its CPUs counted.
+    pub(crate) fn here(charge_per_file: Option<u64>, overwrite: bool, zfs: &'a Installed) -> Self {
+        How {
+            charge_per_file,
+            overwrite,
+            zfs,
+            cpus: std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        }
+    }
 }
 
 /// What [`release`] leaves of a fill.
@@ -208,16 +222,17 @@ pub(crate) fn run_until(
             fresh
         }
     };
+    let (streams, buffer) = fill.writers(how.cpus);
     let job = Job {
         dir: dir.clone(),
         pattern: fill.pattern.clone(),
         file_size,
-        buffer: fill.buffer.bytes(),
-        streams: fill.streams,
+        buffer: buffer.bytes(),
+        streams,
         direct: fill.direct,
         salt: salt(),
     };
-    let tail = 2 * u64::from(fill.streams);
+    let tail = 2 * u64::from(streams);
     for index in resume::verify(&mut scan, tail, file_size, |i| job.name(i), &dir) {
         emit(&FillEvent::Note(format!(
             "{} is not complete: writing it again",
@@ -232,7 +247,7 @@ pub(crate) fn run_until(
         files_total: state.files_total,
         files_done: scan.done.count(),
         file_size,
-        streams: fill.streams,
+        streams,
         window: fill.window,
         log: paths.log.clone(),
     }));
@@ -259,7 +274,7 @@ pub(crate) fn run_until(
         target: fill.target.to_string(),
         until: fill.until.to_string(),
         file_size,
-        streams: fill.streams,
+        streams,
         window: fill.window,
         start_unix: round3(
             SystemTime::now()
@@ -590,9 +605,9 @@ mod tests {
             },
             until,
             file_size: Size::from_bytes(1 << 20),
-            buffer: Size::from_bytes(1 << 20),
+            buffer: Some(Size::from_bytes(1 << 20)),
             pattern: "file_{n}".into(),
-            streams: 2,
+            streams: Some(2),
             window: 60,
             direct: false,
             during: vec![("sync".into(), "disabled".into())],
@@ -630,6 +645,7 @@ mod tests {
                 charge_per_file: None,
                 overwrite: false,
                 zfs: &Installed::default(),
+                cpus: 2,
             },
             state,
             sys,
@@ -658,6 +674,7 @@ mod tests {
                 charge_per_file: None,
                 overwrite: false,
                 zfs: &Installed::default(),
+                cpus: 2,
             },
             state.path(),
             &sys,
@@ -693,6 +710,7 @@ mod tests {
                 charge_per_file: None,
                 overwrite: true,
                 zfs: &Installed::default(),
+                cpus: 2,
             },
             state.path(),
             &sys,

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use super::undo::Undo;
 use crate::lab::{DevicePath, FillDir, FillSpec, PartSpec, PoolSpec, VdevSpec};
-use crate::scenario::model::{FillTarget, FsKind, LabelKind};
+use crate::scenario::model::{Fill, FillTarget, FsKind, LabelKind};
 use crate::scenario::size::Size;
 use crate::system::command::{CommandLine, quote};
 use crate::zfs::owner::Owner;
@@ -183,12 +183,20 @@ impl Step {
                     FillTarget::Files(n) => format!("with {n} files of {}", fill.file_size),
                     other => format!("to {other} in {} files", fill.file_size),
                 };
+                let streams = match fill.streams {
+                    Some(n) => format!("{n} stream{}", plural(n)),
+                    None => {
+                        let r = Fill::AUTO_STREAMS;
+                        format!("a stream per CPU ({} to {})", r.start(), r.end())
+                    }
+                };
+                let buffer = match fill.buffer {
+                    Some(b) => format!("sharing a {b} buffer"),
+                    None => format!("with a {} buffer each", Fill::BUFFER_PER_STREAM),
+                };
                 format!(
-                    "fill {} {amount} from a {} buffer, {} stream{}{during}",
-                    fill_target(fill),
-                    fill.buffer,
-                    fill.streams,
-                    plural(fill.streams)
+                    "fill {} {amount}, {streams} {buffer}{during}",
+                    fill_target(fill)
                 )
             }
         }

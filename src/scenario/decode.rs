@@ -867,7 +867,10 @@ impl Decoder<'_> {
             None => Some(Located::new(default, f.at)),
         };
         let file_size = size_or(self, "file_size", Fill::FILE_SIZE);
-        let buffer = size_or(self, "buffer", Fill::BUFFER);
+        let buffer = match f.get("buffer") {
+            Some(n) => self.size(n, &f.path("buffer")).map(|s| s.map(Some)),
+            None => Some(Located::new(None, f.at)),
+        };
         let pattern = match f.get("pattern") {
             Some(n) => self.text(n, &f.path("pattern")),
             None => Some(Located::new(Fill::PATTERN.to_owned(), f.at)),
@@ -876,7 +879,12 @@ impl Decoder<'_> {
             Some(n) => d.number::<u32>(n, &f.path(key), 1, max),
             None => Some(Located::new(default, f.at)),
         };
-        let streams = count_or(self, "streams", Fill::STREAMS, Fill::MAX_STREAMS);
+        let streams = match f.get("streams") {
+            Some(n) => self
+                .number::<u32>(n, &f.path("streams"), 1, Fill::MAX_STREAMS)
+                .map(|s| s.map(Some)),
+            None => Some(Located::new(None, f.at)),
+        };
         let window = count_or(self, "window", Fill::WINDOW, Fill::MAX_WINDOW);
         let direct = self.opt_flag(&f, "direct");
         let during = self.opt_properties(&f, "during");

@@ -179,11 +179,13 @@ pub(crate) struct Fill {
     pub path: Option<Located<PathBuf>>,
     pub until: Located<FillTarget>,
     pub file_size: Located<Size>,
-    /// In-memory source buffer; bounded memory whatever the target.
-    pub buffer: Located<Size>,
+    /// In-memory source buffer; bounded memory whatever the target. Absent:
+    /// [`Fill::BUFFER_PER_STREAM`] for each stream.
+    pub buffer: Located<Option<Size>>,
     /// File name pattern with `{n}`, the file number.
     pub pattern: Located<String>,
-    pub streams: Located<u32>,
+    /// Absent: [`Fill::streams_for`] this machine's CPUs.
+    pub streams: Located<Option<u32>>,
     /// Files in the rolling throughput (`fill::stats::Throughput`).
     pub window: Located<u32>,
     pub direct: Located<bool>,
@@ -196,15 +198,27 @@ pub(crate) struct Fill {
 /// value out, and the bounds of its counts.
 impl Fill {
     pub(crate) const FILE_SIZE: Size = Size::from_bytes(1 << 30);
-    /// 16 MiB for each of the default 2 streams, as large as ZFS's largest
-    /// record (so no record holds a repeat), and small enough to stay in the
-    /// CPU's caches: 256M wrote 40 % slower in the rig.
-    pub(crate) const BUFFER: Size = Size::from_bytes(32 << 20);
+    /// As large as ZFS's largest record (so no record holds a repeat), and
+    /// small enough to stay in the CPU's caches: 256M for two streams wrote
+    /// 40 % slower in the rig.
+    pub(crate) const BUFFER_PER_STREAM: Size = Size::from_bytes(16 << 20);
     pub(crate) const PATTERN: &'static str = "file_{n}";
-    pub(crate) const STREAMS: u32 = 2;
+    /// The fewest and most streams [`Fill::streams_for`] picks.
+    pub(crate) const AUTO_STREAMS: std::ops::RangeInclusive<u32> = 2..=8;
     pub(crate) const MAX_STREAMS: u32 = 64;
     pub(crate) const WINDOW: u32 = 60;
     pub(crate) const MAX_WINDOW: u32 = 100_000;
+
+    /// Streams when none are given: one per CPU, since a writer is bound by
+    /// the CPU that copies its records into the page cache or the ARC (the
+    /// pool's devices are kept busy by the kernel's flush, whatever the
+    /// writers' count), and at least two, so that one writer's wait on a
+    /// file's open or close leaves another writing. More than eight was never
+    /// measured (README, "Speed").
+    pub(crate) fn streams_for(cpus: usize) -> u32 {
+        let (least, most) = (*Self::AUTO_STREAMS.start(), *Self::AUTO_STREAMS.end());
+        u32::try_from(cpus).unwrap_or(most).clamp(least, most)
+    }
 }
 
 /// When a fill stops.
@@ -321,6 +335,12 @@ impl std::fmt::Display for Bound {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_stream_per_cpu_from_two_to_eight() {
+        let picked: Vec<u32> = [0, 1, 2, 3, 8, 64].map(Fill::streams_for).to_vec();
+        assert_eq!(picked, [2, 2, 2, 3, 8, 8]);
+    }
 
     #[test]
     fn fill_target_forms() {

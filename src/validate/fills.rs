@@ -154,26 +154,28 @@ impl Checker<'_> {
                 "use 1M or more; the recipe uses 1G".to_owned(),
             );
         }
-        if f.buffer.value.bytes() < MIB {
+        let Some(buffer) = f.buffer.value else {
+            return; // 16M a stream
+        };
+        if buffer.bytes() < MIB {
             self.error(
                 f.buffer.at,
                 &format!("{field}.buffer"),
-                format!("a {} buffer is too small", f.buffer.value),
+                format!("a {buffer} buffer is too small"),
                 "use 1M or more".to_owned(),
             );
         }
         if let Some(avail) = self.host.mem_available
-            && f.buffer.value.bytes() > avail.bytes() / 2
+            && buffer.bytes() > avail.bytes() / 2
         {
             self.error(
                 f.buffer.at,
                 &format!("{field}.buffer"),
                 format!(
-                    "a {} buffer needs more than half of the {} available memory",
-                    f.buffer.value,
+                    "a {buffer} buffer needs more than half of the {} available memory",
                     avail.human()
                 ),
-                "the buffer is reused for every file: 32M is plenty".to_owned(),
+                "the buffer is reused for every file: 16M a stream is plenty".to_owned(),
             );
         }
     }
