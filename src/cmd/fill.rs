@@ -148,11 +148,12 @@ fn without_scenario(
     system::preflight("fill", programs)?;
     let state_dir = fill::state::without_scenario_dir(&spec.target);
     let _lock = lock_state(&state_dir, &format!("fill {shown}"))?;
+    // A missing directory is the fill's to report.
     let _dir = match &spec.target {
-        FillDir::Path(p) => Some(Lock::dir(p)?),
-        FillDir::Dataset { .. } => None,
+        FillDir::Path(p) if p.is_dir() => Some(Lock::dir(p)?),
+        _ => None,
     };
-    with_progress(progress, |emit| {
+    let result = with_progress(progress, |emit| {
         if args.abandon {
             let keep = fill::Release::KeepLog;
             return fill::release(&spec.target, &state_dir, keep, &RealSystem, &mut |e| {
@@ -165,8 +166,17 @@ fn without_scenario(
         }
         // What each file costs a pool zlab did not plan is not known: its size.
         fill_one(&spec, None, overwrite, &host.installed, &state_dir, emit)
-    })
-    .map_err(|e| match e {
+    });
+    // A fill that kept nothing (refused, or its target missing) leaves no
+    // directory behind; the lock goes with it, as `Lock::lab` allows.
+    if std::fs::read_dir(&state_dir).is_ok_and(|d| {
+        d.filter_map(Result::ok)
+            .all(|e| e.path() == crate::system::lock::path(&state_dir))
+    }) {
+        let _ = std::fs::remove_file(crate::system::lock::path(&state_dir));
+        let _ = std::fs::remove_dir(&state_dir);
+    }
+    result.map_err(|e| match e {
         Error::Fill {
             source: fill::FillError::Changed { .. },
             ..
@@ -175,7 +185,7 @@ fn without_scenario(
         )),
         e if args.abandon => e.next(format!("fix the cause and run `{again} --abandon` again")),
         e => e.next(format!(
-            "fix the cause and run the same `{again} …` again: it resumes after the last complete file"
+            "fix the cause and run the same `{again} …` again (a stopped fill resumes after its last complete file)"
         )),
     })
 }
