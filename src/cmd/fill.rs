@@ -14,7 +14,6 @@ use crate::lab::{FillDir, FillSpec};
 use crate::plan::step::Step;
 use crate::scenario::model::{After, Fill, FillTarget, Property};
 use crate::scenario::node::Located;
-use crate::system::lock::Lock;
 use crate::system::real::RealSystem;
 use crate::zfs::version::Installed;
 use crate::{exec, fill, system, validate};
@@ -75,15 +74,6 @@ fn scenario(file: &Path, overwrite: bool, progress: Progress<'_>) -> Result<(), 
         &identity,
     )?;
     let _lock = lock_lab("fill", &lab)?;
-    // A `path:` target is not the lab's own: another lab may fill it too.
-    let _dirs = lab
-        .fills
-        .iter()
-        .filter_map(|f| match &f.target {
-            FillDir::Path(p) => Some(Lock::dir(p)),
-            FillDir::Dataset { .. } => None,
-        })
-        .collect::<Result<Vec<_>, _>>()?;
     with_progress(progress, |emit| {
         let fills = plan.steps.iter().filter_map(|s| match s {
             Step::Fill {
@@ -148,11 +138,6 @@ fn without_scenario(
     system::preflight("fill", programs)?;
     let state_dir = fill::state::without_scenario_dir(&spec.target);
     let _lock = lock_state(&state_dir, &format!("fill {shown}"))?;
-    // A missing directory is the fill's to report.
-    let _dir = match &spec.target {
-        FillDir::Path(p) if p.is_dir() => Some(Lock::dir(p)?),
-        _ => None,
-    };
     let result = with_progress(progress, |emit| {
         if args.abandon {
             let keep = fill::Release::KeepLog;

@@ -20,6 +20,7 @@ use crate::capacity::model::files_for;
 use crate::lab::{FillDir, FillSpec};
 use crate::scenario::model::FillTarget;
 use crate::system::command::CommandLine;
+use crate::system::lock::{Lock, LockError};
 use crate::system::{CommandError, System, mountinfo};
 use crate::zfs::output;
 use crate::zfs::version::Installed;
@@ -39,6 +40,8 @@ pub enum FillError {
     NotZfs { path: PathBuf },
     #[error(transparent)]
     Command(#[from] CommandError),
+    #[error(transparent)]
+    Busy(#[from] LockError),
     #[error(transparent)]
     Write(#[from] WriteError),
     #[error("{action} {}: {source}", path.display())]
@@ -160,6 +163,9 @@ pub(crate) fn run_until(
 ) -> Result<Summary, FillError> {
     let paths = Paths::new(state_dir, &fill.target);
     let Place { dir, dataset, guid } = locate(fill, sys)?;
+    // Whoever asks for it — a lab's fill, a fill without a scenario, another
+    // lab's — one fill writes into a directory at a time.
+    let _writing = Lock::dir(&dir)?;
     let mut state = State::load(sys, &paths.state)?;
     if state.as_ref().is_some_and(|s| s.guid != guid) {
         // The pool was made again since: the old fill's files are gone.
@@ -761,10 +767,56 @@ mod tests {
     }
 
     #[test]
-    fn a_write_error_puts_the_property_back_too() {
-        let state = tempfile::tempdir().expect("state");
+    fn a_directory_another_fill_writes_into_is_left_alone() {
+        let (mnt, state) = (
+            tempfile::tempdir().expect("mnt"),
+            tempfile::tempdir().expect("state"),
+        );
+        let _other = Lock::dir(mnt.path()).expect("the other fill's lock");
         let sys = FakeSystem::new();
-        let err = fill_half(&sys, &state.path().join("gone"), state.path(), false);
+        sys.expect(
+            "zfs get -Hp -o value mounted,mountpoint,guid quick/data",
+            &format!("yes\n{}\n42\n", mnt.path().display()),
+        );
+        let err = run_until(
+            &spec(FillTarget::Files(2)),
+            &How::here(None, false, &Installed::default()),
+            state.path(),
+            &sys,
+            &AtomicBool::new(false),
+            &mut |_| {},
+        );
+        assert!(matches!(err, Err(FillError::Busy(_))), "{err:?}");
+        assert_eq!(std::fs::read_dir(mnt.path()).expect("dir").count(), 0);
+        assert!(!state.path().join("fill-quick-data.json").exists());
+    }
+
+    #[test]
+    fn a_write_error_puts_the_property_back_too() {
+        let (mnt, state) = (
+            tempfile::tempdir().expect("mnt"),
+            tempfile::tempdir().expect("state"),
+        );
+        // A directory where the first file goes: opening it to write fails.
+        std::fs::create_dir(mnt.path().join("file_0")).expect("dir");
+        let sys = FakeSystem::new();
+        before_writing(&sys, mnt.path());
+        sys.expect("zfs inherit sync quick/data", "");
+        let how = How {
+            charge_per_file: None,
+            overwrite: true,
+            zfs: &Installed::default(),
+            cpus: 2,
+        };
+        let spec = spec(FillTarget::Percent(5000));
+        let err = run_until(
+            &spec,
+            &how,
+            state.path(),
+            &sys,
+            &AtomicBool::new(false),
+            &mut |_| {},
+        );
         assert!(matches!(err, Err(FillError::Write(_))), "{err:?}");
     }
 }

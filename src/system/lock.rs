@@ -85,8 +85,9 @@ impl Lock {
         }
     }
 
-    /// Locks a directory zlab writes into that is not its own (a fill's
-    /// `path:` target): the directory itself is locked, nothing is created in it.
+    /// Locks a directory a fill writes into (a dataset's mountpoint, a
+    /// `path:`), which need not be zlab's: the directory itself is locked,
+    /// nothing is created in it.
     pub(crate) fn dir(dir: &Path) -> Result<Lock, LockError> {
         let io = |source| LockError::Io {
             path: dir.to_path_buf(),
