@@ -19,6 +19,7 @@ use super::target;
 use crate::capacity::model::files_for;
 use crate::lab::{FillDir, FillSpec};
 use crate::scenario::model::FillTarget;
+use crate::scenario::size::Size;
 use crate::system::command::CommandLine;
 use crate::system::lock::{Lock, LockError};
 use crate::system::{CommandError, System, mountinfo};
@@ -209,7 +210,7 @@ pub(crate) fn run_until(
                 (FillTarget::Percent(_), None) => Some(target::fs_capacity(sys, &dir)?),
                 _ => None,
             };
-            let fresh = State {
+            let mut fresh = State {
                 dataset: dataset.clone(),
                 guid,
                 files_total: files_for(fill.until, file_size, how.charge_per_file, capacity)
@@ -219,7 +220,15 @@ pub(crate) fn run_until(
                 saved: None,
                 complete: false,
                 until: Some(asked),
+                measure_charge: false,
             };
+            // What a file costs a pool zlab did not plan is measured on the
+            // first one (its records with parity, padding and metadata, as
+            // `zfs list` counts them); until then each counts as its size.
+            fresh.measure_charge = matches!(fill.until, FillTarget::Percent(_))
+                && fresh.dataset.is_some()
+                && how.charge_per_file.is_none()
+                && fresh.files_total > 1;
             // A fill that has not begun here owns none of the names it writes.
             if !how.overwrite {
                 refuse_foreign(&dir, &fill.pattern, fresh.files_total)?;
@@ -288,9 +297,23 @@ pub(crate) fn run_until(
                 .map_or(0.0, |d| d.as_secs_f64()),
         ),
     };
-    let written = during_on
-        .map_err(FillError::from)
-        .and_then(|_| write(&job, &run, &mut scan, &state, &paths, stop, emit));
+    let written = during_on.map_err(FillError::from).and_then(|_| {
+        log::Writer::open(&paths.log)
+            .and_then(|mut w| w.append(&Line::Start(run)))
+            .map_err(|source| FillError::Io {
+                action: "append to the fill log",
+                path: paths.log.clone(),
+                source,
+            })?;
+        if state.measure_charge {
+            write(&job, 1, &mut scan, &paths, stop, emit)?;
+            if scan.done.count() >= 1 && !stop.load(Ordering::Relaxed) {
+                measure_charge(fill, &mut state, &scan, sys, emit)?;
+                state.save(sys, &paths.state)?;
+            }
+        }
+        write(&job, state.files_total, &mut scan, &paths, stop, emit)
+    });
     let complete = scan.done.count() >= state.files_total;
     let restored = put_back(&mut state, fill, complete, sys, emit);
     state.complete = complete;
@@ -382,12 +405,11 @@ fn dataset_mount(sys: &dyn System, name: &str) -> Result<output::Mount, FillErro
     Ok(output::mount(&out.stdout).map_err(|e| CommandError::unparsable(&cmd, &out.stdout, e))?)
 }
 
-/// Writes the pending files, logging each as it completes.
+/// Writes the pending files of the first `total`, logging each as it completes.
 fn write(
     job: &Job,
-    run: &RunStart,
+    total: u64,
     scan: &mut Scan,
-    state: &State,
     paths: &Paths,
     stop: &AtomicBool,
     emit: &mut dyn FnMut(&FillEvent),
@@ -397,13 +419,7 @@ fn write(
         path: paths.log.clone(),
         source,
     })?;
-    log.append(&Line::Start(run.clone()))
-        .map_err(|source| FillError::Io {
-            action: "append to the fill log",
-            path: paths.log.clone(),
-            source,
-        })?;
-    let pending = Pending::new(scan.done.clone(), state.files_total);
+    let pending = Pending::new(scan.done.clone(), total);
     engine::write_files::<FillError>(job, pending, stop, |report| {
         match report {
             Update::Wrote { bytes } => emit(&FillEvent::Progress { bytes }),
@@ -471,6 +487,43 @@ pub(crate) fn finished(
         mb_s: round3(mb_s(bytes, ms / 1000.0)),
         rolling_mb_s: round3(rolling.mb_s),
     }
+}
+
+/// Decides the file count from what the fill's files cost the pool so far:
+/// its USED now, once `zpool sync` has written them out, less the USED the
+/// percentage was taken from, over the files done.
+fn measure_charge(
+    fill: &FillSpec,
+    state: &mut State,
+    scan: &Scan,
+    sys: &dyn System,
+    emit: &mut dyn FnMut(&FillEvent),
+) -> Result<(), FillError> {
+    let (Some(dataset), Some(before)) = (&state.dataset, state.capacity) else {
+        return Ok(());
+    };
+    let pool = dataset.split('/').next().unwrap_or(dataset);
+    sys.run(&CommandLine::new("zpool").arg("sync").arg(pool))?;
+    let now = target::pool_capacity(sys, pool)?;
+    let files = scan.done.count().max(1);
+    let charge = now.used.saturating_sub(before.used) / files;
+    let total = files_for(
+        fill.until,
+        state.file_size,
+        Some(charge.max(1)),
+        Some(before),
+    )
+    .unwrap_or(0)
+    .max(files);
+    emit(&FillEvent::Note(format!(
+        "a file is charged {} in {pool} (measured): {total} files reach {} ({} if each counted as its size)",
+        Size::from_bytes(charge).human(),
+        fill.until,
+        state.files_total
+    )));
+    state.files_total = total;
+    state.measure_charge = false;
+    Ok(())
 }
 
 /// The saved values back (or the `after` values once complete).
@@ -622,6 +675,14 @@ mod tests {
     }
 
     /// The commands up to the writing: where, how much, the saved property.
+    /// `zfs list` after the first file: the pool's USED grew by `charged`.
+    fn measured(sys: &FakeSystem, charged: u64) {
+        sys.expect("zpool sync quick", "").expect(
+            "zfs list -Hp -o used,avail quick",
+            &format!("{}\t{}\n", 1_048_576 + charged, 9_437_184 - charged),
+        );
+    }
+
     fn before_writing(sys: &FakeSystem, mountpoint: &Path) {
         sys.expect(
             "zfs get -Hp -o value mounted,mountpoint,guid quick/data",
@@ -644,6 +705,9 @@ mod tests {
         stopped: bool,
     ) -> Result<Summary, FillError> {
         before_writing(sys, mountpoint);
+        if !stopped {
+            measured(sys, 1 << 20);
+        }
         sys.expect("zfs inherit sync quick/data", "");
         run_until(
             &spec(FillTarget::Percent(5000)),
@@ -709,6 +773,7 @@ mod tests {
         std::fs::write(mnt.path().join("file_0"), b"old").expect("old");
         let sys = FakeSystem::new();
         before_writing(&sys, mnt.path());
+        measured(&sys, 1 << 20);
         sys.expect("zfs inherit sync quick/data", "");
         let summary = run_until(
             &spec(FillTarget::Percent(5000)),
@@ -764,6 +829,44 @@ mod tests {
         );
         let log = std::fs::read_to_string(state.path().join("fill-quick-data.jsonl")).expect("log");
         assert!(log.contains(r#""type":"summary","files":0"#), "{log}");
+    }
+
+    #[test]
+    fn a_pool_zlab_did_not_plan_counts_files_by_what_the_first_was_charged() {
+        let (mnt, state) = (
+            tempfile::tempdir().expect("mnt"),
+            tempfile::tempdir().expect("state"),
+        );
+        let sys = FakeSystem::new();
+        before_writing(&sys, mnt.path());
+        // 1 MiB files charged 2 MiB each (parity, padding): 50 % of 10 MiB
+        // with 1 MiB used leaves room for 2, not 4.
+        measured(&sys, 2 << 20);
+        sys.expect("zfs inherit sync quick/data", "");
+        let mut notes = Vec::new();
+        let summary = run_until(
+            &spec(FillTarget::Percent(5000)),
+            &How::here(None, false, &Installed::default()),
+            state.path(),
+            &sys,
+            &AtomicBool::new(false),
+            &mut |e| {
+                if let FillEvent::Note(n) = e {
+                    notes.push(n.clone());
+                }
+            },
+        )
+        .expect("fill");
+        assert_eq!((summary.files, summary.files_total), (2, 2));
+        assert_eq!(std::fs::read_dir(mnt.path()).expect("dir").count(), 2);
+        assert!(
+            notes.iter().any(|n| n.starts_with("a file is charged 2 MiB in quick (measured): 2 files reach 50% (4 if each counted as its size)")),
+            "{notes:?}"
+        );
+        let saved = State::load(&sys, &state.path().join("fill-quick-data.json"))
+            .expect("state")
+            .expect("some");
+        assert!(!saved.measure_charge && saved.files_total == 2);
     }
 
     #[test]

@@ -30,6 +30,11 @@ pub struct State {
     /// target is not taken for its resumption (absent in older states).
     #[serde(default)]
     pub until: Option<String>,
+    /// Set while `files_total` is an estimate (each file counted as its
+    /// size) awaiting what the first file is charged in the pool, measured:
+    /// a percentage fill of a pool zlab did not plan.
+    #[serde(default)]
+    pub measure_charge: bool,
 }
 
 /// Where a fill keeps its state and its log.
@@ -163,6 +168,7 @@ mod tests {
             saved: Some(Vec::new()),
             complete: false,
             until: Some("75%".into()),
+            measure_charge: false,
         };
         state.save(&sys, path).expect("save");
         assert_eq!(State::load(&sys, path).expect("load"), Some(state));
