@@ -12,6 +12,7 @@ mod partitions;
 mod paths;
 mod pools;
 mod version;
+mod volumes;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -37,6 +38,8 @@ pub(crate) fn validate(scenario: &Scenario, host: &HostFacts) -> Result<Lab, Vec
         files: HashMap::new(),
         used: HashMap::new(),
         partitioned: HashMap::new(),
+        volume_pools: Vec::new(),
+        pool_now: None,
     };
     let lab = c.lab(scenario);
     if let Some(release) = &host.zfs {
@@ -67,6 +70,10 @@ struct Checker<'a> {
     used: HashMap<DevicePath, String>,
     /// Device → the partition table written on it.
     partitioned: HashMap<DevicePath, String>,
+    /// Each volume's device, with the index and name (as written) of its pool.
+    volume_pools: Vec<(DevicePath, usize, String)>,
+    /// The index of the pool whose devices are being claimed.
+    pool_now: Option<usize>,
 }
 
 impl Checker<'_> {
@@ -110,6 +117,7 @@ impl Checker<'_> {
             None => Path::new("/var/lib/zlab").join(&s.lab.value),
         };
         let mut groups = self.groups(s);
+        self.volume_names(s);
         let tables = self.tables(s, &mut groups);
         let wipes = self.wipes(s);
         let pools = self.pools(s);

@@ -17,6 +17,7 @@ use crate::plan::undo::Undo;
 use crate::system::command::CommandLine;
 use crate::system::probe;
 use crate::system::{CommandError, System};
+use crate::zfs::output;
 
 pub(crate) fn down(
     lab: &LabIdentity,
@@ -135,9 +136,11 @@ fn undo_for(
     Ok(match resource {
         Resource::Pool { name, guid } => match (identity::pool_guid(sys, name)?, guid) {
             (None, _) => Verdict::Undo(Vec::new()),
-            (Some(now), Some(ours)) if now == *ours => {
-                Verdict::Undo(vec![Undo::DestroyPool(name.clone())])
-            }
+            (Some(now), Some(ours)) if now == *ours => match foreign_volume(sys, name, journal)? {
+                // Destroying the pool would destroy it too.
+                Some(why) => Verdict::NotOurs(format!("pool `{name}` holds {why}")),
+                None => Verdict::Undo(vec![Undo::DestroyPool(name.clone())]),
+            },
             (Some(now), Some(ours)) => Verdict::NotOurs(format!(
                 "pool `{name}` has {now}, not the {ours} this lab created"
             )),
@@ -152,6 +155,19 @@ fn undo_for(
                     ))
                 }
             }
+        },
+        Resource::Volume { name, guid, .. } => match guid {
+            Some(guid) => match identity::check_volume(sys, name, *guid)? {
+                Match::Same => Verdict::Undo(vec![Undo::DestroyVolume(name.clone())]),
+                Match::Gone => Verdict::Undo(Vec::new()),
+                Match::Differs(why) => Verdict::NotOurs(why),
+            },
+            None => match identity::volume_guid(sys, name)? {
+                Some(now) => Verdict::NotOurs(format!(
+                    "volume `{name}` ({now}) was not recorded by GUID (its step was interrupted); `zfs destroy {name}` if it is the lab's"
+                )),
+                None => Verdict::Undo(Vec::new()),
+            },
         },
         Resource::Mount { path, id } => match id {
             Some(id) => match identity::check_mount(sys, path, id)? {
@@ -230,6 +246,33 @@ fn undo_for(
     })
 }
 
+/// A volume in pool `name` that the journal does not record by its GUID
+/// (someone else's, or the lab's made again by hand), said for people.
+fn foreign_volume(
+    sys: &dyn System,
+    name: &str,
+    journal: &Journal,
+) -> Result<Option<String>, CommandError> {
+    let list = CommandLine::new("zfs")
+        .args(["list", "-H", "-o", "name", "-t", "volume", "-r"])
+        .arg(name);
+    let out = sys.run(&list)?;
+    for volume in output::names(&out.stdout) {
+        let Some(now) = identity::volume_guid(sys, &volume)? else {
+            continue;
+        };
+        let ours = journal.records.iter().any(|r| {
+            matches!(&r.resource, Resource::Volume { name: n, guid: Some(g), .. } if *n == volume && *g == now)
+        });
+        if !ours {
+            return Ok(Some(format!(
+                "volume `{volume}` ({now}), which this lab did not create"
+            )));
+        }
+    }
+    Ok(None)
+}
+
 /// Whether every leaf device of pool `name` is a loop device holding one of the
 /// lab's files (by inode) or, if the lab loaded brd, a RAM disk — partitions
 /// of them included.
@@ -298,6 +341,7 @@ mod tests {
 
     const LOSETUP: &str = "losetup --list --json --output NAME,BACK-INO,BACK-MAJ:MIN,BACK-FILE";
     const GUID: &str = "zpool get -Hp -o value guid tank";
+    const VOLUMES: &str = "zfs list -H -o name -t volume -r tank";
     const GIB: u64 = 1 << 30;
 
     fn lab() -> LabIdentity {
@@ -380,6 +424,7 @@ mod tests {
         let sys = FakeSystem::new();
         journal(&sys, "/z/a.img", false);
         sys.expect(GUID, "99\n")
+            .expect(VOLUMES, "")
             .expect("zpool destroy tank", "")
             // Re-attached as loop7 since: found by its backing inode.
             .expect(LOSETUP, &holding("/dev/loop7", 11))
@@ -399,6 +444,7 @@ mod tests {
         journal(&sys, "/home/me/thesis.pdf", false);
         sys.set_stat("/home/me/thesis.pdf", FakeSystem::file(500, 12_345));
         sys.expect(GUID, "99\n")
+            .expect(VOLUMES, "")
             .expect("zpool destroy tank", "")
             .expect(LOSETUP, &holding("/dev/loop4", 11))
             .expect("losetup --detach /dev/loop4", "")
@@ -419,6 +465,7 @@ mod tests {
         let sys = FakeSystem::new();
         journal(&sys, "/z/a.img", false);
         sys.expect(GUID, "99\n")
+            .expect(VOLUMES, "")
             .expect("zpool destroy tank", "")
             .expect(LOSETUP, &holding("/dev/loop4", 11))
             .expect_failure("losetup --detach /dev/loop4", "device busy")
@@ -453,6 +500,7 @@ mod tests {
         let sys = FakeSystem::new();
         journal(&sys, "/z/a.img", true);
         sys.expect(GUID, "99\n")
+            .expect(VOLUMES, "")
             .expect("zpool destroy tank", "")
             .expect(LOSETUP, &holding("/dev/loop4", 11))
             .expect("losetup --detach /dev/loop4", "")
@@ -467,6 +515,7 @@ mod tests {
         let sys = FakeSystem::new();
         journal(&sys, "/z/a.img", false);
         sys.expect(GUID, "99\n")
+            .expect(VOLUMES, "")
             .expect_failure("zpool destroy tank", "pool is busy")
             .expect(LOSETUP, &holding("/dev/loop4", 11))
             .expect("losetup --detach /dev/loop4", "")

@@ -3,6 +3,7 @@
 //! cannot prove it owns.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use super::event::{Event, Outcome, StepEvents};
 use super::identity::{self, FileId, Match, MountId};
@@ -241,6 +242,17 @@ fn refuse_foreign(
                     )));
                 }
             }
+            Step::CreateVolume { volume } if ours.is_none() => {
+                let guid = identity::volume_guid(sys, &volume.name).map_err(probe_failed(
+                    format!("tell whether volume `{}` exists", volume.name),
+                ))?;
+                if let Some(guid) = guid {
+                    return Err(Error::Refused(format!(
+                        "volume `{}` ({guid}) already exists and zlab did not create it; destroy it, or rename the volume in the scenario",
+                        volume.name
+                    )));
+                }
+            }
             Step::AttachLoop { file, .. } if ours.is_none() => {
                 // A file that does not exist yet is held by no loop device.
                 if let Some(stat) = sys
@@ -384,6 +396,12 @@ fn owned_resource(
             name: pool.name.clone(),
             guid: None,
         },
+        Step::CreateVolume { volume } => Resource::Volume {
+            name: volume.name.clone(),
+            guid: None,
+            var: step.binds().unwrap_or_default().to_owned(),
+            device: None,
+        },
         _ => Resource::Action,
     })
 }
@@ -430,6 +448,17 @@ fn run_step(
                     name: pool.name.clone(),
                     guid: Some(g),
                 })
+            }
+            (Step::CreateVolume { volume }, Resource::Volume { var, .. }) => {
+                match identity::volume_guid(sys, &volume.name)? {
+                    Some(g) => Some(Resource::Volume {
+                        name: volume.name.clone(),
+                        guid: Some(g),
+                        var: var.clone(),
+                        device: Some(volume_device(sys, &volume.name)?),
+                    }),
+                    None => None,
+                }
             }
             // Adopted only if what is mounted there is the planned device.
             (Step::Mount { path, device }, _) => {
@@ -530,6 +559,12 @@ fn run_step(
             let guid = identity::pool_guid(sys, &name)?;
             Resource::Pool { name, guid }
         }
+        Resource::Volume { name, var, .. } => Resource::Volume {
+            guid: Some(identity::volume_guid(sys, &name)?.ok_or_else(|| gone_after(step, &name))?),
+            device: Some(volume_device(sys, &name)?),
+            name,
+            var,
+        },
         Resource::Brd { .. } => Resource::Brd {
             id: Some(identity::brd(sys)?.ok_or_else(|| gone_after(step, "/sys/module/brd"))?),
         },
@@ -544,6 +579,31 @@ fn run_step(
         other => other,
     };
     Ok((resource, Outcome::Done))
+}
+
+/// How long a new volume's device may take to appear: OpenZFS makes it in
+/// a task after `zfs create` returns (seconds under emulation).
+const VOLUME_DEVICE_WAIT: Duration = Duration::from_secs(120);
+
+/// The `/dev/zdN` of the volume `name`, waiting for the kernel to make it.
+fn volume_device(sys: &dyn System, name: &str) -> Result<PathBuf, CommandError> {
+    let start = Instant::now();
+    loop {
+        if let Some(device) = identity::zvol_device(sys, name)? {
+            return Ok(device);
+        }
+        if start.elapsed() > VOLUME_DEVICE_WAIT {
+            return Err(CommandError::Io {
+                action: "find the device of volume",
+                path: PathBuf::from(name),
+                source: std::io::Error::other(format!(
+                    "no /dev/zd* device answered to it within {} s; is the zfs module's zvol support working (`zfs get volmode {name}`)?",
+                    VOLUME_DEVICE_WAIT.as_secs()
+                )),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 /// What a step that succeeded should have made is not there.

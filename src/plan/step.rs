@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use super::undo::Undo;
-use crate::lab::{DevicePath, FillDir, FillSpec, PartSpec, PoolSpec, VdevSpec};
+use crate::lab::{DevicePath, FillDir, FillSpec, PartSpec, PoolSpec, VdevSpec, VolumeSpec};
 use crate::scenario::model::{FillTarget, FsKind, LabelKind};
 use crate::scenario::size::Size;
 use crate::system::command::{CommandLine, quote};
@@ -65,6 +65,11 @@ pub(crate) enum Step {
         name: String,
         properties: Vec<(String, String)>,
     },
+    /// `zfs create -V`; then zlab finds its `/dev/zdN` (by the kernel's name
+    /// for it, without udev) and binds it to the volume's variable.
+    CreateVolume {
+        volume: VolumeSpec,
+    },
     /// Done by zlab itself: `zlab fill`.
     Fill {
         fill: FillSpec,
@@ -91,6 +96,7 @@ impl Step {
             Step::Mount { .. } => "mount",
             Step::CreatePool { .. } => "create_pool",
             Step::CreateDataset { .. } => "create_dataset",
+            Step::CreateVolume { .. } => "create_volume",
             Step::Fill { .. } => "fill",
         }
     }
@@ -113,6 +119,7 @@ impl Step {
             Step::Mount { path, .. } => format!("mount:{}", path.display()),
             Step::CreatePool { pool, .. } => format!("pool:{}", pool.name),
             Step::CreateDataset { name, .. } => format!("dataset:{name}"),
+            Step::CreateVolume { volume } => format!("volume:{}", volume.name),
             Step::Fill { fill, .. } => format!("fill:{}", fill.target),
         }
     }
@@ -168,6 +175,13 @@ impl Step {
                 format!("create pool {} ({})", quote(&pool.name), topology(pool))
             }
             Step::CreateDataset { name, .. } => format!("create dataset {}", quote(name)),
+            Step::CreateVolume { volume } => format!(
+                "create {}volume {} ({}) → {}",
+                if volume.sparse { "sparse " } else { "" },
+                quote(&volume.name),
+                size_words(volume.size),
+                volume.device.path
+            ),
             Step::Fill { fill, .. } => {
                 let during: Vec<String> = fill
                     .during
@@ -285,6 +299,20 @@ impl Step {
                 }
                 vec![c.arg(name.clone())]
             }
+            Step::CreateVolume { volume } => {
+                let mut c = CommandLine::new("zfs").arg("create");
+                if volume.sparse {
+                    c = c.arg("-s");
+                }
+                c = c.arg("-V").arg(volume.size.to_string());
+                if let Some(b) = volume.volblocksize {
+                    c = c.arg("-b").arg(b.to_string());
+                }
+                for (k, v) in &volume.properties {
+                    c = c.arg("-o").arg(format!("{k}={v}"));
+                }
+                vec![c.arg(volume.name.clone())]
+            }
         }
     }
 
@@ -299,6 +327,7 @@ impl Step {
             Step::LoadBrd { .. } => vec![Undo::UnloadBrd],
             Step::Mount { path, .. } => vec![Undo::Unmount(path.clone())],
             Step::CreatePool { pool, .. } => vec![Undo::DestroyPool(pool.name.clone())],
+            Step::CreateVolume { volume } => vec![Undo::DestroyVolume(volume.name.clone())],
             // Wiped data is gone; partitions and filesystems go with their device;
             // datasets with their pool; the fill restores its properties itself.
             Step::WipeLabels { .. }
@@ -320,6 +349,10 @@ impl Step {
     pub(crate) fn binds(&self) -> Option<&str> {
         match self {
             Step::AttachLoop { var, .. } => Some(var),
+            Step::CreateVolume { volume } => match &volume.device.path {
+                DevicePath::Volume { var } => Some(var),
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -357,6 +390,19 @@ impl Step {
                 )]
             }
             Step::Fill { .. } => vec![format!("zlab fill {}", quote(scenario))],
+            // With udev, /dev/zvol/POOL/NAME leads to its /dev/zdN once settled.
+            Step::CreateVolume { volume } => {
+                let mut lines: Vec<String> =
+                    self.commands().iter().map(ToString::to_string).collect();
+                if let Some(var) = self.binds() {
+                    lines.push("udevadm settle".to_owned());
+                    lines.push(format!(
+                        "{var}=$(readlink -f {})",
+                        quote(&format!("/dev/zvol/{}", volume.name))
+                    ));
+                }
+                lines
+            }
             _ => self.commands().iter().map(ToString::to_string).collect(),
         }
     }
@@ -380,6 +426,10 @@ impl Step {
             Step::CreatePool { pool, .. } => vec![format!(
                 "! zpool list {p} >/dev/null 2>&1 || zpool destroy {p}",
                 p = quote(&pool.name)
+            )],
+            Step::CreateVolume { volume } => vec![format!(
+                "! zfs list {v} >/dev/null 2>&1 || zfs destroy {v}",
+                v = quote(&volume.name)
             )],
             _ => self.undo().iter().map(ToString::to_string).collect(),
         }
