@@ -166,7 +166,7 @@ impl Checker<'_> {
                     "the name `{}` is already used (line {})",
                     name.value, first.line
                 ),
-                "device groups and partitions share one namespace: rename one".to_owned(),
+                "device groups, partitions and volumes share one namespace: rename one".to_owned(),
             );
             return;
         }

@@ -336,7 +336,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::exec::identity::{FileId, PoolGuid};
+    use crate::exec::identity::{FileId, PoolGuid, VolumeGuid};
     use crate::system::fake::FakeSystem;
 
     const LOSETUP: &str = "losetup --list --json --output NAME,BACK-INO,BACK-MAJ:MIN,BACK-FILE";
@@ -492,6 +492,71 @@ mod tests {
         assert!(
             err.to_string().contains("has guid 1000, not the guid 99"),
             "{err}"
+        );
+    }
+
+    /// The lab's journal with a volume of the pool, made after it.
+    fn with_volume(sys: &FakeSystem) {
+        journal(sys, "/z/a.img", false);
+        let path = Path::new("/state/journal.json");
+        let mut j = Journal::load(sys, path, &lab()).expect("journal");
+        j.set(
+            "volume:tank/v",
+            "create volume tank/v",
+            Resource::Volume {
+                name: "tank/v".into(),
+                guid: Some(VolumeGuid(77)),
+                var: "v_zvol".into(),
+                device: Some("/dev/zd0".into()),
+            },
+            true,
+        );
+        j.save(sys, path).expect("save");
+    }
+
+    const VOLUME_GUID: &str = "zfs get -Hp -o property,value guid tank/v";
+
+    #[test]
+    fn the_labs_volume_is_destroyed_before_its_pool() {
+        let sys = FakeSystem::new();
+        with_volume(&sys);
+        sys.expect(VOLUME_GUID, "guid\t77\n")
+            .expect("zfs destroy tank/v", "")
+            .expect(GUID, "99\n")
+            .expect(VOLUMES, "")
+            .expect("zpool destroy tank", "")
+            .expect(LOSETUP, "")
+            .expect(LOSETUP, "")
+            .expect("rm -f /z/a.img", "")
+            .expect("rmdir --ignore-fail-on-non-empty /z", "")
+            .expect("rmdir --ignore-fail-on-non-empty /state", "");
+        run(&sys).expect("down");
+    }
+
+    #[test]
+    fn a_volume_made_again_by_hand_is_left_alone_and_so_is_its_pool() {
+        let sys = FakeSystem::new();
+        with_volume(&sys);
+        sys.expect(VOLUME_GUID, "guid\t88\n")
+            .expect(GUID, "99\n")
+            .expect(VOLUMES, "tank/v\n")
+            .expect(VOLUME_GUID, "guid\t88\n")
+            .expect(LOSETUP, &holding("/dev/loop4", 11))
+            .expect("losetup --detach /dev/loop4", "")
+            .expect(LOSETUP, &holding("/dev/loop4", 11))
+            .expect("rmdir --ignore-fail-on-non-empty /z", "")
+            .expect("rmdir --ignore-fail-on-non-empty /state", "");
+        let err = run(&sys).expect_err("incomplete");
+        let Error::TeardownIncomplete { remaining, .. } = err else {
+            panic!("{err}")
+        };
+        assert!(
+            remaining[0].contains("volume `tank/v` has guid 88, not the guid 77"),
+            "{remaining:?}"
+        );
+        assert!(
+            remaining[1].contains("pool `tank` holds volume `tank/v` (guid 88)"),
+            "{remaining:?}"
         );
     }
 

@@ -995,4 +995,56 @@ mod tests {
         .expect_err("refused");
         assert!(err.to_string().contains("brd is already loaded"), "{err}");
     }
+
+    #[test]
+    fn a_volume_is_recorded_by_guid_and_bound_to_the_zd_device_that_names_it() {
+        let sys = FakeSystem::new();
+        let vol_guid = "zfs get -Hp -o property,value guid tank/v";
+        let text = format!("{LAB}    volumes: [{{ name: v, size: 128M, sparse: true }}]\n");
+        no_pool(&sys).expect_failure(vol_guid, "cannot open 'tank/v': dataset does not exist");
+        build_files(&sys)
+            .expect("zpool create tank mirror /dev/loop4 /dev/loop5", "")
+            .expect(GUID, "1234\n")
+            .expect("zfs create -s -V 128M tank/v", "")
+            .expect(vol_guid, "guid\t77\n")
+            .expect("lsblk --nodeps --noheadings --list --output NAME", "loop4\nloop5\nzd0\nzd16\n")
+            // Another volume's device first: asked, and passed over.
+            .expect("/usr/lib/udev/zvol_id /dev/zd0", "tank/other\n")
+            .expect("/usr/lib/udev/zvol_id /dev/zd16", "tank/v\n")
+            .expect(
+                "zpool status -jP --json-int tank",
+                r#"{"pools":{"tank":{"vdevs":{"tank":{"vdevs":{"mirror-0":{"name":"mirror-0","state":"ONLINE","vdevs":{
+                    "/dev/loop4":{"path":"/dev/loop4","state":"ONLINE"},"/dev/loop5":{"path":"/dev/loop5","state":"ONLINE"}}}}}}}}}"#,
+            )
+            .expect(
+                "zfs get -Hp -o property,value volsize,volblocksize,refreservation tank/v",
+                "volsize\t134217728\nvolblocksize\t16384\nrefreservation\t0\n",
+            );
+        let mut options = Options {
+            adopt: false,
+            confirm: confirm::Confirm::NoTerminal,
+            zfs: zfs(),
+        };
+        let plan = plan_of(&text);
+        up(
+            &plan,
+            &lab(),
+            Path::new("/state"),
+            &mut options,
+            &sys,
+            &mut |_| {},
+        )
+        .expect("up");
+        let journal = journal(&sys);
+        assert_eq!(
+            journal.find("volume:tank/v").map(|r| &r.resource),
+            Some(&Resource::Volume {
+                name: "tank/v".into(),
+                guid: Some(identity::VolumeGuid(77)),
+                var: "v_zvol".into(),
+                device: Some("/dev/zd16".into()),
+            })
+        );
+        assert_eq!(journal.binding("v_zvol"), Some("/dev/zd16".into()));
+    }
 }

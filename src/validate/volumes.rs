@@ -6,6 +6,7 @@ use crate::diag::Span;
 use crate::lab::{Device, VolumeSpec};
 use crate::scenario::Scenario;
 use crate::scenario::model::Pool;
+use crate::scenario::size::Size;
 use crate::zfs::properties;
 
 use super::{Checker, pairs};
@@ -60,9 +61,9 @@ impl Checker<'_> {
                 );
             }
             let block = v.volblocksize.as_ref().map(|b| b.value);
+            let valid = |b: u64| b.is_power_of_two() && (MIN_BLOCK..=MAX_BLOCK).contains(&b);
             if let Some(b) = &v.volblocksize
-                && !(b.value.bytes().is_power_of_two()
-                    && (MIN_BLOCK..=MAX_BLOCK).contains(&b.value.bytes()))
+                && !valid(b.value.bytes())
             {
                 self.error(
                     b.at,
@@ -72,7 +73,12 @@ impl Checker<'_> {
                 );
             }
             let size = v.size.value.bytes();
-            let unit = block.map_or(MIN_BLOCK, |b| b.bytes().max(1));
+            // zfs rounds up to whole blocks; a size the scenario means exactly
+            // is written so. Without a valid block size, whole sectors.
+            let unit = block
+                .map(Size::bytes)
+                .filter(|&b| valid(b))
+                .unwrap_or(MIN_BLOCK);
             if size == 0 || !size.is_multiple_of(unit) {
                 let up = size.div_ceil(unit).max(1) * unit;
                 self.error(
