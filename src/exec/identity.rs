@@ -235,13 +235,18 @@ pub(crate) fn check_volume(
 }
 
 /// udev's helper that asks a `/dev/zdN` which volume it is (the kernel's
-/// `BLKZNAME`); shipped with OpenZFS wherever zvols exist.
-const ZVOL_ID: &str = "/usr/lib/udev/zvol_id";
+/// `BLKZNAME`), shipped with OpenZFS wherever zvols exist: in `/usr/lib/udev`
+/// on merged-/usr systems (Debian 12 and later, RHEL), else `/lib/udev`.
+const ZVOL_ID: [&str; 2] = ["/usr/lib/udev/zvol_id", "/lib/udev/zvol_id"];
 
 /// The `/dev/zdN` of the volume `name`, asked of each zvol device itself, so
 /// it needs no udev and no `/dev/zvol` links. `None` while the kernel has not
 /// made it yet: OpenZFS creates a volume's device after `zfs create` returns.
 pub(crate) fn zvol_device(sys: &dyn System, name: &str) -> Result<Option<PathBuf>, CommandError> {
+    let zvol_id = ZVOL_ID
+        .into_iter()
+        .find(|p| sys.exists(Path::new(p)))
+        .unwrap_or(ZVOL_ID[0]);
     let list =
         CommandLine::new("lsblk").args(["--nodeps", "--noheadings", "--list", "--output", "NAME"]);
     let out = sys.run(&list)?;
@@ -252,8 +257,8 @@ pub(crate) fn zvol_device(sys: &dyn System, name: &str) -> Result<Option<PathBuf
             .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
     }) {
         let device = PathBuf::from(format!("/dev/{disk}"));
-        let id = CommandLine::new(ZVOL_ID).arg(device.to_string_lossy());
-        // A volume destroyed meanwhile can no longer answer: not ours.
+        let id = CommandLine::new(zvol_id).arg(device.to_string_lossy());
+        // A volume destroyed meanwhile can no longer answer: not this one.
         if let Ok(o) = sys.run(&id)
             && o.stdout.trim() == wanted
         {
