@@ -162,11 +162,16 @@ fn undo_for(
                 Match::Gone => Verdict::Undo(Vec::new()),
                 Match::Differs(why) => Verdict::NotOurs(why),
             },
+            // Interrupted before its GUID was read: the lab's if it is in
+            // the lab's pool, which `down` destroys with all it holds anyway.
             None => match identity::volume_guid(sys, name)? {
-                Some(now) => Verdict::NotOurs(format!(
-                    "volume `{name}` ({now}) was not recorded by GUID (its step was interrupted); `zfs destroy {name}` if it is the lab's"
-                )),
                 None => Verdict::Undo(Vec::new()),
+                Some(_) if in_lab_pool(sys, name, journal)? => {
+                    Verdict::Undo(vec![Undo::DestroyVolume(name.clone())])
+                }
+                Some(now) => Verdict::NotOurs(format!(
+                    "volume `{name}` ({now}) was not recorded by GUID (its step was interrupted) and its pool is not the lab's; `zfs destroy {name}` if it is the lab's"
+                )),
             },
         },
         Resource::Mount { path, id } => match id {
@@ -243,6 +248,23 @@ fn undo_for(
             None => Verdict::Undo(Vec::new()),
         },
         _ => Verdict::Undo(Vec::new()),
+    })
+}
+
+/// Whether the dataset `name` is in a pool the journal records by a GUID
+/// the pool still has.
+fn in_lab_pool(sys: &dyn System, name: &str, journal: &Journal) -> Result<bool, CommandError> {
+    let pool = name.split('/').next().unwrap_or(name);
+    let recorded = journal.records.iter().find_map(|r| match &r.resource {
+        Resource::Pool {
+            name: n,
+            guid: Some(g),
+        } if n == pool => Some(*g),
+        _ => None,
+    });
+    Ok(match recorded {
+        Some(g) => identity::pool_guid(sys, pool)? == Some(g),
+        None => false,
     })
 }
 
@@ -521,6 +543,38 @@ mod tests {
         let sys = FakeSystem::new();
         with_volume(&sys);
         sys.expect(VOLUME_GUID, "guid\t77\n")
+            .expect("zfs destroy tank/v", "")
+            .expect(GUID, "99\n")
+            .expect(VOLUMES, "")
+            .expect("zpool destroy tank", "")
+            .expect(LOSETUP, "")
+            .expect(LOSETUP, "")
+            .expect("rm -f /z/a.img", "")
+            .expect("rmdir --ignore-fail-on-non-empty /z", "")
+            .expect("rmdir --ignore-fail-on-non-empty /state", "");
+        run(&sys).expect("down");
+    }
+
+    #[test]
+    fn a_volume_whose_step_was_interrupted_goes_if_it_is_in_the_labs_pool() {
+        let sys = FakeSystem::new();
+        with_volume(&sys);
+        let path = Path::new("/state/journal.json");
+        let mut j = Journal::load(&sys, path, &lab()).expect("journal");
+        j.set(
+            "volume:tank/v",
+            "create volume tank/v",
+            Resource::Volume {
+                name: "tank/v".into(),
+                guid: None,
+                var: "v_zvol".into(),
+                device: None,
+            },
+            false,
+        );
+        j.save(&sys, path).expect("save");
+        sys.expect(VOLUME_GUID, "guid\t77\n")
+            .expect(GUID, "99\n")
             .expect("zfs destroy tank/v", "")
             .expect(GUID, "99\n")
             .expect(VOLUMES, "")
