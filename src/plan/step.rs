@@ -390,15 +390,15 @@ impl Step {
                 )]
             }
             Step::Fill { .. } => vec![format!("zlab fill {}", quote(scenario))],
-            // With udev, /dev/zvol/POOL/NAME leads to its /dev/zdN once settled.
+            // As zlab does it, without udev: the /dev/zdN that says it is
+            // the volume, once OpenZFS has made it (within a minute).
             Step::CreateVolume { volume } => {
                 let mut lines: Vec<String> =
                     self.commands().iter().map(ToString::to_string).collect();
                 if let Some(var) = self.binds() {
-                    lines.push("udevadm settle".to_owned());
                     lines.push(format!(
-                        "{var}=$(readlink -f {})",
-                        quote(&format!("/dev/zvol/{}", volume.name))
+                        "{var}=$(for _ in $(seq 300); do for d in /dev/zd*; do [ \"$(/usr/lib/udev/zvol_id \"$d\" 2>/dev/null)\" = {} ] && echo \"$d\" && exit; done; sleep 0.2; done)",
+                        quote(&volume.name)
                     ));
                 }
                 lines
