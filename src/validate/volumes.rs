@@ -5,7 +5,7 @@ use crate::device::{DevicePath, volume_var};
 use crate::diag::Span;
 use crate::lab::{Device, VolumeSpec};
 use crate::scenario::Scenario;
-use crate::scenario::model::Pool;
+use crate::scenario::model::{Pool, Volume};
 use crate::scenario::size::Size;
 use crate::zfs::properties;
 
@@ -16,19 +16,24 @@ use super::{Checker, pairs};
 const MIN_BLOCK: u64 = 512;
 const MAX_BLOCK: u64 = 128 << 10;
 
+/// The device a volume is once made, bound at run time.
+fn device(v: &Volume) -> Device {
+    Device {
+        label: v.name.value.clone(),
+        path: DevicePath::Volume {
+            var: volume_var(&v.name.value),
+        },
+        size: Some(v.size.value),
+    }
+}
+
 impl Checker<'_> {
     /// Makes every volume's name a device name before partition tables and
     /// pools refer to it; remembers which pool makes it.
     pub(super) fn volume_names(&mut self, s: &Scenario) {
         for (pi, p) in s.pools.iter().enumerate() {
             for (vi, v) in p.volumes.iter().enumerate() {
-                let device = Device {
-                    label: v.name.value.clone(),
-                    path: DevicePath::Volume {
-                        var: volume_var(&v.name.value),
-                    },
-                    size: Some(v.size.value),
-                };
+                let device = device(v);
                 self.volume_pools
                     .push((device.path.clone(), pi, p.name.value.clone()));
                 self.add_name(
@@ -99,13 +104,7 @@ impl Checker<'_> {
             );
             out.push(VolumeSpec {
                 name: format!("{name}/{}", v.name.value),
-                device: Device {
-                    label: v.name.value.clone(),
-                    path: DevicePath::Volume {
-                        var: volume_var(&v.name.value),
-                    },
-                    size: Some(v.size.value),
-                },
+                device: device(v),
                 size: v.size.value,
                 sparse: v.sparse.value,
                 volblocksize: block,
