@@ -14,6 +14,9 @@ pub enum DevicePath {
     /// A loop device, known once `losetup --find --show` has answered; `var` is
     /// the shell variable it is bound to (`disks_3`).
     Loop { var: String },
+    /// A volume (zvol), known once it exists and its `/dev/zdN` is found;
+    /// `var` is the shell variable it is bound to (`vol1_zvol`).
+    Volume { var: String },
     /// Partition `number` of `parent` (`/dev/loop3p1`, `/dev/ram0p2`, `/dev/sdb1`).
     Part {
         parent: Box<DevicePath>,
@@ -26,7 +29,7 @@ impl DevicePath {
     pub(crate) fn resolve(&self, bind: &dyn Fn(&str) -> Option<PathBuf>) -> Option<PathBuf> {
         match self {
             DevicePath::Known(p) => Some(p.clone()),
-            DevicePath::Loop { var } => bind(var),
+            DevicePath::Loop { var } | DevicePath::Volume { var } => bind(var),
             DevicePath::Part { parent, number } => {
                 let parent = parent.resolve(bind)?;
                 Some(PathBuf::from(partition_path(
@@ -43,7 +46,7 @@ impl DevicePath {
     pub(crate) fn is_runtime(&self) -> bool {
         match self {
             DevicePath::Known(_) => false,
-            DevicePath::Loop { .. } => true,
+            DevicePath::Loop { .. } | DevicePath::Volume { .. } => true,
             DevicePath::Part { parent, .. } => parent.is_runtime(),
         }
     }
@@ -64,13 +67,22 @@ impl fmt::Display for DevicePath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DevicePath::Known(p) => write!(f, "{}", p.display()),
-            DevicePath::Loop { var } => write!(f, "${{{var}}}"),
+            DevicePath::Loop { var } | DevicePath::Volume { var } => write!(f, "${{{var}}}"),
             DevicePath::Part { parent, number } => match parent.as_ref() {
-                DevicePath::Loop { var } => write!(f, "${{{var}}}p{number}"),
+                // Both are named like `loop3` and `zd0`: a digit, then `p`.
+                DevicePath::Loop { var } | DevicePath::Volume { var } => {
+                    write!(f, "${{{var}}}p{number}")
+                }
                 other => f.write_str(&partition_path(&other.to_string(), *number)),
             },
         }
     }
+}
+
+/// The shell variable the volume `name` (an identifier) is bound to:
+/// `{name}_zvol`, never a loop variable, which ends in `_` and a number.
+pub(crate) fn volume_var(name: &str) -> String {
+    format!("{name}_zvol")
 }
 
 /// The shell variable the `index`th loop device of group `group` is bound to:

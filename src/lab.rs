@@ -102,6 +102,7 @@ pub struct PoolSpec {
     pub altroot: Option<PathBuf>,
     pub force: bool,
     pub datasets: Vec<DatasetSpec>,
+    pub volumes: Vec<VolumeSpec>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -126,6 +127,20 @@ impl VdevSpec {
 pub struct DatasetSpec {
     /// Full name: `pool/Data`.
     pub name: String,
+    pub properties: Vec<(String, String)>,
+}
+
+/// A volume (zvol): a dataset of its pool and a block device of the lab.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct VolumeSpec {
+    /// Full name: `pool/vol`.
+    pub name: String,
+    /// The device it is once created (`zd0`, bound at run time).
+    pub device: Device,
+    pub size: Size,
+    pub sparse: bool,
+    /// `None`: the one zfs picks for the pool (`zfs::volume::default_block_size`).
+    pub volblocksize: Option<Size>,
     pub properties: Vec<(String, String)>,
 }
 

@@ -12,6 +12,7 @@ mod partitions;
 mod paths;
 mod pools;
 mod version;
+mod volumes;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -88,6 +89,10 @@ struct Checker<'a> {
     used: HashMap<DevicePath, String>,
     /// Device → the partition table written on it.
     partitioned: HashMap<DevicePath, String>,
+    /// Each volume's device, with the index and name (as written) of its pool.
+    volume_pools: Vec<(DevicePath, usize, String)>,
+    /// The index of the pool whose devices are being claimed.
+    pool_now: Option<usize>,
 }
 
 impl<'a> Checker<'a> {
@@ -101,6 +106,8 @@ impl<'a> Checker<'a> {
             files: HashMap::new(),
             used: HashMap::new(),
             partitioned: HashMap::new(),
+            volume_pools: Vec::new(),
+            pool_now: None,
         }
     }
 }
@@ -153,6 +160,7 @@ impl Checker<'_> {
             None => Path::new("/var/lib/zlab").join(&s.lab.value),
         };
         let mut groups = self.groups(s);
+        self.volume_names(s);
         let tables = self.tables(s, &mut groups);
         let wipes = self.wipes(s);
         let pools = self.pools(s);
@@ -201,7 +209,7 @@ impl Checker<'_> {
                     "the name `{}` is already used (line {})",
                     name.value, first.line
                 ),
-                "device groups and partitions share one namespace: rename one".to_owned(),
+                "device groups, partitions and volumes share one namespace: rename one".to_owned(),
             );
             return;
         }

@@ -8,11 +8,14 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::lab::{Device, DevicePath, FillDir, FillSpec, Lab, PoolSpec, Source, VdevSpec};
+use crate::lab::{
+    Device, DevicePath, FillDir, FillSpec, Lab, PoolSpec, Source, VdevSpec, VolumeSpec,
+};
 use crate::scenario::model::FillTarget;
 use crate::scenario::size::Size;
 use crate::zfs::capacity::fill::{DEFAULT_RECORDSIZE, FileCost, file_cost};
 use crate::zfs::capacity::pool::{Layout, PoolSpace, Shape, TopVdev};
+use crate::zfs::capacity::volume::{self, VolumeCost};
 use crate::zfs::properties::recordsize_bytes;
 
 /// Every pool of a lab, and its fills.
@@ -38,7 +41,20 @@ pub struct PoolCapacity {
     pub unknown: Option<String>,
     /// Log, cache and spare devices: no data capacity.
     pub not_data: Vec<String>,
+    pub volumes: Vec<VolumeCapacity>,
     pub fills: Vec<FillCapacity>,
+}
+
+/// What a volume costs in its pool.
+#[derive(Debug, Clone, Serialize)]
+pub struct VolumeCapacity {
+    pub name: String,
+    pub sparse: bool,
+    pub cost: VolumeCost,
+    /// What is reserved up front: the reservation, or nothing if sparse.
+    pub refreservation: u64,
+    /// The reservation in hundredths of a percent of the pool's usable space.
+    pub percent_of_usable: u64,
 }
 
 /// What a fill target means in files and bytes.
@@ -183,6 +199,7 @@ fn pool(spec: &PoolSpec, sectors: &HashMap<DevicePath, u32>) -> PoolCapacity {
         space: None,
         unknown: None,
         not_data,
+        volumes: Vec::new(),
         fills: Vec::new(),
     };
     if !spec.special.is_empty() {
@@ -204,10 +221,35 @@ fn pool(spec: &PoolSpec, sectors: &HashMap<DevicePath, u32>) -> PoolCapacity {
         special: top_vdevs(&spec.special),
     };
     match layout.space() {
-        Ok(space) => report.space = Some(space),
+        Ok(space) => {
+            report.volumes = spec.volumes.iter().map(|v| volume(v, &space)).collect();
+            report.space = Some(space);
+        }
         Err(e) => report.unknown = Some(e.to_string()),
     }
     report
+}
+
+fn volume(v: &VolumeSpec, space: &PoolSpace) -> VolumeCapacity {
+    let copies = v
+        .properties
+        .iter()
+        .find(|(k, _)| k == "copies")
+        .and_then(|(_, c)| c.parse().ok())
+        .unwrap_or(1);
+    let cost = volume::cost(
+        v.size.bytes(),
+        v.volblocksize.map(Size::bytes),
+        copies,
+        &space.data,
+    );
+    VolumeCapacity {
+        name: v.name.clone(),
+        sparse: v.sparse,
+        refreservation: if v.sparse { 0 } else { cost.reservation },
+        percent_of_usable: hundredths(cost.reservation, space.usable),
+        cost,
+    }
 }
 
 fn top_vdevs(vdevs: &[VdevSpec]) -> Vec<TopVdev> {

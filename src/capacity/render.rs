@@ -4,7 +4,7 @@
 
 use std::fmt::Write as _;
 
-use super::model::{FillCapacity, LabCapacity, PoolCapacity, hundredths};
+use super::model::{FillCapacity, LabCapacity, PoolCapacity, VolumeCapacity, hundredths};
 use crate::scenario::model::FillTarget;
 use crate::scenario::size::Size;
 use crate::units::thousands;
@@ -31,6 +31,39 @@ pub(crate) fn pool_line(r: &PoolCapacity) -> String {
         ),
         (None, Some(why)) => format!("not known before the run: {why}"),
         (None, None) => "not known before the run".into(),
+    }
+}
+
+/// The volume's size, block size and what it reserves in its pool.
+pub(crate) fn volume_line(v: &VolumeCapacity) -> String {
+    let c = &v.cost;
+    let block = format!(
+        "{} blocks{}",
+        Size::from_bytes(c.volblocksize),
+        if c.block_chosen {
+            " (zfs's choice for this pool)"
+        } else {
+            ""
+        }
+    );
+    let size = format!("{} ({} B)", human(c.volsize), thousands(c.volsize));
+    let padding = if c.padding > 0 {
+        format!(", {} of it padding beyond the data", human(c.padding))
+    } else {
+        String::new()
+    };
+    let reservation = format!(
+        "{} ({} B, {} of usable{padding})",
+        human(c.reservation),
+        thousands(c.reservation),
+        percent(v.percent_of_usable)
+    );
+    if v.sparse {
+        format!(
+            "{size} in {block}, sparse: reserves nothing, costs what is written (not sparse it would reserve {reservation})"
+        )
+    } else {
+        format!("{size} in {block}: refreservation {reservation}")
     }
 }
 
@@ -87,6 +120,9 @@ pub(crate) fn text(report: &LabCapacity) -> String {
         }
         for nd in &r.not_data {
             let _ = writeln!(out, "  not data capacity: {nd}");
+        }
+        for v in &r.volumes {
+            let _ = writeln!(out, "  volume {}: {}", v.name, volume_line(v));
         }
         if let Some(space) = &r.space {
             for f in &r.fills {

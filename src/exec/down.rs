@@ -17,6 +17,7 @@ use crate::plan::undo::Undo;
 use crate::system::command::CommandLine;
 use crate::system::probe;
 use crate::system::{CommandError, System};
+use crate::zfs::output;
 
 pub(crate) fn down(
     lab: &LabIdentity,
@@ -135,9 +136,11 @@ fn undo_for(
     Ok(match resource {
         Resource::Pool { name, guid } => match (identity::pool_guid(sys, name)?, guid) {
             (None, _) => Verdict::Undo(Vec::new()),
-            (Some(now), Some(ours)) if now == *ours => {
-                Verdict::Undo(vec![Undo::DestroyPool(name.clone())])
-            }
+            (Some(now), Some(ours)) if now == *ours => match foreign_volume(sys, name, journal)? {
+                // Destroying the pool would destroy it too.
+                Some(why) => Verdict::NotOurs(format!("pool `{name}` holds {why}")),
+                None => Verdict::Undo(vec![Undo::DestroyPool(name.clone())]),
+            },
             (Some(now), Some(ours)) => Verdict::NotOurs(format!(
                 "pool `{name}` has {now}, not the {ours} this lab created"
             )),
@@ -152,6 +155,24 @@ fn undo_for(
                     ))
                 }
             }
+        },
+        Resource::Volume { name, guid, .. } => match guid {
+            Some(guid) => match identity::check_volume(sys, name, *guid)? {
+                Match::Same => Verdict::Undo(vec![Undo::DestroyVolume(name.clone())]),
+                Match::Gone => Verdict::Undo(Vec::new()),
+                Match::Differs(why) => Verdict::NotOurs(why),
+            },
+            // Interrupted before its GUID was read: the lab's if it is in
+            // the lab's pool, which `down` destroys with all it holds anyway.
+            None => match identity::volume_guid(sys, name)? {
+                None => Verdict::Undo(Vec::new()),
+                Some(_) if in_lab_pool(sys, name, journal)? => {
+                    Verdict::Undo(vec![Undo::DestroyVolume(name.clone())])
+                }
+                Some(now) => Verdict::NotOurs(format!(
+                    "volume `{name}` ({now}) was not recorded by GUID (its step was interrupted) and its pool is not the lab's; `zfs destroy {name}` if it is the lab's"
+                )),
+            },
         },
         Resource::Mount { path, id } => match id {
             Some(id) => match identity::check_mount(sys, path, id)? {
@@ -230,6 +251,50 @@ fn undo_for(
     })
 }
 
+/// Whether the dataset `name` is in a pool the journal records by a GUID
+/// the pool still has.
+fn in_lab_pool(sys: &dyn System, name: &str, journal: &Journal) -> Result<bool, CommandError> {
+    let pool = name.split('/').next().unwrap_or(name);
+    let recorded = journal.records.iter().find_map(|r| match &r.resource {
+        Resource::Pool {
+            name: n,
+            guid: Some(g),
+        } if n == pool => Some(*g),
+        _ => None,
+    });
+    Ok(match recorded {
+        Some(g) => identity::pool_guid(sys, pool)? == Some(g),
+        None => false,
+    })
+}
+
+/// A volume in pool `name` that the journal does not record by its GUID
+/// (someone else's, or the lab's made again by hand), said for people.
+fn foreign_volume(
+    sys: &dyn System,
+    name: &str,
+    journal: &Journal,
+) -> Result<Option<String>, CommandError> {
+    let list = CommandLine::new("zfs")
+        .args(["list", "-H", "-o", "name", "-t", "volume", "-r"])
+        .arg(name);
+    let out = sys.run(&list)?;
+    for volume in output::names(&out.stdout) {
+        let Some(now) = identity::volume_guid(sys, &volume)? else {
+            continue;
+        };
+        let ours = journal.records.iter().any(|r| {
+            matches!(&r.resource, Resource::Volume { name: n, guid: Some(g), .. } if *n == volume && *g == now)
+        });
+        if !ours {
+            return Ok(Some(format!(
+                "volume `{volume}` ({now}), which this lab did not create"
+            )));
+        }
+    }
+    Ok(None)
+}
+
 /// Whether every leaf device of pool `name` is a loop device holding one of the
 /// lab's files (by inode) or, if the lab loaded brd, a RAM disk — partitions
 /// of them included.
@@ -293,11 +358,12 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::exec::identity::{FileId, PoolGuid};
+    use crate::exec::identity::{FileId, PoolGuid, VolumeGuid};
     use crate::system::fake::FakeSystem;
 
     const LOSETUP: &str = "losetup --list --json --output NAME,BACK-INO,BACK-MAJ:MIN,BACK-FILE";
     const GUID: &str = "zpool get -Hp -o value guid tank";
+    const VOLUMES: &str = "zfs list -H -o name -t volume -r tank";
     const GIB: u64 = 1 << 30;
 
     fn lab() -> LabIdentity {
@@ -380,6 +446,7 @@ mod tests {
         let sys = FakeSystem::new();
         journal(&sys, "/z/a.img", false);
         sys.expect(GUID, "99\n")
+            .expect(VOLUMES, "")
             .expect("zpool destroy tank", "")
             // Re-attached as loop7 since: found by its backing inode.
             .expect(LOSETUP, &holding("/dev/loop7", 11))
@@ -399,6 +466,7 @@ mod tests {
         journal(&sys, "/home/me/thesis.pdf", false);
         sys.set_stat("/home/me/thesis.pdf", FakeSystem::file(500, 12_345));
         sys.expect(GUID, "99\n")
+            .expect(VOLUMES, "")
             .expect("zpool destroy tank", "")
             .expect(LOSETUP, &holding("/dev/loop4", 11))
             .expect("losetup --detach /dev/loop4", "")
@@ -419,6 +487,7 @@ mod tests {
         let sys = FakeSystem::new();
         journal(&sys, "/z/a.img", false);
         sys.expect(GUID, "99\n")
+            .expect(VOLUMES, "")
             .expect("zpool destroy tank", "")
             .expect(LOSETUP, &holding("/dev/loop4", 11))
             .expect_failure("losetup --detach /dev/loop4", "device busy")
@@ -448,11 +517,109 @@ mod tests {
         );
     }
 
+    /// The lab's journal with a volume of the pool, made after it.
+    fn with_volume(sys: &FakeSystem) {
+        journal(sys, "/z/a.img", false);
+        let path = Path::new("/state/journal.json");
+        let mut j = Journal::load(sys, path, &lab()).expect("journal");
+        j.set(
+            "volume:tank/v",
+            "create volume tank/v",
+            Resource::Volume {
+                name: "tank/v".into(),
+                guid: Some(VolumeGuid(77)),
+                var: "v_zvol".into(),
+                device: Some("/dev/zd0".into()),
+            },
+            true,
+        );
+        j.save(sys, path).expect("save");
+    }
+
+    const VOLUME_GUID: &str = "zfs get -Hp -o property,value guid tank/v";
+
+    #[test]
+    fn the_labs_volume_is_destroyed_before_its_pool() {
+        let sys = FakeSystem::new();
+        with_volume(&sys);
+        sys.expect(VOLUME_GUID, "guid\t77\n")
+            .expect("zfs destroy tank/v", "")
+            .expect(GUID, "99\n")
+            .expect(VOLUMES, "")
+            .expect("zpool destroy tank", "")
+            .expect(LOSETUP, "")
+            .expect(LOSETUP, "")
+            .expect("rm -f /z/a.img", "")
+            .expect("rmdir --ignore-fail-on-non-empty /z", "")
+            .expect("rmdir --ignore-fail-on-non-empty /state", "");
+        run(&sys).expect("down");
+    }
+
+    #[test]
+    fn a_volume_whose_step_was_interrupted_goes_if_it_is_in_the_labs_pool() {
+        let sys = FakeSystem::new();
+        with_volume(&sys);
+        let path = Path::new("/state/journal.json");
+        let mut j = Journal::load(&sys, path, &lab()).expect("journal");
+        j.set(
+            "volume:tank/v",
+            "create volume tank/v",
+            Resource::Volume {
+                name: "tank/v".into(),
+                guid: None,
+                var: "v_zvol".into(),
+                device: None,
+            },
+            false,
+        );
+        j.save(&sys, path).expect("save");
+        sys.expect(VOLUME_GUID, "guid\t77\n")
+            .expect(GUID, "99\n")
+            .expect("zfs destroy tank/v", "")
+            .expect(GUID, "99\n")
+            .expect(VOLUMES, "")
+            .expect("zpool destroy tank", "")
+            .expect(LOSETUP, "")
+            .expect(LOSETUP, "")
+            .expect("rm -f /z/a.img", "")
+            .expect("rmdir --ignore-fail-on-non-empty /z", "")
+            .expect("rmdir --ignore-fail-on-non-empty /state", "");
+        run(&sys).expect("down");
+    }
+
+    #[test]
+    fn a_volume_made_again_by_hand_is_left_alone_and_so_is_its_pool() {
+        let sys = FakeSystem::new();
+        with_volume(&sys);
+        sys.expect(VOLUME_GUID, "guid\t88\n")
+            .expect(GUID, "99\n")
+            .expect(VOLUMES, "tank/v\n")
+            .expect(VOLUME_GUID, "guid\t88\n")
+            .expect(LOSETUP, &holding("/dev/loop4", 11))
+            .expect("losetup --detach /dev/loop4", "")
+            .expect(LOSETUP, &holding("/dev/loop4", 11))
+            .expect("rmdir --ignore-fail-on-non-empty /z", "")
+            .expect("rmdir --ignore-fail-on-non-empty /state", "");
+        let err = run(&sys).expect_err("incomplete");
+        let Error::TeardownIncomplete { remaining, .. } = err else {
+            panic!("{err}")
+        };
+        assert!(
+            remaining[0].contains("volume `tank/v` has guid 88, not the guid 77"),
+            "{remaining:?}"
+        );
+        assert!(
+            remaining[1].contains("pool `tank` holds volume `tank/v` (guid 88)"),
+            "{remaining:?}"
+        );
+    }
+
     #[test]
     fn an_adopted_file_is_detached_but_kept() {
         let sys = FakeSystem::new();
         journal(&sys, "/z/a.img", true);
         sys.expect(GUID, "99\n")
+            .expect(VOLUMES, "")
             .expect("zpool destroy tank", "")
             .expect(LOSETUP, &holding("/dev/loop4", 11))
             .expect("losetup --detach /dev/loop4", "")
@@ -467,6 +634,7 @@ mod tests {
         let sys = FakeSystem::new();
         journal(&sys, "/z/a.img", false);
         sys.expect(GUID, "99\n")
+            .expect(VOLUMES, "")
             .expect_failure("zpool destroy tank", "pool is busy")
             .expect(LOSETUP, &holding("/dev/loop4", 11))
             .expect("losetup --detach /dev/loop4", "")

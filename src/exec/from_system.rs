@@ -723,6 +723,7 @@ mod tests {
         );
         j.save(&sys, Path::new(JOURNAL)).expect("save");
         sys.expect(GUID, "99\n")
+            .expect("zfs list -H -o name -t volume -r tank", "")
             .expect("zpool destroy tank", "")
             .expect("rmdir --ignore-fail-on-non-empty /state", "");
         let (result, _) = run(&sys);

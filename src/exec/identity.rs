@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::system::command::CommandLine;
 use crate::system::mountinfo;
 use crate::system::{CommandError, FileKind, FileStat, System};
+use crate::zfs::output;
 
 /// A file or directory by identity: the filesystem's device and the inode,
 /// with the size it had when recorded (for people; sizes change).
@@ -179,6 +180,92 @@ pub(crate) fn pool_guid(sys: &dyn System, name: &str) -> Result<Option<PoolGuid>
         Err(CommandError::Failed { stderr, .. }) if stderr.contains("no such pool") => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// A volume (zvol) by identity: its dataset GUID, which a volume made again
+/// under the same name does not share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub(crate) struct VolumeGuid(pub u64);
+
+impl fmt::Display for VolumeGuid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "guid {}", self.0)
+    }
+}
+
+/// The GUID of the volume `name` (`pool/vol`), `None` if there is no such
+/// dataset. Any other failure is an error.
+pub(crate) fn volume_guid(
+    sys: &dyn System,
+    name: &str,
+) -> Result<Option<VolumeGuid>, CommandError> {
+    let cmd = CommandLine::new("zfs")
+        .args(["get", "-Hp", "-o", "property,value", "guid"])
+        .arg(name);
+    match sys.run(&cmd) {
+        Ok(out) => output::properties(&out.stdout)
+            .ok()
+            .and_then(|p| p.into_iter().find(|p| p.name == "guid"))
+            .and_then(|p| p.value.parse().ok())
+            .map(|g| Some(VolumeGuid(g)))
+            .ok_or_else(|| {
+                CommandError::unparsable(&cmd, &out.stdout, "expected `guid<TAB>number`")
+            }),
+        Err(CommandError::Failed { stderr, .. }) if stderr.contains("dataset does not exist") => {
+            Ok(None)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Whether the volume `name` is still the one with `guid`.
+pub(crate) fn check_volume(
+    sys: &dyn System,
+    name: &str,
+    guid: VolumeGuid,
+) -> Result<Match, CommandError> {
+    Ok(match volume_guid(sys, name)? {
+        None => Match::Gone,
+        Some(now) if now == guid => Match::Same,
+        Some(now) => Match::Differs(format!(
+            "volume `{name}` has {now}, not the {guid} this lab created"
+        )),
+    })
+}
+
+/// udev's helper that asks a `/dev/zdN` which volume it is (the kernel's
+/// `BLKZNAME`), shipped with OpenZFS wherever zvols exist: in `/usr/lib/udev`
+/// on merged-/usr systems (Debian 12 and later, RHEL), else `/lib/udev`.
+const ZVOL_ID: [&str; 2] = ["/usr/lib/udev/zvol_id", "/lib/udev/zvol_id"];
+
+/// The `/dev/zdN` of the volume `name`, asked of each zvol device itself, so
+/// it needs no udev and no `/dev/zvol` links. `None` while the kernel has not
+/// made it yet: OpenZFS creates a volume's device after `zfs create` returns.
+pub(crate) fn zvol_device(sys: &dyn System, name: &str) -> Result<Option<PathBuf>, CommandError> {
+    let zvol_id = ZVOL_ID
+        .into_iter()
+        .find(|p| sys.exists(Path::new(p)))
+        .unwrap_or(ZVOL_ID[0]);
+    let list =
+        CommandLine::new("lsblk").args(["--nodeps", "--noheadings", "--list", "--output", "NAME"]);
+    let out = sys.run(&list)?;
+    // zvol_id writes blanks as `+`, as udev names the links.
+    let wanted = name.replace([' ', '\t'], "+");
+    for disk in out.stdout.split_whitespace().filter(|d| {
+        d.strip_prefix("zd")
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    }) {
+        let device = PathBuf::from(format!("/dev/{disk}"));
+        let id = CommandLine::new(zvol_id).arg(device.to_string_lossy());
+        // A volume destroyed meanwhile can no longer answer: not this one.
+        if let Ok(o) = sys.run(&id)
+            && o.stdout.trim() == wanted
+        {
+            return Ok(Some(device));
+        }
+    }
+    Ok(None)
 }
 
 /// A mount by identity: the kernel's mount ID and the device it mounts. IDs

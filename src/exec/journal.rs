@@ -12,25 +12,26 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use super::identity::{BrdId, FileId, MountId, PoolGuid};
+use super::identity::{BrdId, FileId, MountId, PoolGuid, VolumeGuid};
 use crate::error::{Error, JournalDefect};
 use crate::system::{CommandError, System};
 use crate::zfs::owner::Owner;
 use crate::zfs::version::Installed;
 
 /// The journal format this zlab writes. Version 3 added the identities of
-/// mounts and of the loaded brd; journals without a version (zlab before
+/// mounts and of the loaded brd, version 4 volumes (zvols); journals without a version (zlab before
 /// identities) are refused: they prove nothing about what they name.
-pub(crate) const VERSION: u32 = 3;
+pub(crate) const VERSION: u32 = 4;
 
-/// The oldest format this zlab reads. Version 2 is read as it is: its files,
+/// The oldest format this zlab reads. Version 3 has no volumes and is read
+/// as it is. Version 2 is read as it is too: its files,
 /// loop devices and pools carry the same identities as in version 3, so they
 /// are torn down as before; its mount and brd records have none (`id` is
 /// `None`), so `down` and `status` report them and leave them alone, as for
 /// anything else not proved. Refusing version 2 would instead leave a lab
 /// built by the last release to `--from-system`, which proves less. A zlab
-/// that reads only version 2 refuses version 3, so it never reads a mount or
-/// brd record it does not understand.
+/// that reads only version 2 refuses version 3 (and one that reads only 3
+/// refuses 4), so it never reads a record it does not understand.
 pub(crate) const OLDEST: u32 = 2;
 
 /// Which lab a journal belongs to.
@@ -108,6 +109,16 @@ pub(crate) enum Resource {
     Pool {
         name: String,
         guid: Option<PoolGuid>,
+    },
+    Volume {
+        /// Full name: `pool/vol`.
+        name: String,
+        /// Known once made; `None` while the step runs.
+        guid: Option<VolumeGuid>,
+        /// The plan variable its device is bound to.
+        var: String,
+        /// Its `/dev/zdN`, once found.
+        device: Option<PathBuf>,
     },
     /// A step that leaves nothing to undo (a wipe, a dataset inside a pool), or
     /// found what it would create already there and so does not own it.
@@ -232,10 +243,14 @@ impl Journal {
         self.records.retain(|r| r.id != id);
     }
 
-    /// The loop device bound to a plan variable.
+    /// The loop device or volume bound to a plan variable.
     pub(crate) fn binding(&self, var: &str) -> Option<PathBuf> {
         self.records.iter().find_map(|r| match &r.resource {
-            Resource::Loop { var: v, device, .. } if v == var => device.clone(),
+            Resource::Loop { var: v, device, .. } | Resource::Volume { var: v, device, .. }
+                if v == var =>
+            {
+                device.clone()
+            }
             _ => None,
         })
     }
@@ -423,12 +438,12 @@ mod tests {
                 },
             ]
         );
-        // Saved again, it is version 3.
+        // Saved again, it is this zlab's version.
         j.save(&sys, path).expect("save");
         assert!(
             sys.read_to_string(path)
                 .expect("read")
-                .contains("\"version\": 3")
+                .contains(&format!("\"version\": {VERSION}"))
         );
     }
 }

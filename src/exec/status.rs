@@ -577,6 +577,28 @@ fn present(resource: &Resource, sys: &dyn System) -> Option<Presence> {
                 _ => there,
             })
         }
+        Resource::Volume {
+            name,
+            guid: Some(guid),
+            device,
+            ..
+        } => identity::check_volume(sys, name, *guid).map(|m| {
+            checked(
+                m,
+                Presence::Present {
+                    device: device.clone(),
+                    was: None,
+                },
+                missing,
+            )
+        }),
+        // Interrupted before its GUID was read: there or not, unproved.
+        Resource::Volume {
+            name, guid: None, ..
+        } => identity::volume_guid(sys, name).map(|now| match now {
+            Some(_) => there,
+            None => missing,
+        }),
         Resource::Mount { path, id: Some(id) } => {
             identity::check_mount(sys, path, id).map(|m| checked(m, there, missing))
         }

@@ -3,6 +3,7 @@
 //! cannot prove it owns.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use super::event::{Event, Outcome, StepEvents};
 use super::identity::{self, FileId, Match, MountId};
@@ -237,6 +238,17 @@ fn refuse_foreign(
                     )));
                 }
             }
+            Step::CreateVolume { volume } if ours.is_none() => {
+                let guid = identity::volume_guid(sys, &volume.name).map_err(probe_failed(
+                    format!("tell whether volume `{}` exists", volume.name),
+                ))?;
+                if let Some(guid) = guid {
+                    return Err(Error::Refused(format!(
+                        "volume `{}` ({guid}) already exists and zlab did not create it; destroy it, or rename the volume in the scenario",
+                        volume.name
+                    )));
+                }
+            }
             Step::AttachLoop { file, .. } if ours.is_none() => {
                 // A file that does not exist yet is held by no loop device.
                 if let Some(stat) = sys
@@ -380,6 +392,12 @@ fn owned_resource(
             name: pool.name.clone(),
             guid: None,
         },
+        Step::CreateVolume { volume } => Resource::Volume {
+            name: volume.name.clone(),
+            guid: None,
+            var: step.binds().unwrap_or_default().to_owned(),
+            device: None,
+        },
         _ => Resource::Action,
     })
 }
@@ -426,6 +444,17 @@ fn run_step(
                     name: pool.name.clone(),
                     guid: Some(g),
                 })
+            }
+            (Step::CreateVolume { volume }, Resource::Volume { var, .. }) => {
+                match identity::volume_guid(sys, &volume.name)? {
+                    Some(g) => Some(Resource::Volume {
+                        name: volume.name.clone(),
+                        guid: Some(g),
+                        var: var.clone(),
+                        device: Some(volume_device(sys, &volume.name)?),
+                    }),
+                    None => None,
+                }
             }
             // Adopted only if what is mounted there is the planned device.
             (Step::Mount { path, device }, _) => {
@@ -526,6 +555,12 @@ fn run_step(
             let guid = identity::pool_guid(sys, &name)?;
             Resource::Pool { name, guid }
         }
+        Resource::Volume { name, var, .. } => Resource::Volume {
+            guid: Some(identity::volume_guid(sys, &name)?.ok_or_else(|| gone_after(step, &name))?),
+            device: Some(volume_device(sys, &name)?),
+            name,
+            var,
+        },
         Resource::Brd { .. } => Resource::Brd {
             id: Some(identity::brd(sys)?.ok_or_else(|| gone_after(step, "/sys/module/brd"))?),
         },
@@ -540,6 +575,31 @@ fn run_step(
         other => other,
     };
     Ok((resource, Outcome::Done))
+}
+
+/// How long a new volume's device may take to appear: OpenZFS makes it in
+/// a task after `zfs create` returns (seconds under emulation).
+const VOLUME_DEVICE_WAIT: Duration = Duration::from_secs(120);
+
+/// The `/dev/zdN` of the volume `name`, waiting for the kernel to make it.
+fn volume_device(sys: &dyn System, name: &str) -> Result<PathBuf, CommandError> {
+    let start = Instant::now();
+    loop {
+        if let Some(device) = identity::zvol_device(sys, name)? {
+            return Ok(device);
+        }
+        if start.elapsed() > VOLUME_DEVICE_WAIT {
+            return Err(CommandError::Io {
+                action: "find the device of volume",
+                path: PathBuf::from(name),
+                source: std::io::Error::other(format!(
+                    "no /dev/zd* device answered to it within {} s; is the zfs module's zvol support working (`zfs get volmode {name}`)?",
+                    VOLUME_DEVICE_WAIT.as_secs()
+                )),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
 }
 
 /// What a step that succeeded should have made is not there.
@@ -930,5 +990,57 @@ mod tests {
         )
         .expect_err("refused");
         assert!(err.to_string().contains("brd is already loaded"), "{err}");
+    }
+
+    #[test]
+    fn a_volume_is_recorded_by_guid_and_bound_to_the_zd_device_that_names_it() {
+        let sys = FakeSystem::new();
+        let vol_guid = "zfs get -Hp -o property,value guid tank/v";
+        let text = format!("{LAB}    volumes: [{{ name: v, size: 128M, sparse: true }}]\n");
+        no_pool(&sys).expect_failure(vol_guid, "cannot open 'tank/v': dataset does not exist");
+        build_files(&sys)
+            .expect("zpool create tank mirror /dev/loop4 /dev/loop5", "")
+            .expect(GUID, "1234\n")
+            .expect("zfs create -s -V 128M tank/v", "")
+            .expect(vol_guid, "guid\t77\n")
+            .expect("lsblk --nodeps --noheadings --list --output NAME", "loop4\nloop5\nzd0\nzd16\n")
+            // Another volume's device first: asked, and passed over.
+            .expect("/usr/lib/udev/zvol_id /dev/zd0", "tank/other\n")
+            .expect("/usr/lib/udev/zvol_id /dev/zd16", "tank/v\n")
+            .expect(
+                "zpool status -jP --json-int tank",
+                r#"{"pools":{"tank":{"vdevs":{"tank":{"vdevs":{"mirror-0":{"name":"mirror-0","state":"ONLINE","vdevs":{
+                    "/dev/loop4":{"path":"/dev/loop4","state":"ONLINE"},"/dev/loop5":{"path":"/dev/loop5","state":"ONLINE"}}}}}}}}}"#,
+            )
+            .expect(
+                "zfs get -Hp -o property,value volsize,volblocksize,refreservation tank/v",
+                "volsize\t134217728\nvolblocksize\t16384\nrefreservation\t0\n",
+            );
+        let mut options = Options {
+            adopt: false,
+            confirm: confirm::Confirm::NoTerminal,
+            zfs: zfs(),
+        };
+        let plan = plan_of(&text);
+        up(
+            &plan,
+            &lab(),
+            Path::new("/state"),
+            &mut options,
+            &sys,
+            &mut |_| {},
+        )
+        .expect("up");
+        let journal = journal(&sys);
+        assert_eq!(
+            journal.find("volume:tank/v").map(|r| &r.resource),
+            Some(&Resource::Volume {
+                name: "tank/v".into(),
+                guid: Some(identity::VolumeGuid(77)),
+                var: "v_zvol".into(),
+                device: Some("/dev/zd16".into()),
+            })
+        );
+        assert_eq!(journal.binding("v_zvol"), Some("/dev/zd16".into()));
     }
 }

@@ -1,9 +1,9 @@
 //! After `up`: read back what ZFS really built — each pool's vdev tree (with
 //! the reader its OpenZFS release needs, `zfs/topology.rs`), its properties
-//! from `zpool get -Hp`, every dataset's from `zfs get -Hp` — and compare it
+//! from `zpool get -Hp`, every dataset's and volume's from `zfs get -Hp` — and compare it
 //! with the scenario. Any difference is reported, all at once.
 
-use crate::lab::{Device, PoolSpec, VdevSpec, partition_path};
+use crate::lab::{Device, PoolSpec, VdevSpec, VolumeSpec, partition_path};
 use crate::scenario::size::Size;
 use crate::system::command::CommandLine;
 use crate::system::{CommandError, System};
@@ -226,6 +226,49 @@ pub(crate) fn verify_pool(
             .arg(name.clone());
         let got = read_properties(sys, &get)?;
         diffs.extend(compare_properties(&format!("dataset {name}"), &props, &got));
+    }
+    for v in &pool.volumes {
+        diffs.extend(verify_volume(sys, v)?);
+    }
+    Ok(diffs)
+}
+
+/// A volume's size, block size, reservation and properties. zfs rounds the
+/// size up to whole blocks of the block size it chose, so that is expected.
+fn verify_volume(sys: &dyn System, v: &VolumeSpec) -> Result<Vec<String>, CommandError> {
+    let mut want = v.properties.clone();
+    if let Some(b) = v.volblocksize {
+        want.push(("volblocksize".to_owned(), b.to_string()));
+    }
+    if v.sparse {
+        want.push(("refreservation".to_owned(), "none".to_owned()));
+    }
+    let mut names: Vec<&str> = vec!["volsize", "volblocksize"];
+    names.extend(want.iter().map(|(k, _)| k.as_str()));
+    names.dedup();
+    let get = CommandLine::new("zfs")
+        .args(["get", "-Hp", "-o", "property,value"])
+        .arg(names.join(","))
+        .arg(v.name.clone());
+    let got = read_properties(sys, &get)?;
+    let what = format!("volume {}", v.name);
+    let number = |k: &str| {
+        got.iter()
+            .find(|p| p.name == k)
+            .and_then(|p| p.value.parse::<u64>().ok())
+    };
+    let mut diffs = compare_properties(&what, &want, &got);
+    match (number("volsize"), number("volblocksize")) {
+        (Some(size), Some(block)) if block > 0 => {
+            let expected = v.size.bytes().div_ceil(block) * block;
+            if size != expected {
+                diffs.push(format!(
+                    "{what}: volsize is {size}, expected {expected} ({} in blocks of {block})",
+                    v.size
+                ));
+            }
+        }
+        _ => diffs.push(format!("{what}: volsize and volblocksize are not reported")),
     }
     Ok(diffs)
 }

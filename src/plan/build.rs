@@ -1,12 +1,13 @@
 //! Lab → ordered plan: files, loop devices, RAM disks, wipes, partitions and
-//! filesystems, pools, datasets, fills. Teardown is the reverse of the undos.
+//! filesystems, pools (each followed by its volumes and the partitions and
+//! filesystems on them), datasets, fills. Teardown is the reverse of the undos.
 
 use std::path::PathBuf;
 
 use super::step::Step;
 use crate::capacity::LabCapacity;
 use crate::device::loop_var;
-use crate::lab::{DevicePath, Lab, Source};
+use crate::lab::{DevicePath, Lab, Source, Table};
 use crate::scenario::model::WipeMode;
 use crate::system::command::CommandLine;
 use crate::zfs::owner::Owner;
@@ -90,32 +91,27 @@ pub(crate) fn build(lab: &Lab, capacity: &LabCapacity) -> Plan {
             WipeMode::Zero => Step::WipeZero { device },
         });
     }
-    for t in &lab.tables {
-        steps.push(Step::Partition {
-            device: t.device.path.clone(),
-            label: t.label,
-            parts: t.parts.clone(),
-        });
-        for p in &t.parts {
-            if let Some(fs) = p.fs {
-                steps.push(Step::Mkfs {
-                    device: p.device.path.clone(),
-                    fs,
-                });
-            }
-            if let Some(path) = &p.mount {
-                steps.push(Step::Mount {
-                    device: p.device.path.clone(),
-                    path: path.clone(),
-                });
-            }
-        }
+    // A volume exists only once its pool does: its table comes after it.
+    let (on_volumes, on_devices): (Vec<_>, Vec<_>) = lab
+        .tables
+        .iter()
+        .partition(|t| matches!(t.device.path, DevicePath::Volume { .. }));
+    for t in on_devices {
+        table(&mut steps, t);
     }
+    // Pools in order, each with its volumes and what is on them, so a later
+    // pool can be built on an earlier one's volume.
     for pool in &lab.pools {
         steps.push(Step::CreatePool {
             pool: pool.clone(),
             owner: None,
         });
+        for v in &pool.volumes {
+            steps.push(Step::CreateVolume { volume: v.clone() });
+            for t in on_volumes.iter().filter(|t| t.device.path == v.device.path) {
+                table(&mut steps, t);
+            }
+        }
     }
     for pool in &lab.pools {
         steps.extend(pool.datasets.iter().map(|d| Step::CreateDataset {
@@ -148,6 +144,29 @@ pub(crate) fn build(lab: &Lab, capacity: &LabCapacity) -> Plan {
         file: lab.file.clone(),
         steps,
         disks,
+    }
+}
+
+/// A partition table, then each partition's filesystem and mount.
+fn table(steps: &mut Vec<Step>, t: &Table) {
+    steps.push(Step::Partition {
+        device: t.device.path.clone(),
+        label: t.label,
+        parts: t.parts.clone(),
+    });
+    for p in &t.parts {
+        if let Some(fs) = p.fs {
+            steps.push(Step::Mkfs {
+                device: p.device.path.clone(),
+                fs,
+            });
+        }
+        if let Some(path) = &p.mount {
+            steps.push(Step::Mount {
+                device: p.device.path.clone(),
+                path: path.clone(),
+            });
+        }
     }
 }
 

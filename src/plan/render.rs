@@ -8,7 +8,7 @@ use serde_json::json;
 use super::build::Plan;
 use super::step::Step;
 use crate::capacity::LabCapacity;
-use crate::capacity::render::{fill_line, pool_line};
+use crate::capacity::render::{fill_line, pool_line, volume_line};
 use crate::diag::escape;
 use crate::lab::FillDir;
 use crate::system::command::quote;
@@ -217,7 +217,7 @@ pub(crate) fn json(plan: &Plan, machine: serde_json::Value) -> String {
     crate::output::document("plan", &doc)
 }
 
-/// One line under the plan's pool and fill steps: the capacity they amount to.
+/// One line under the plan's pool, volume and fill steps: the capacity they amount to.
 fn capacity_notes(report: &LabCapacity, plan: &Plan) -> Vec<(usize, String)> {
     let mut notes = Vec::new();
     for (i, step) in plan.steps.iter().enumerate() {
@@ -225,6 +225,16 @@ fn capacity_notes(report: &LabCapacity, plan: &Plan) -> Vec<(usize, String)> {
             Step::CreatePool { pool, .. } => {
                 if let Some(r) = report.pools.iter().find(|r| r.name == pool.name) {
                     notes.push((i, format!("capacity: {}", pool_line(r))));
+                }
+            }
+            Step::CreateVolume { volume } => {
+                if let Some(v) = report
+                    .pools
+                    .iter()
+                    .flat_map(|r| &r.volumes)
+                    .find(|v| v.name == volume.name)
+                {
+                    notes.push((i, format!("capacity: {}", volume_line(v))));
                 }
             }
             Step::Fill { fill, .. } => {

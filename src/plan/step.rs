@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use super::undo::Undo;
-use crate::lab::{DevicePath, FillDir, FillSpec, PartSpec, PoolSpec, VdevSpec};
+use crate::lab::{DevicePath, FillDir, FillSpec, PartSpec, PoolSpec, VdevSpec, VolumeSpec};
 use crate::scenario::model::{Fill, FillTarget, FsKind, LabelKind};
 use crate::scenario::size::Size;
 use crate::system::command::{CommandLine, quote};
@@ -65,6 +65,11 @@ pub(crate) enum Step {
         name: String,
         properties: Vec<(String, String)>,
     },
+    /// `zfs create -V`; then zlab finds its `/dev/zdN` (by the kernel's name
+    /// for it, without udev) and binds it to the volume's variable.
+    CreateVolume {
+        volume: VolumeSpec,
+    },
     /// Done by zlab itself: `zlab fill`.
     Fill {
         fill: FillSpec,
@@ -91,6 +96,7 @@ impl Step {
             Step::Mount { .. } => "mount",
             Step::CreatePool { .. } => "create_pool",
             Step::CreateDataset { .. } => "create_dataset",
+            Step::CreateVolume { .. } => "create_volume",
             Step::Fill { .. } => "fill",
         }
     }
@@ -113,6 +119,7 @@ impl Step {
             Step::Mount { path, .. } => format!("mount:{}", path.display()),
             Step::CreatePool { pool, .. } => format!("pool:{}", pool.name),
             Step::CreateDataset { name, .. } => format!("dataset:{name}"),
+            Step::CreateVolume { volume } => format!("volume:{}", volume.name),
             Step::Fill { fill, .. } => format!("fill:{}", fill.target),
         }
     }
@@ -168,6 +175,13 @@ impl Step {
                 format!("create pool {} ({})", quote(&pool.name), topology(pool))
             }
             Step::CreateDataset { name, .. } => format!("create dataset {}", quote(name)),
+            Step::CreateVolume { volume } => format!(
+                "create {}volume {} ({}) → {}",
+                if volume.sparse { "sparse " } else { "" },
+                quote(&volume.name),
+                size_words(volume.size),
+                volume.device.path
+            ),
             Step::Fill { fill, .. } => {
                 let during: Vec<String> = fill
                     .during
@@ -293,6 +307,20 @@ impl Step {
                 }
                 vec![c.arg(name.clone())]
             }
+            Step::CreateVolume { volume } => {
+                let mut c = CommandLine::new("zfs").arg("create");
+                if volume.sparse {
+                    c = c.arg("-s");
+                }
+                c = c.arg("-V").arg(volume.size.to_string());
+                if let Some(b) = volume.volblocksize {
+                    c = c.arg("-b").arg(b.to_string());
+                }
+                for (k, v) in &volume.properties {
+                    c = c.arg("-o").arg(format!("{k}={v}"));
+                }
+                vec![c.arg(volume.name.clone())]
+            }
         }
     }
 
@@ -307,6 +335,7 @@ impl Step {
             Step::LoadBrd { .. } => vec![Undo::UnloadBrd],
             Step::Mount { path, .. } => vec![Undo::Unmount(path.clone())],
             Step::CreatePool { pool, .. } => vec![Undo::DestroyPool(pool.name.clone())],
+            Step::CreateVolume { volume } => vec![Undo::DestroyVolume(volume.name.clone())],
             // Wiped data is gone; partitions and filesystems go with their device;
             // datasets with their pool; the fill restores its properties itself.
             Step::WipeLabels { .. }
@@ -328,6 +357,10 @@ impl Step {
     pub(crate) fn binds(&self) -> Option<&str> {
         match self {
             Step::AttachLoop { var, .. } => Some(var),
+            Step::CreateVolume { volume } => match &volume.device.path {
+                DevicePath::Volume { var } => Some(var),
+                _ => None,
+            },
             _ => None,
         }
     }
@@ -365,6 +398,19 @@ impl Step {
                 )]
             }
             Step::Fill { .. } => vec![format!("zlab fill {}", quote(scenario))],
+            // As zlab does it, without udev: the /dev/zdN that says it is
+            // the volume, once OpenZFS has made it (within a minute).
+            Step::CreateVolume { volume } => {
+                let mut lines: Vec<String> =
+                    self.commands().iter().map(ToString::to_string).collect();
+                if let Some(var) = self.binds() {
+                    lines.push(format!(
+                        "{var}=$(for _ in $(seq 300); do for d in /dev/zd*; do [ \"$(/usr/lib/udev/zvol_id \"$d\" 2>/dev/null)\" = {} ] && echo \"$d\" && exit; done; sleep 0.2; done)",
+                        quote(&volume.name)
+                    ));
+                }
+                lines
+            }
             _ => self.commands().iter().map(ToString::to_string).collect(),
         }
     }
@@ -388,6 +434,10 @@ impl Step {
             Step::CreatePool { pool, .. } => vec![format!(
                 "! zpool list {p} >/dev/null 2>&1 || zpool destroy {p}",
                 p = quote(&pool.name)
+            )],
+            Step::CreateVolume { volume } => vec![format!(
+                "! zfs list {v} >/dev/null 2>&1 || zfs destroy {v}",
+                v = quote(&volume.name)
             )],
             _ => self.undo().iter().map(ToString::to_string).collect(),
         }

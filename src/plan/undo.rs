@@ -10,6 +10,8 @@ use crate::system::command::CommandLine;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Undo {
     DestroyPool(String),
+    /// A volume by its full name (`pool/vol`); its partitions go with it.
+    DestroyVolume(String),
     Unmount(PathBuf),
     UnloadBrd,
     /// A loop device: `${d_0}` in a plan, `/dev/loop4` once found by identity.
@@ -24,6 +26,7 @@ impl Undo {
         let path = |p: &PathBuf| p.to_string_lossy().into_owned();
         match self {
             Undo::DestroyPool(name) => CommandLine::new("zpool").arg("destroy").arg(name.clone()),
+            Undo::DestroyVolume(name) => CommandLine::new("zfs").arg("destroy").arg(name.clone()),
             Undo::Unmount(p) => CommandLine::new("umount").arg(path(p)),
             Undo::UnloadBrd => CommandLine::new("rmmod").arg("brd"),
             Undo::Detach(device) => CommandLine::new("losetup").arg("--detach").dev(device),

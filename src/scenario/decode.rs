@@ -10,7 +10,7 @@ use std::str::FromStr;
 
 use super::model::{
     After, Bound, Dataset, DeviceGroup, DeviceKind, Fill, FillTarget, FsKind, LabelKind, Part,
-    PartitionTable, Pool, Property, RamDisks, RealDisks, Scenario, SparseFiles, Vdev, Wipe,
+    PartitionTable, Pool, Property, RamDisks, RealDisks, Scenario, SparseFiles, Vdev, Volume, Wipe,
     WipeMode,
 };
 use super::node::{Located, Node};
@@ -112,9 +112,11 @@ const POOL_KEYS: &[&str] = &[
     "altroot",
     "force",
     "datasets",
+    "volumes",
 ];
 const VDEV_KEYS: &[&str] = &["type", "devices"];
 const DATASET_KEYS: &[&str] = &["name", "properties"];
+const VOLUME_KEYS: &[&str] = &["name", "size", "sparse", "volblocksize", "properties"];
 const FILL_KEYS: &[&str] = &[
     "dataset",
     "path",
@@ -796,6 +798,7 @@ impl Decoder<'_> {
             .map(|t| t.map(PathBuf::from));
         let force = self.opt_flag(&f, "force");
         let datasets = self.opt_list(&f, "datasets", Self::dataset);
+        let volumes = self.opt_list(&f, "volumes", Self::volume);
         if self.diags.len() > problems {
             return None;
         }
@@ -813,6 +816,7 @@ impl Decoder<'_> {
             altroot,
             force,
             datasets,
+            volumes,
             at: node.at,
         })
     }
@@ -843,6 +847,37 @@ impl Decoder<'_> {
         let properties = self.opt_properties(&f, "properties");
         Some(Dataset {
             name: name?,
+            properties,
+        })
+    }
+
+    fn volume(&mut self, node: &Located<Node>, path: &str) -> Option<Volume> {
+        let f = self.map(node, path, VOLUME_KEYS)?;
+        let name = self
+            .required(
+                &f,
+                "name",
+                "the volume's name below the pool, e.g. `name: vol1`; it is a device name too",
+            )
+            .and_then(|n| self.text(n, &f.path("name")));
+        let size = self
+            .required(
+                &f,
+                "size",
+                "the volume's size (`zfs create -V`), e.g. `size: 54854G`",
+            )
+            .and_then(|n| self.size(n, &f.path("size")));
+        let volblocksize = match f.get("volblocksize") {
+            Some(n) => Some(self.size(n, &f.path("volblocksize"))?),
+            None => None,
+        };
+        let sparse = self.opt_flag(&f, "sparse");
+        let properties = self.opt_properties(&f, "properties");
+        Some(Volume {
+            name: name?,
+            size: size?,
+            sparse,
+            volblocksize,
             properties,
         })
     }

@@ -149,6 +149,7 @@ pub(crate) struct Pool {
     /// `zpool create -f`: accept mismatched replication levels and in-use labels.
     pub force: Located<bool>,
     pub datasets: Vec<Dataset>,
+    pub volumes: Vec<Volume>,
     pub at: Span,
 }
 
@@ -168,6 +169,20 @@ pub(crate) struct Property {
 #[derive(Debug, Clone)]
 pub(crate) struct Dataset {
     pub name: Located<String>,
+    pub properties: Vec<Property>,
+}
+
+/// A volume (zvol) directly below the pool's root; its `name` is also a
+/// device name the rest of the scenario can use, like a partition's.
+#[derive(Debug, Clone)]
+pub(crate) struct Volume {
+    pub name: Located<String>,
+    /// `zfs create -V`.
+    pub size: Located<Size>,
+    /// `zfs create -s`: no refreservation, so it costs nothing up front.
+    pub sparse: Located<bool>,
+    /// `zfs create -b`; when absent zfs picks one for the pool's layout.
+    pub volblocksize: Option<Located<Size>>,
     pub properties: Vec<Property>,
 }
 

@@ -215,11 +215,28 @@ impl Checker<'_> {
     pub(super) fn wipes(&mut self, s: &Scenario) -> Vec<WipeAction> {
         let mut out = Vec::new();
         for (i, w) in s.wipe.iter().enumerate() {
-            if let Some(devices) = self.select(&w.devices, &format!("wipe[{i}].devices")) {
-                out.extend(devices.into_iter().map(|(device, _)| WipeAction {
+            let field = format!("wipe[{i}].devices");
+            let Some(devices) = self.select(&w.devices, &field) else {
+                continue;
+            };
+            for (device, at) in devices {
+                // Wipes run before any pool exists, and a new volume is blank.
+                if matches!(device.path, DevicePath::Volume { .. }) {
+                    self.error(
+                        at,
+                        &field,
+                        format!(
+                            "`{}` is a volume zlab creates: there is nothing on it to wipe",
+                            device.label
+                        ),
+                        "remove it from `wipe:`".to_owned(),
+                    );
+                    continue;
+                }
+                out.push(WipeAction {
                     device,
                     mode: w.mode.value,
-                }));
+                });
             }
         }
         out

@@ -21,6 +21,7 @@ impl Checker<'_> {
         let mut out = Vec::new();
         for (i, p) in s.pools.iter().enumerate() {
             let field = format!("pools[{i}]");
+            self.pool_now = Some(i);
             if let Some(spec) = self.pool(p, &field) {
                 if let Some(first) = names.insert(spec.name.clone(), p.name.at) {
                     self.error(
@@ -36,6 +37,7 @@ impl Checker<'_> {
                 out.push(spec);
             }
         }
+        self.pool_now = None;
         out
     }
 
@@ -84,6 +86,7 @@ impl Checker<'_> {
         self.pool_paths(p, field);
         let name = self.pool_name(p, &data, field)?;
         let datasets = self.datasets(p, &name, field);
+        let volumes = self.volumes(p, &name, field);
         Some(PoolSpec {
             name,
             ashift: p.ashift.as_ref().map(|a| a.value),
@@ -98,6 +101,7 @@ impl Checker<'_> {
             altroot: p.altroot.as_ref().map(|a| a.value.clone()),
             force: p.force.value,
             datasets,
+            volumes,
         })
     }
 
@@ -312,6 +316,7 @@ impl Checker<'_> {
     /// and a partitioned device is used through its partitions.
     pub(super) fn claim(&mut self, devices: &[(Device, Span)], field: &str) {
         for (d, at) in devices {
+            self.volume_user(d, *at, field);
             if let Some(size) = d.size
                 && size.bytes() < MIN_VDEV_SIZE
             {

@@ -193,6 +193,14 @@ pub(crate) fn pool_leaves(text: &str) -> Vec<(String, String)> {
     found
 }
 
+/// `zpool list -H -o name` or `zfs list -H -o name …`: one name a line.
+pub(crate) fn names(text: &str) -> Vec<String> {
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -417,5 +425,16 @@ mod tests {
             pool_leaves(text),
             [("/dev/sdc".to_owned(), "tank".to_owned())]
         );
+    }
+
+    #[test]
+    fn pool_names_one_a_line() {
+        for v in releases() {
+            assert_eq!(
+                names(&captured(&v, "zpool-list-H-o-name.txt")),
+                ["capdraid", "capmirror"],
+                "{v}"
+            );
+        }
     }
 }

@@ -77,6 +77,29 @@ pub(crate) const DATASET: &[&str] = &[
     "zoned",
 ];
 
+/// Volume (zvol) properties settable at `zfs create -V`; its size and block
+/// size have fields of their own.
+pub(crate) const VOLUME: &[&str] = &[
+    "checksum",
+    "compression",
+    "copies",
+    "dedup",
+    "encryption",
+    "keyformat",
+    "keylocation",
+    "logbias",
+    "pbkdf2iters",
+    "primarycache",
+    "readonly",
+    "redundant_metadata",
+    "refreservation",
+    "reservation",
+    "secondarycache",
+    "snapdev",
+    "sync",
+    "volmode",
+];
+
 /// Whether `name` is a property of the given list, a user property or a feature.
 pub(crate) fn is_known(name: &str, list: &[&str]) -> bool {
     list.contains(&name) || name.starts_with("feature@") || is_user_property(name)

@@ -23,6 +23,7 @@ fn up_status_down_for_every_scenario_leaves_nothing() {
         "quickstart",
         "laptop-draid",
         "N58-C3-D16-P2-S4",
+        "N58-C19-D2-P1-S1-zvol",
         "N56-C5-D8-P3-S1",
         "ram-slog-mirror",
         "gpt-large-volume",

@@ -15,6 +15,7 @@ mod real_disks;
 mod safety;
 mod scripts;
 mod topology;
+mod volumes;
 
 use std::process::Output;
 

@@ -25,6 +25,25 @@ impl Shape {
     pub(crate) fn of(kind: ResolvedVdev) -> Shape {
         Shape(kind)
     }
+
+    /// The allocation `zfs create -V` sizes its default block by
+    /// (`default_volblocksize` in `zfs_main.c` up to 2.3): a dRAID row's data,
+    /// 2 sectors for raidz1, 4 for raidz2/3, else one sector.
+    pub(crate) fn volume_alloc(&self, ashift: u8) -> u64 {
+        let sector = 1u64 << ashift;
+        match self.0 {
+            Kind::Draid(l) => u64::from(l.data) * sector,
+            Kind::Raidz { parity: 1 } => 2 * sector,
+            Kind::Raidz { .. } => 4 * sector,
+            Kind::Stripe | Kind::Mirror => sector,
+        }
+    }
+
+    /// Whether blocks are padded to parity groups or rows (raidz, dRAID):
+    /// the vdevs a volume's reservation is sized on (`volsize_from_vdevs`).
+    pub(crate) fn pads(&self) -> bool {
+        matches!(self.0, Kind::Raidz { .. } | Kind::Draid(_))
+    }
 }
 
 /// One top-level vdev: its shape and the size of each child in bytes.

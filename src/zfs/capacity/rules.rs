@@ -89,6 +89,12 @@ pub(crate) fn draid_asize(psize: u64, ashift: u8, data: u64, parity: u64) -> u64
     (rows * (data + parity)) << ashift
 }
 
+/// The raw cost of one block of `psize` bytes on a raidz or dRAID vdev as
+/// libzfs counts it for a volume's reservation (the kernel's rules).
+pub(crate) fn draid_or_raidz_asize(v: &super::pool::VdevSpace, psize: u64) -> u64 {
+    v.shape.psize_to_asize(psize, v.children, v.ashift)
+}
+
 /// `vdev_default_asize()`: stripes and mirrors round up to a sector.
 pub(crate) fn plain_asize(psize: u64, ashift: u8) -> u64 {
     psize.div_ceil(1 << ashift) << ashift
