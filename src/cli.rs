@@ -101,6 +101,24 @@ pub enum Command {
         /// and list the rest with the commands to remove it.
         #[arg(long, conflicts_with = "keep_files")]
         from_system: bool,
+        /// Delete the experiments' results too (kept by default, with the
+        /// state directory that holds them).
+        #[arg(long)]
+        results: bool,
+        /// `json`: progress as JSON lines on standard output.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+        format: OutputFormat,
+    },
+    /// Run a scenario's experiments on its lab, which `zlab up` built: fills
+    /// to levels, fio workloads, a drive failed and rebuilt onto a spare,
+    /// scrubs. Each measurement is appended to
+    /// <state_dir>/results-<experiment>.jsonl, which `zlab report` reads.
+    Experiment {
+        /// Scenario file (not `-`: a lab is tied to its scenario's path).
+        file: PathBuf,
+        /// Run only this experiment [default: each, in the scenario's order].
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
         /// `json`: progress as JSON lines on standard output.
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
@@ -141,10 +159,13 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
         format: OutputFormat,
     },
-    /// Summarise a fill's JSON-lines log and plot its throughput over time as SVG.
+    /// Summarise a fill's JSON-lines log and plot its throughput over time as
+    /// SVG; or tabulate and plot experiments' results, side by side.
     Report {
-        /// The log `zlab fill` wrote (JSON lines).
-        log: PathBuf,
+        /// The log `zlab fill` wrote, or one or more results files of `zlab
+        /// experiment` (JSON lines).
+        #[arg(required = true, value_name = "LOG|RESULTS")]
+        logs: Vec<PathBuf>,
         /// Where to write the SVG plot (`-`: standard output, the summary then
         /// goes to standard error) [default: the log's path with `.svg`].
         #[arg(short, long, value_name = "OUT.svg")]

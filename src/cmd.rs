@@ -6,6 +6,7 @@
 pub(crate) mod capacity;
 pub(crate) mod docs;
 pub(crate) mod down;
+pub(crate) mod experiment;
 pub(crate) mod fill;
 pub(crate) mod list;
 pub(crate) mod plan;

@@ -49,6 +49,12 @@ pub enum Error {
         source: crate::fill::FillError,
     },
 
+    #[error("experiment {name}: {source}")]
+    Experiment {
+        name: String,
+        source: crate::experiment::ExperimentError,
+    },
+
     #[error(transparent)]
     Registry(#[from] crate::registry::RegistryError),
 

@@ -7,6 +7,7 @@ use std::fmt;
 use std::path::PathBuf;
 
 pub(crate) use crate::device::{DevicePath, partition_path};
+use crate::scenario::experiment::{FailHow, Onto, Seconds, Workload};
 use crate::scenario::model::{Bound, Fill, FillTarget, FsKind, LabelKind, WipeMode};
 use crate::scenario::size::Size;
 use crate::zfs::vdev::ResolvedVdev;
@@ -22,6 +23,7 @@ pub struct Lab {
     pub tables: Vec<Table>,
     pub pools: Vec<PoolSpec>,
     pub fills: Vec<FillSpec>,
+    pub experiments: Vec<ExperimentSpec>,
 }
 
 #[derive(Debug, Clone, serde::Serialize)]
@@ -170,6 +172,74 @@ pub enum FillDir {
         pool: String,
     },
     Path(PathBuf),
+}
+
+/// An experiment with every reference resolved.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ExperimentSpec {
+    pub name: String,
+    pub pool: String,
+    /// Where fills and workloads write.
+    pub dataset: String,
+    /// How its fills write: the scenario's fill of the same dataset, or a
+    /// fill's defaults; each `fill:` step gives the target.
+    pub fill: FillSpec,
+    pub workload_size: Size,
+    pub runtime: Seconds,
+    pub jobs: u32,
+    pub during: Vec<(String, String)>,
+    pub steps: Vec<ExperimentStep>,
+}
+
+#[derive(Debug, Clone, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExperimentStep {
+    Fill(FillTarget),
+    Workloads(Vec<Workload>),
+    /// The job file, as the scenario names it, and its path from here.
+    Fio {
+        job: PathBuf,
+        path: PathBuf,
+    },
+    Fail {
+        device: Device,
+        how: FailHow,
+    },
+    /// Rebuilds the device the last `Fail` took out, then brings it back.
+    Rebuild {
+        device: Device,
+        onto: Onto,
+    },
+    Scrub,
+}
+
+impl fmt::Display for ExperimentStep {
+    /// The step as the plan, the live display and the results name it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExperimentStep::Fill(until) => write!(f, "fill until {until}"),
+            ExperimentStep::Workloads(list) => {
+                let names: Vec<&str> = list.iter().map(|w| w.name()).collect();
+                write!(f, "workloads {}", names.join(", "))
+            }
+            ExperimentStep::Fio { job, .. } => write!(f, "fio job file {}", job.display()),
+            ExperimentStep::Fail { device, how } => write!(
+                f,
+                "fail {} ({})",
+                device.label,
+                match how {
+                    FailHow::Offline => "zpool offline",
+                    FailHow::Fault => "zpool offline -f: faulted",
+                }
+            ),
+            ExperimentStep::Rebuild { device, onto } => write!(
+                f,
+                "rebuild {} onto a {onto}, time it, bring {} back",
+                device.label, device.label
+            ),
+            ExperimentStep::Scrub => f.write_str("scrub, timed"),
+        }
+    }
 }
 
 impl FillSpec {

@@ -12,6 +12,7 @@ pub(crate) mod device;
 pub(crate) mod diag;
 pub(crate) mod error;
 pub(crate) mod exec;
+pub(crate) mod experiment;
 pub(crate) mod fill;
 pub(crate) mod host;
 pub(crate) mod lab;
@@ -96,13 +97,18 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             file,
             keep_files,
             from_system,
+            results,
             format,
         } => cmd::down::run(
             &file,
             keep_files,
             from_system,
+            results,
             cmd::Progress::new(format, say, out),
         ),
+        Command::Experiment { file, name, format } => {
+            cmd::experiment::run(&file, name.as_deref(), cmd::Progress::new(format, say, out))
+        }
         Command::Status { file, format } => cmd::status::run(&file, format, say, out),
         Command::Fill {
             target,
@@ -146,10 +152,10 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<(), Error> {
             cmd::capacity::layouts(&search, recordsize, format, out)
         }
         Command::Report {
-            log,
+            logs,
             output,
             window,
-        } => cmd::report::run(&log, output.as_deref(), window, out),
+        } => cmd::report::run(&logs, output.as_deref(), window, out),
         Command::Rig { command } => cmd::rig::run(command, out),
     }
 }

@@ -5,6 +5,7 @@
 //! vdev grammar in `zfs/vdev.rs`; this module applies them to resolved devices.
 
 mod devices;
+mod experiments;
 pub(crate) mod fill_count;
 mod fills;
 mod names;
@@ -170,6 +171,7 @@ impl Checker<'_> {
             .enumerate()
             .filter_map(|(i, f)| self.fill(f, &format!("fills[{i}]"), Some(&pools)))
             .collect();
+        let experiments = self.experiments(s, &pools);
         Lab {
             name: s.lab.value.clone(),
             file: s.file.clone(),
@@ -179,6 +181,7 @@ impl Checker<'_> {
             tables,
             pools,
             fills,
+            experiments,
         }
     }
 

@@ -17,6 +17,7 @@ pub(crate) fn run(
     file: &Path,
     keep_files: bool,
     from_system: bool,
+    results: bool,
     progress: Progress<'_>,
 ) -> Result<(), Error> {
     let Prepared {
@@ -26,7 +27,8 @@ pub(crate) fn run(
         ..
     } = prepare("down", file, None)?;
     let _lock = lock_lab("down", &lab)?;
-    let result = down_locked(&lab, &plan, &identity, keep_files, from_system, progress);
+    let result = down_locked(&lab, &plan, &identity, keep_files, from_system, progress)
+        .and_then(|()| forget_experiments(&lab, results));
     super::forget_state_without_journal(&lab);
     result
 }
@@ -55,7 +57,8 @@ fn down_locked(
     )?;
     with_progress(progress, |emit| {
         // Properties a killed fill left changed go back before the rest.
-        let released = lab.fills.iter().try_for_each(|f| {
+        let experiment_fills = lab.experiments.iter().map(|e| &e.fill);
+        let released = lab.fills.iter().chain(experiment_fills).try_for_each(|f| {
             let everything = fill::Release::Everything;
             fill::release(
                 &f.target,
@@ -76,6 +79,26 @@ fn down_locked(
         unregister(lab, emit);
         Ok(())
     })
+}
+
+/// An experiment's working state goes with its lab (the dataset it
+/// concerned is gone); its results stay unless `results`.
+fn forget_experiments(lab: &Lab, results: bool) -> Result<(), Error> {
+    for e in &lab.experiments {
+        let mut paths = crate::experiment::run::state_files(&lab.state_dir, &e.name);
+        if results {
+            paths.push(crate::experiment::results::path(&lab.state_dir, &e.name));
+        }
+        for p in paths.iter().filter(|p| p.exists()) {
+            std::fs::remove_file(p).map_err(|source| Error::Write {
+                path: p.clone(),
+                source,
+            })?;
+        }
+    }
+    // Empty now, the state directory goes as `down` would have taken it.
+    let _ = std::fs::remove_dir(&lab.state_dir);
+    Ok(())
 }
 
 /// Only a lab that is gone leaves the list.

@@ -36,6 +36,7 @@ struct Contents {
     devices: usize,
     pools: Vec<String>,
     fills: usize,
+    experiments: usize,
 }
 
 pub(crate) fn run(
@@ -105,6 +106,7 @@ fn contents(lab: &Lab) -> Contents {
         devices: lab.groups.iter().map(|g| g.members.len()).sum(),
         pools: lab.pools.iter().map(|p| p.name.clone()).collect(),
         fills: lab.fills.len(),
+        experiments: lab.experiments.len(),
     }
 }
 
@@ -112,12 +114,17 @@ impl Contents {
     /// One line about what a valid lab contains.
     fn summary(&self) -> String {
         format!(
-            "{}, {}{}{}, {}",
+            "{}, {}{}{}, {}{}",
             output::count(self.devices, "device"),
             output::count(self.pools.len(), "pool"),
             if self.pools.is_empty() { "" } else { ": " },
             self.pools.join(", "),
             output::count(self.fills, "fill"),
+            if self.experiments == 0 {
+                String::new()
+            } else {
+                format!(", {}", output::count(self.experiments, "experiment"))
+            },
         )
     }
 }

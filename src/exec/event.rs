@@ -36,6 +36,11 @@ pub(crate) enum Event {
     Note(String),
     /// A fill's progress (`zlab fill`, or the fill steps of `zlab up`).
     Fill(crate::fill::event::FillEvent),
+    /// How far a pool's scrub, resilver or rebuild is, read while waiting for it.
+    Scan {
+        pool: String,
+        scan: crate::zfs::scan::Scan,
+    },
 }
 
 /// One step's events: started, then finished or failed, with the index, the

@@ -181,12 +181,22 @@ pub(crate) fn run_until(
     if let Some(recorded) = state.as_ref().and_then(|s| s.until.clone())
         && recorded != asked
     {
-        return Err(FillError::Changed {
-            target: fill.target.to_string(),
-            recorded,
-            asked,
-            state: paths.state,
-        });
+        if let Some(s) = state.as_mut()
+            && s.raise(fill.until, &asked, how.charge_per_file)
+        {
+            emit(&FillEvent::Note(format!(
+                "the fill of {} went until {recorded}; it goes on until {asked} ({} files in all)",
+                fill.target, s.files_total
+            )));
+            s.save(sys, &paths.state)?;
+        } else {
+            return Err(FillError::Changed {
+                target: fill.target.to_string(),
+                recorded,
+                asked,
+                state: paths.state,
+            });
+        }
     }
     if state.is_none() && sys.exists(&paths.log) {
         sys.remove_file(&paths.log)?;
@@ -221,6 +231,7 @@ pub(crate) fn run_until(
                 complete: false,
                 until: Some(asked),
                 measure_charge: false,
+                charge: None,
             };
             // What a file costs a pool zlab did not plan is measured on the
             // first one (its records with parity, padding and metadata, as
@@ -397,7 +408,7 @@ fn locate(fill: &FillSpec, sys: &dyn System) -> Result<Place, FillError> {
 }
 
 /// `zfs get mounted,mountpoint,guid DATASET`.
-fn dataset_mount(sys: &dyn System, name: &str) -> Result<output::Mount, FillError> {
+pub(crate) fn dataset_mount(sys: &dyn System, name: &str) -> Result<output::Mount, FillError> {
     let cmd = CommandLine::new("zfs")
         .args(["get", "-Hp", "-o", "value", "mounted,mountpoint,guid"])
         .arg(name);
@@ -523,6 +534,7 @@ fn measure_charge(
     )));
     state.files_total = total;
     state.measure_charge = false;
+    state.charge = Some(charge.max(1));
     Ok(())
 }
 
@@ -625,10 +637,12 @@ fn salt() -> u64 {
 
 /// SIGINT and SIGTERM set the stop flag while a fill runs; the second one
 /// ends the process (exit status 1) for someone who cannot wait.
-struct Signals(Vec<signal_hook::SigId>);
+/// SIGINT and SIGTERM set a stop flag while this lives; a second one ends
+/// the process at once.
+pub(crate) struct Signals(Vec<signal_hook::SigId>);
 
 impl Signals {
-    fn install(stop: &Arc<AtomicBool>) -> std::io::Result<Signals> {
+    pub(crate) fn install(stop: &Arc<AtomicBool>) -> std::io::Result<Signals> {
         let mut ids = Vec::new();
         for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
             ids.push(signal_hook::flag::register_conditional_shutdown(
@@ -921,5 +935,41 @@ mod tests {
             &mut |_| {},
         );
         assert!(matches!(err, Err(FillError::Write(_))), "{err:?}");
+    }
+
+    #[test]
+    fn a_complete_fill_asked_for_more_writes_on_and_one_asked_for_less_is_refused() {
+        let (mnt, state) = (
+            tempfile::tempdir().expect("mnt"),
+            tempfile::tempdir().expect("state"),
+        );
+        // One fake machine: the state a run saves is what the next one reads.
+        let sys = FakeSystem::new();
+        let run = |files: u64| {
+            sys.expect(
+                "zfs get -Hp -o value mounted,mountpoint,guid quick/data",
+                &format!("yes\n{}\n42\n", mnt.path().display()),
+            );
+            let mut spec = spec(FillTarget::Files(files));
+            spec.during.clear();
+            run_until(
+                &spec,
+                &How::here(None, false, &Installed::default()),
+                state.path(),
+                &sys,
+                &AtomicBool::new(false),
+                &mut |_| {},
+            )
+        };
+        assert_eq!(run(2).expect("two files").files, 2);
+        let first = std::fs::metadata(mnt.path().join("file_0")).expect("file_0");
+        let raised = run(4).expect("raised to four");
+        assert_eq!((raised.files, raised.files_total), (4, 4));
+        // The first files were not written again.
+        let again = std::fs::metadata(mnt.path().join("file_0")).expect("file_0");
+        assert_eq!(again.modified().ok(), first.modified().ok());
+        let err = run(3).expect_err("less than done");
+        assert!(matches!(err, FillError::Changed { .. }), "{err}");
+        assert_eq!(std::fs::read_dir(mnt.path()).expect("dir").count(), 4);
     }
 }

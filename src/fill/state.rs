@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::props::Saved;
-use crate::capacity::model::Room;
+use crate::capacity::model::{Room, files_for};
 use crate::lab::FillDir;
+use crate::scenario::model::FillTarget;
 use crate::system::{CommandError, System};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -35,6 +36,33 @@ pub struct State {
     /// a percentage fill of a pool zlab did not plan.
     #[serde(default)]
     pub measure_charge: bool,
+    /// What a file was measured to cost the pool, once it was.
+    #[serde(default)]
+    pub charge: Option<u64>,
+}
+
+impl State {
+    /// A complete fill asked for more (`until` of the same kind, larger):
+    /// counts its files again from the same baseline and reopens it, so the
+    /// next run writes on after its last file. An experiment fills to 25 %,
+    /// measures, then to 50 %. Anything else is not a raise.
+    pub(crate) fn raise(
+        &mut self,
+        until: FillTarget,
+        asked: &str,
+        planned_charge: Option<u64>,
+    ) -> bool {
+        let charge = self.charge.or(planned_charge);
+        match files_for(until, self.file_size, charge, self.capacity) {
+            Some(total) if self.complete && total > self.files_total => {
+                self.files_total = total;
+                self.until = Some(asked.to_owned());
+                self.complete = false;
+                true
+            }
+            _ => false,
+        }
+    }
 }
 
 /// Where a fill keeps its state and its log.
@@ -169,6 +197,7 @@ mod tests {
             complete: false,
             until: Some("75%".into()),
             measure_charge: false,
+            charge: None,
         };
         state.save(&sys, path).expect("save");
         assert_eq!(State::load(&sys, path).expect("load"), Some(state));

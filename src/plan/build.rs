@@ -19,6 +19,8 @@ pub(crate) struct Plan {
     pub steps: Vec<Step>,
     /// Block devices zlab did not create: checked before `up` touches anything.
     pub disks: Vec<RealDisk>,
+    /// What `zlab experiment` runs once the lab is up (not part of `up`).
+    pub experiments: Vec<crate::lab::ExperimentSpec>,
 }
 
 /// A real disk the scenario uses, and whether it may be used although it looks busy.
@@ -144,6 +146,7 @@ pub(crate) fn build(lab: &Lab, capacity: &LabCapacity) -> Plan {
         file: lab.file.clone(),
         steps,
         disks,
+        experiments: lab.experiments.clone(),
     }
 }
 

@@ -46,6 +46,20 @@ pub(crate) fn text(plan: &Plan, capacity: &LabCapacity) -> String {
     for (_, command) in teardown {
         let _ = writeln!(out, "  $ {command}");
     }
+    for e in &plan.experiments {
+        let _ = writeln!(
+            out,
+            "\nexperiment {} (zlab experiment, once the lab is up) in {}: {} step{}",
+            escape(&e.name),
+            escape(&e.dataset),
+            e.steps.len(),
+            if e.steps.len() == 1 { "" } else { "s" }
+        );
+        let width = e.steps.len().to_string().len();
+        for (i, step) in e.steps.iter().enumerate() {
+            let _ = writeln!(out, "  {:>width$}. {}", i + 1, escape(&step.to_string()));
+        }
+    }
     out
 }
 
@@ -207,11 +221,20 @@ pub(crate) fn json(plan: &Plan, machine: serde_json::Value) -> String {
         .into_iter()
         .map(|(i, c)| json!({ "step": i + 1, "command": c }))
         .collect();
+    let experiments: Vec<_> = plan
+        .experiments
+        .iter()
+        .map(|e| {
+            let steps: Vec<String> = e.steps.iter().map(ToString::to_string).collect();
+            json!({ "name": e.name, "dataset": e.dataset, "steps": steps })
+        })
+        .collect();
     let doc = json!({
         "lab": plan.lab,
         "file": file,
         "steps": steps,
         "teardown": teardown,
+        "experiments": experiments,
         "machine": machine,
     });
     crate::output::document("plan", &doc)

@@ -68,6 +68,12 @@ pub(crate) fn line(event: &Event) -> Option<String> {
         ),
         Event::Fill(FillEvent::Command(text)) => ("command", json!({"command": text})),
         Event::Fill(FillEvent::Note(text)) => ("note", json!({"message": text})),
+        Event::Scan { pool, scan } => (
+            "scan",
+            json!({"pool": pool, "kind": scan.kind, "state": scan.state,
+                   "percent": scan.percent, "rate": scan.rate,
+                   "eta_seconds": scan.eta.map(|e| e.as_secs())}),
+        ),
     };
     Some(output::line(kind, &body))
 }

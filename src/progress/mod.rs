@@ -14,6 +14,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::exec::event::{Event, Outcome};
 use crate::fill::event::FillEvent;
 use crate::output::{Output, Palette};
+use crate::units;
+use crate::zfs::scan::{Scan, ScanKind};
 use fill::{FillView, Show};
 
 pub(crate) struct Reporter {
@@ -24,7 +26,12 @@ pub(crate) struct Reporter {
     quiet: bool,
     verbose: bool,
     style: Palette,
+    /// When the last plain scan line was printed.
+    scan_line: Option<Instant>,
 }
+
+/// How often a scan's progress is printed off a terminal.
+const SCAN_LINE_EVERY: Duration = Duration::from_secs(10);
 
 fn spinner_style() -> ProgressStyle {
     ProgressStyle::with_template("{spinner} {msg} {elapsed}")
@@ -47,6 +54,7 @@ impl Reporter {
             quiet,
             verbose: say.verbosity == crate::output::Verbosity::Verbose,
             style: say.palette(),
+            scan_line: None,
         }
     }
 
@@ -103,6 +111,60 @@ impl Reporter {
             Event::Fill(e) => {
                 for show in self.fill.event(e) {
                     self.show_fill(show);
+                }
+            }
+            Event::Scan { pool, scan } => self.scan(pool, scan),
+        }
+    }
+
+    /// A scan's percent, rate and estimate: the bar on a terminal, else a
+    /// line every [`SCAN_LINE_EVERY`] (and when it ends).
+    fn scan(&mut self, pool: &str, scan: &Scan) {
+        let what = match &scan.kind {
+            ScanKind::Scrub => "scrub".to_owned(),
+            ScanKind::Resilver => "resilver".to_owned(),
+            ScanKind::Rebuild { vdev } => format!("rebuild of {vdev}"),
+        };
+        let rate = scan
+            .rate
+            .map(|r| format!(", {}", units::mb_s(crate::fill::stats::mb_s(r, 1.0))))
+            .unwrap_or_default();
+        let eta = scan
+            .eta
+            .map(|e| format!(", {} to go", units::duration(e.as_secs_f64())))
+            .unwrap_or_default();
+        let percent = scan.percent.unwrap_or(0.0);
+        let text = format!("{pool}: {what} {percent:.1}% done{rate}{eta}");
+        match &self.bar {
+            Some(bar) => {
+                if bar.length() != Some(1000) {
+                    bar.set_style(
+                        ProgressStyle::with_template("{spinner} [{bar:30}] {msg}")
+                            .unwrap_or_else(|_| ProgressStyle::default_bar())
+                            .progress_chars("=> "),
+                    );
+                    bar.set_length(1000);
+                }
+                // Tenths of a percent.
+                #[expect(
+                    clippy::cast_possible_truncation,
+                    clippy::cast_sign_loss,
+                    reason = "0 to 1000"
+                )]
+                bar.set_position((percent * 10.0).clamp(0.0, 1000.0) as u64);
+                bar.set_message(text);
+                if !scan.is_running() {
+                    bar.set_style(spinner_style());
+                    bar.unset_length();
+                }
+            }
+            None => {
+                let due = self
+                    .scan_line
+                    .is_none_or(|t| t.elapsed() >= SCAN_LINE_EVERY);
+                if due || !scan.is_running() {
+                    self.scan_line = Some(Instant::now());
+                    self.line(&text);
                 }
             }
         }

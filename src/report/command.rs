@@ -1,10 +1,11 @@
-//! The `zlab report` command: analyse a log, write the plot, print the summary.
+//! The `zlab report` command: analyse a log, write the plot, print the summary;
+//! or tabulate and plot experiments' results.
 
 use std::io::Write;
 use std::num::NonZeroU32;
 use std::path::{Path, PathBuf};
 
-use super::{Error, scan, summary, svg};
+use super::{Error, experiments, experiments_svg, scan, summary, svg};
 
 /// Reports on the fill log `log`: writes the plot to `plot` (default: the log's
 /// path with `.svg` for its extension) and the summary to `out`.
@@ -36,6 +37,44 @@ pub(crate) fn report(
         source,
     })?;
     out.write_all(summary::render(&analysis, &plot).as_bytes())
+        .map_err(Error::Output)
+}
+
+/// Reports on experiments' results files: the last run of each as a table,
+/// then side by side, to `out`; the plot to `plot` (default: the first file's
+/// path with `.svg` for its extension). With `-` for `plot`, as for a fill
+/// log, the SVG goes to `out` and the table to `aside`.
+pub(crate) fn results(
+    files: &[PathBuf],
+    plot: Option<&Path>,
+    out: &mut dyn Write,
+    aside: &mut dyn Write,
+) -> Result<(), Error> {
+    let plot = match plot {
+        Some(p) if p.as_os_str() == "-" => None,
+        Some(p) => Some(p.to_owned()),
+        None => files.first().map(|first| default_plot(first)),
+    };
+    if let Some(plot) = &plot
+        && files.iter().any(|f| same_file(f, plot))
+    {
+        return Err(Error::PlotIsLog { path: plot.clone() });
+    }
+    let runs = files
+        .iter()
+        .map(|f| experiments::Run::read(f))
+        .collect::<Result<Vec<_>, _>>()?;
+    let svg = experiments_svg::render(&runs);
+    let table = experiments::render(&runs);
+    let Some(plot) = plot else {
+        out.write_all(svg.as_bytes()).map_err(Error::Output)?;
+        return aside.write_all(table.as_bytes()).map_err(Error::Output);
+    };
+    std::fs::write(&plot, svg).map_err(|source| Error::Write {
+        path: plot.clone(),
+        source,
+    })?;
+    out.write_all(format!("{table}\nplot: {}\n", plot.display()).as_bytes())
         .map_err(Error::Output)
 }
 
@@ -91,5 +130,50 @@ mod tests {
         .expect_err("must refuse");
         assert!(matches!(err, Error::PlotIsLog { .. }), "{err}");
         assert_eq!(std::fs::read_to_string(&log).expect("read"), "{}\n");
+    }
+
+    fn results_fixture(dir: &Path, name: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("fixtures/experiment")
+                .join(name),
+            &path,
+        )
+        .expect("copy");
+        path
+    }
+
+    #[test]
+    fn results_plot_goes_beside_the_first_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let files = [
+            results_fixture(dir.path(), "results-draid.jsonl"),
+            results_fixture(dir.path(), "results-raidz.jsonl"),
+        ];
+        let mut out = Vec::new();
+        results(&files, None, &mut out, &mut Vec::new()).expect("report");
+        let plot = dir.path().join("results-draid.svg");
+        assert!(plot.exists());
+        assert!(!dir.path().join("results-raidz.svg").exists());
+        let table = String::from_utf8(out).expect("UTF-8");
+        assert!(
+            table.ends_with(&format!("\nplot: {}\n", plot.display())),
+            "{table}"
+        );
+    }
+
+    #[test]
+    fn results_refuse_to_overwrite_any_of_the_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let files = [
+            results_fixture(dir.path(), "results-draid.jsonl"),
+            results_fixture(dir.path(), "results-raidz.jsonl"),
+        ];
+        let before = std::fs::read(&files[1]).expect("read");
+        let err = results(&files, Some(&files[1]), &mut Vec::new(), &mut Vec::new())
+            .expect_err("must refuse");
+        assert!(matches!(err, Error::PlotIsLog { .. }), "{err}");
+        assert_eq!(std::fs::read(&files[1]).expect("read"), before);
     }
 }

@@ -330,7 +330,7 @@ fn legend(s: &mut String, a: &Analysis) {
 
 /// About how wide `text` is in DejaVu Sans at `size` px (its average advance
 /// is about 0.52 em): enough to keep labels apart.
-fn text_width(text: &str, size: f64) -> f64 {
+pub(super) fn text_width(text: &str, size: f64) -> f64 {
     0.52 * size * f64::from(u32::try_from(text.chars().count()).unwrap_or(u32::MAX))
 }
 
@@ -378,7 +378,7 @@ fn subtitle(a: &Analysis) -> String {
 }
 
 /// Text for SVG character data and attribute values.
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

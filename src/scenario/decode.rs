@@ -19,6 +19,8 @@ use super::size::Size;
 use crate::diag::Span;
 use crate::diag::{Diagnostic, suggest};
 
+mod experiment;
+
 /// Decodes a parsed scenario. Parts that cannot be decoded are left out, their
 /// problems kept in [`Scenario::problems`] and their names in
 /// [`Scenario::broken`], so validation can still check the rest without
@@ -83,6 +85,7 @@ const TOP_KEYS: &[&str] = &[
     "partitions",
     "pools",
     "fills",
+    "experiments",
 ];
 const SPARSE_KEYS: &[&str] = &[
     "dir",
@@ -400,6 +403,7 @@ impl Decoder<'_> {
             self.opt_list(&top, "partitions", |d, n, p| d.or_broken(n, p, Self::table));
         let pools = self.opt_list(&top, "pools", |d, n, p| d.or_broken(n, p, Self::pool));
         let fills = self.opt_list(&top, "fills", Self::fill);
+        let experiments = self.opt_list(&top, "experiments", Self::experiment);
         Some(Scenario {
             file: self.file.to_path_buf(),
             lab: lab?,
@@ -410,6 +414,7 @@ impl Decoder<'_> {
             partitions,
             pools,
             fills,
+            experiments,
             problems: Vec::new(),
             broken: Vec::new(),
         })
@@ -897,6 +902,17 @@ impl Decoder<'_> {
         let until = self.required(&f, "until", "e.g. `until: 75%`, `until: 10TB` or `until: 1000 files`").and_then(|n| {
             self.parse::<FillTarget>(n, &f.path("until"), "a percentage of the pool's capacity (`75%`), a size (`10TB`) or a file count (`1000 files`)")
         });
+        self.fill_rest(&f, dataset, target_path, until)
+    }
+
+    /// How a fill writes (everything but its target and its end), from `f`.
+    fn fill_rest(
+        &mut self,
+        f: &Fields<'_>,
+        dataset: Option<Located<String>>,
+        target_path: Option<Located<PathBuf>>,
+        until: Option<Located<FillTarget>>,
+    ) -> Option<Fill> {
         let size_or = |d: &mut Self, key: &str, default: Size| match f.get(key) {
             Some(n) => d.size(n, &f.path(key)),
             None => Some(Located::new(default, f.at)),
@@ -921,8 +937,8 @@ impl Decoder<'_> {
             None => Some(Located::new(None, f.at)),
         };
         let window = count_or(self, "window", Fill::WINDOW, Fill::MAX_WINDOW);
-        let direct = self.opt_flag(&f, "direct");
-        let during = self.opt_properties(&f, "during");
+        let direct = self.opt_flag(f, "direct");
+        let during = self.opt_properties(f, "during");
         let after = match f.get("after") {
             None => Some(Located::new(After::Restore, f.at)),
             Some(n) => match &n.value {

@@ -1,6 +1,7 @@
 //! Scenario files: YAML → located tree → typed, located model.
 
 pub(crate) mod decode;
+pub(crate) mod experiment;
 pub(crate) mod load;
 pub(crate) mod model;
 pub(crate) mod node;

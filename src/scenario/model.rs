@@ -26,6 +26,8 @@ pub(crate) struct Scenario {
     pub partitions: Vec<PartitionTable>,
     pub pools: Vec<Pool>,
     pub fills: Vec<Fill>,
+    /// What `zlab experiment` measures once the lab is up.
+    pub experiments: Vec<super::experiment::Experiment>,
     /// Problems found while decoding; what they concern is left out above.
     pub problems: Vec<crate::diag::Diagnostic>,
     /// Names declared by parts that could not be decoded: references to them

@@ -149,6 +149,82 @@ pub(crate) fn pools(text: &str) -> Result<Vec<PoolRow>, ParseError> {
         .collect()
 }
 
+/// `zpool list -Hp -o name,size,alloc,free,cap,frag,health,guid POOL`: how
+/// full a pool is, by the pool's own (raw, parity included) count.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct PoolUsage {
+    pub size: u64,
+    pub alloc: u64,
+    pub free: u64,
+    /// Percent allocated, as zpool rounds it.
+    pub capacity: u64,
+    /// Percent of free space in small pieces; `-` (none) when the pool
+    /// cannot tell.
+    pub fragmentation: Option<u64>,
+    pub health: String,
+}
+
+pub(crate) fn pool_usage(text: &str) -> Result<PoolUsage, ParseError> {
+    const EXPECTED: &str = "a `name size alloc free cap frag health guid` row";
+    match rows(text, 8, EXPECTED)?.as_slice() {
+        [r] => Ok(PoolUsage {
+            size: number(r[1], EXPECTED)?,
+            alloc: number(r[2], EXPECTED)?,
+            free: number(r[3], EXPECTED)?,
+            capacity: number(r[4], EXPECTED)?,
+            fragmentation: match r[5] {
+                "-" => None,
+                f => Some(number(f, EXPECTED)?),
+            },
+            health: r[6].to_owned(),
+        }),
+        _ => fail(EXPECTED),
+    }
+}
+
+/// One row of `zpool iostat -vHp POOL`: the pool, then each vdev and device
+/// (interior vdevs of a replacement or spare too), counted since import.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct VdevIo {
+    pub name: String,
+    pub alloc: u64,
+    pub free: u64,
+    pub read_ops: u64,
+    pub write_ops: u64,
+    pub read_bytes: u64,
+    pub write_bytes: u64,
+}
+
+pub(crate) fn vdev_io(text: &str) -> Result<Vec<VdevIo>, ParseError> {
+    const EXPECTED: &str = "`name alloc free rops wops rbytes wbytes` rows";
+    // A class heading (`logs`, `spares`) has no numbers: `-` (or nothing).
+    let num = |f: &str| {
+        if f == "-" || f.is_empty() {
+            Ok(0)
+        } else {
+            number(f, EXPECTED)
+        }
+    };
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let f: Vec<&str> = line.split('\t').collect();
+            if f.len() != 7 {
+                return fail(EXPECTED);
+            }
+            Ok(VdevIo {
+                name: f[0].trim().to_owned(),
+                alloc: num(f[1])?,
+                free: num(f[2])?,
+                read_ops: num(f[3])?,
+                write_ops: num(f[4])?,
+                read_bytes: num(f[5])?,
+                write_bytes: num(f[6])?,
+            })
+        })
+        .collect()
+}
+
 /// `zfs list -Hp -r -o name,used,avail,mountpoint POOL`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct DatasetRow {
@@ -225,6 +301,46 @@ mod tests {
     /// The release whose exact numbers the tests below pin; the others must
     /// read the same way (names, sources, paths) with their own numbers.
     const V: &str = "2.3.2";
+
+    #[test]
+    fn a_rebuilt_draid_pool_reads_its_usage_and_every_vdev() {
+        let dir = "2.3.2/rebuild-scrubbed";
+        let u = pool_usage(&captured(dir, "zpool-list-Hp-o.txt")).expect("usage");
+        assert_eq!(
+            (
+                u.size,
+                u.alloc,
+                u.capacity,
+                u.fragmentation,
+                u.health.as_str()
+            ),
+            (8_053_048_320, 402_960_384, 5, Some(0), "DEGRADED")
+        );
+        let io = vdev_io(&captured(dir, "zpool-iostat-vHp.txt")).expect("iostat");
+        let names: Vec<&str> = io.iter().map(|v| v.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "tank_rebuild",
+                "draid1:2d:5c:1s-0",
+                "spare-0",
+                "loop0",
+                "draid1-0-0",
+                "loop1",
+                "loop2",
+                "loop3",
+                "loop4"
+            ]
+        );
+        assert_eq!(io[4].write_bytes, 260_851);
+        assert!(vdev_io("pool\t1\t2\n").is_err());
+        assert_eq!(
+            pool_usage("p\t1\t0\t1\t0\t-\tONLINE\t9\n")
+                .expect("usage")
+                .fragmentation,
+            None
+        );
+    }
 
     #[test]
     fn each_release_says_which_it_is() {

@@ -198,3 +198,132 @@ fn report_of_453120_files_stays_small() {
     assert!(svg.len() < 100_000, "plot is {} bytes", svg.len());
     assert_eq!(svg_elements(&svg, "polyline", Some("rolling")), 2);
 }
+
+const DRAID: &str = "fixtures/experiment/results-draid.jsonl";
+const RAIDZ: &str = "fixtures/experiment/results-raidz.jsonl";
+
+#[test]
+fn report_of_two_experiments_puts_them_side_by_side() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let plot = dir.path().join("OUT.svg");
+    let out = zlab()
+        .args(["report", DRAID, RAIDZ, "-o"])
+        .arg(&plot)
+        .output()
+        .expect("run");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8(out.stdout).expect("UTF-8 table");
+    for line in [
+        "results-draid.jsonl: experiment draid of lab compare-draid, pool tank (draid2:4d:11c:1s), OpenZFS 2.3.4, 8 steps, complete",
+        "results-raidz.jsonl: experiment raidz of lab compare-raidz, pool tank (raidz2), OpenZFS 2.3.4, 7 steps, complete (the last of 2 runs in the file)",
+        "    50%  50.0%  seq-read      degraded      902.1           -     860   7,766  29,491    55,312",
+        "    rebuild  hdd[3]  faulted  draid2-0-0  50.0%  38.6 s        1m 11s  6.4 s",
+        "side by side: draid (fixtures/experiment/results-draid.jsonl), raidz (fixtures/experiment/results-raidz.jsonl)",
+        "  at   workload            draid MB/s  raidz MB/s  draid IOPS  raidz IOPS",
+        "  25%  seq-write                612.4       701.0         584         669",
+        "  50%  seq-read, degraded       902.1           -         860           -",
+        "  rebuild/resilver  38.6 s  1m 34s",
+        "  scrub             1m 05s  58.1 s",
+    ] {
+        assert!(
+            table.lines().any(|l| l == line),
+            "no line {line:?} in\n{table}"
+        );
+    }
+    assert!(
+        table.ends_with(&format!("\nplot: {}\n", plot.display())),
+        "{table}"
+    );
+
+    let svg = std::fs::read_to_string(&plot).expect("plot written");
+    assert_eq!(svg_elements(&svg, "polyline", Some("throughput")), 6);
+    assert_eq!(svg_elements(&svg, "rect", Some("times")), 5);
+    for entry in [
+        ">seq-write<",
+        ">rand-read-4k<",
+        ">draid: draid2:4d:11c:1s, results-draid.jsonl<",
+    ] {
+        assert!(svg.contains(entry), "no {entry} in the plot");
+    }
+}
+
+#[test]
+fn report_of_results_to_stdout_puts_the_table_on_stderr() {
+    let out = zlab()
+        .args(["report", DRAID, "-o", "-"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(0));
+    let svg = String::from_utf8(out.stdout).expect("UTF-8 plot");
+    assert_eq!(svg_elements(&svg, "polyline", Some("throughput")), 3);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("results-draid.jsonl: experiment draid of lab compare-draid"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("side by side"), "{stderr}");
+}
+
+#[test]
+fn report_of_a_fill_log_and_results_is_refused() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = zlab()
+        .args(["report", RESUMED, DRAID, "-o"])
+        .arg(dir.path().join("plot.svg"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with(
+            "zlab: error: fixtures/fill-logs/resumed.jsonl: not the results of `zlab experiment`, and only experiments' results are reported several at once (2 files given); report a fill log on its own: `zlab report fixtures/fill-logs/resumed.jsonl`"
+        ),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("plot.svg").exists());
+
+    let out = zlab()
+        .args(["report", DRAID, RESUMED, "-o"])
+        .arg(dir.path().join("plot.svg"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with(
+            "zlab: error: fixtures/fill-logs/resumed.jsonl: not the results of `zlab experiment` "
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "files reported together must all be, as fixtures/experiment/results-draid.jsonl is"
+        ),
+        "{stderr}"
+    );
+    assert!(!dir.path().join("plot.svg").exists());
+}
+
+#[test]
+fn report_of_results_refuses_a_window() {
+    let out = zlab()
+        .args(["report", DRAID, "--window", "3", "-o", "-"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("--window is for a fill log's rolling throughput"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("next: run it again without --window"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}

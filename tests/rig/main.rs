@@ -9,6 +9,7 @@
 mod capacity;
 mod cli;
 mod executor;
+mod experiment;
 mod fill;
 mod hostile;
 mod real_disks;
