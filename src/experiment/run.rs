@@ -21,7 +21,7 @@ use crate::exec::read;
 use crate::fill::props::{self, Saved};
 use crate::fill::{self, FillError};
 use crate::lab::{Device, ExperimentSpec, ExperimentStep};
-use crate::scenario::experiment::{FailHow, Onto};
+use crate::scenario::experiment::{FailHow, Onto, forbidden_fio_options};
 use crate::scenario::model::FillTarget;
 use crate::system::command::CommandLine;
 use crate::system::{CommandError, System};
@@ -80,6 +80,11 @@ pub enum ExperimentError {
         state: String,
         label: String,
     },
+    #[error(
+        "{} sets {options} since the scenario was validated; zlab gives a job its directory and runs nothing else: remove them",
+        path.display()
+    )]
+    JobFile { path: PathBuf, options: String },
     #[error("install the Ctrl-C/SIGTERM handler: {0}")]
     Signals(std::io::Error),
 }
@@ -418,6 +423,13 @@ impl Runner<'_, '_> {
             ExperimentStep::Fio { job, path } => {
                 let dir = self.fio_dir(kept, kept_at)?;
                 let text = self.sys.read_to_string(path)?;
+                let forbidden = forbidden_fio_options(&text);
+                if !forbidden.is_empty() {
+                    return Err(ExperimentError::JobFile {
+                        path: path.clone(),
+                        options: forbidden.join(", "),
+                    });
+                }
                 let wrapped = wrapped_path(self.setup.state_dir, &self.spec.name);
                 self.sys
                     .write_atomic(&wrapped, fio::wrapped_job(&text, &dir).as_bytes())?;

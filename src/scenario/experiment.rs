@@ -75,6 +75,64 @@ impl Step {
 /// The step keys, in the order messages list them.
 pub(crate) const STEP_KEYS: &[&str] = &["fill", "workloads", "fio", "fail", "rebuild", "scrub"];
 
+/// fio options that would make a job read or write outside the directory
+/// zlab gives it, or run a command: a job file is a measurement, nothing more.
+const FORBIDDEN_FIO_OPTIONS: &[&str] = &[
+    "filename",
+    "directory",
+    "opendir",
+    "filename_format",
+    "include",
+    "exec_prerun",
+    "exec_postrun",
+    "read_iolog",
+    "write_iolog",
+    "write_bw_log",
+    "write_lat_log",
+    "write_iops_log",
+    "write_hist_log",
+    "ioscheduler",
+    "cgroup",
+];
+
+/// The I/O engines a job file may use: those of files in a directory. Others
+/// reach devices (`sg`), load code (`external:`) or run programs (`exec`).
+const FILE_ENGINES: &[&str] = &[
+    "sync",
+    "psync",
+    "vsync",
+    "pvsync",
+    "pvsync2",
+    "libaio",
+    "io_uring",
+    "posixaio",
+    "mmap",
+    "splice",
+    "falloc",
+    "ftruncate",
+];
+
+/// The forbidden options a fio job file sets (checked when the scenario is
+/// validated and again just before fio runs it: the file may have changed).
+pub(crate) fn forbidden_fio_options(job: &str) -> Vec<String> {
+    job.lines()
+        .map(str::trim)
+        .filter(|l| !l.starts_with(['#', ';', '[']))
+        .filter_map(|l| {
+            let (key, value) = l.split_once('=').unwrap_or((l, ""));
+            let key = key.split([' ', '\t']).next().unwrap_or_default();
+            let value = value.trim();
+            if key == "ioengine" && !FILE_ENGINES.contains(&value) {
+                return Some(format!("ioengine={value}"));
+            }
+            FORBIDDEN_FIO_OPTIONS
+                .iter()
+                .find(|f| **f == key)
+                .map(|f| (*f).to_owned())
+        })
+        .collect()
+}
+
 /// How a drive is failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -231,6 +289,17 @@ mod tests {
         assert_eq!("2h".parse(), Ok(Seconds(7200)));
         assert!("25h".parse::<Seconds>().is_err());
         assert!("1d".parse::<Seconds>().is_err());
+    }
+
+    #[test]
+    fn job_files_that_leave_their_directory_or_run_commands_are_caught() {
+        let job = "[global]\n; filename=/dev/sda is a comment\ndirectory = /\n[j]\nrw=read\n  exec_postrun=rm -rf /\nwrite_bw_log\nioengine=exec\n";
+        assert_eq!(
+            forbidden_fio_options(job),
+            ["directory", "exec_postrun", "write_bw_log", "ioengine=exec"]
+        );
+        let fine = "[j]\nioengine=libaio\nrw=randread\nbs=4k\n";
+        assert!(forbidden_fio_options(fine).is_empty());
     }
 
     #[test]

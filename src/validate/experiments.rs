@@ -6,33 +6,12 @@ use std::path::{Path, PathBuf};
 use crate::diag::Span;
 use crate::lab::{Device, ExperimentSpec, ExperimentStep, FillSpec, PoolSpec};
 use crate::scenario::Scenario;
-use crate::scenario::experiment::{Experiment, Onto, Step};
+use crate::scenario::experiment::{Experiment, Onto, Step, forbidden_fio_options};
 use crate::scenario::model::{After, Fill, FillTarget};
 use crate::scenario::node::Located;
 use crate::zfs::properties;
 
 use super::{Checker, pairs};
-
-/// fio options that would make a job read or write outside the directory
-/// zlab gives it, or run a command: a job file is a measurement, nothing more.
-const FORBIDDEN_FIO_OPTIONS: &[&str] = &[
-    "filename",
-    "directory",
-    "opendir",
-    "filename_format",
-    "include",
-    "exec_prerun",
-    "exec_postrun",
-    "read_iolog",
-    "write_iolog",
-    "write_bw_log",
-    "write_lat_log",
-    "write_iops_log",
-    "write_hist_log",
-    "ioscheduler",
-    "cgroup",
-    "trim_verify_zero",
-];
 
 impl Checker<'_> {
     pub(super) fn experiments(&mut self, s: &Scenario, pools: &[PoolSpec]) -> Vec<ExperimentSpec> {
@@ -297,15 +276,7 @@ impl Checker<'_> {
                 return None;
             }
         };
-        let forbidden: Vec<&str> = text
-            .lines()
-            .map(|l| l.trim())
-            .filter(|l| !l.starts_with(['#', ';', '[']))
-            .filter_map(|l| {
-                let key = l.split(['=', ' ', '\t']).next().unwrap_or_default();
-                FORBIDDEN_FIO_OPTIONS.iter().copied().find(|f| *f == key)
-            })
-            .collect();
+        let forbidden = forbidden_fio_options(&text);
         if !forbidden.is_empty() {
             self.error(at, field, format!("{} sets {}", path.display(), forbidden.iter().map(|f| format!("`{f}`")).collect::<Vec<_>>().join(", ")), "zlab runs a job in a directory of the experiment's dataset and nothing else: remove these options (zlab gives the directory and the file names)".to_owned());
             return None;

@@ -7,10 +7,10 @@ use serde_json::Value;
 
 use crate::{assert_clean, sh, text, zlab};
 
-const DRAID: &str = "fixtures/rig/experiment/draid.yaml";
-const RAIDZ: &str = "fixtures/rig/experiment/raidz.yaml";
-const DRAID_RESULTS: &str = "/var/lib/zlab/rig-experiment-draid/results-rebuild.jsonl";
-const RAIDZ_RESULTS: &str = "/var/lib/zlab/rig-experiment-raidz/results-rebuild.jsonl";
+const DRAID: &str = "scenarios/rig-draid-rebuild.yaml";
+const RAIDZ: &str = "scenarios/rig-raidz-rebuild.yaml";
+const DRAID_RESULTS: &str = "/var/lib/zlab/rig-draid-rebuild/results-rebuild.jsonl";
+const RAIDZ_RESULTS: &str = "/var/lib/zlab/rig-raidz-rebuild/results-rebuild.jsonl";
 
 /// Tears the labs down even when an assertion failed.
 struct Labs;

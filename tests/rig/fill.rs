@@ -421,13 +421,35 @@ fn a_pool_zlab_did_not_build_fills_to_within_one_file_and_gets_its_properties_ba
         "files on disk"
     );
 
-    // Run again: complete, nothing written; another target is refused.
+    // Run again: complete, nothing written.
     let again = zlab(FILL_ARGS);
     assert!(again.status.success(), "{}", text(&again));
     assert_eq!(pool.files_logged(), indices.len());
-    let mut other = FILL_ARGS.to_vec();
-    other[3] = "50%";
-    let refused = zlab(&other);
+    // Asked for more, it writes on after its last file, to 50 % within one
+    // file (the measured charge kept); asked for less, it is refused.
+    let mut more = FILL_ARGS.to_vec();
+    more[3] = "50%";
+    let raised = zlab(&more);
+    assert!(raised.status.success(), "{}", text(&raised));
+    assert!(
+        text(&raised).contains("it goes on until 50%"),
+        "{}",
+        text(&raised)
+    );
+    sh(&format!("zpool sync {FOREIGN}"));
+    let used: u64 = sh(&format!("zfs list -Hp -o used {FOREIGN}"))
+        .trim()
+        .parse()
+        .expect("used");
+    let target = capacity.size / 100 * 50;
+    assert!(
+        used.abs_diff(target) <= FILE_SIZE,
+        "used {used} is more than one file from the raised target {target}"
+    );
+    assert_eq!(pool.property("sync"), "standard default");
+    let mut less = FILL_ARGS.to_vec();
+    less[3] = "30%";
+    let refused = zlab(&less);
     assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
     assert!(text(&refused).contains("--abandon"), "{}", text(&refused));
 }
