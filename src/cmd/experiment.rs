@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::{Prepared, Progress, lock_lab, prepare, with_progress};
 use crate::error::Error;
-use crate::exec::journal::Journal;
+use crate::exec::journal::{Journal, Resource};
 use crate::lab::{ExperimentSpec, FillDir};
 use crate::plan::step::Step;
 use crate::system::real::RealSystem;
@@ -68,11 +68,16 @@ pub(crate) fn run(file: &Path, name: Option<&str>, progress: Progress<'_>) -> Re
                 .map(|v| v.kind.to_string())
                 .collect();
             let bind = |var: &str| journal.binding(var);
+            let pool_guid = journal.records.iter().find_map(|r| match &r.resource {
+                Resource::Pool { name, guid } if *name == spec.pool && r.done => *guid,
+                _ => None,
+            });
             let setup = experiment::Setup {
                 lab: &lab.name,
                 state_dir: &lab.state_dir,
                 layout,
                 bind: &bind,
+                pool_guid,
                 zfs: &zfs,
                 charge_per_file,
                 poll: std::time::Duration::from_millis(500),

@@ -16,7 +16,7 @@ use super::results::{
     WorkloadRecord,
 };
 use crate::exec::event::{Event, Outcome};
-use crate::exec::identity::FileId;
+use crate::exec::identity::{self, FileId, PoolGuid};
 use crate::exec::read;
 use crate::fill::props::{self, Saved};
 use crate::fill::{self, FillError};
@@ -41,6 +41,10 @@ pub enum ExperimentError {
         state: String,
         busy: bool,
     },
+    #[error(
+        "pool {pool} is not the one this lab made ({why}); an experiment fails drives and writes only in its own lab's pool"
+    )]
+    NotOurs { pool: String, why: String },
     #[error(transparent)]
     Command(#[from] CommandError),
     #[error(transparent)]
@@ -98,6 +102,9 @@ pub(crate) struct Setup<'a> {
     /// The run-time path of a loop device or volume variable (the journal).
     pub(crate) bind: &'a dyn Fn(&str) -> Option<PathBuf>,
     pub(crate) zfs: &'a Installed,
+    /// The pool's GUID as the lab's journal recorded it when `up` made it:
+    /// the experiment acts on that pool and no other of its name.
+    pub(crate) pool_guid: Option<PoolGuid>,
     /// What the capacity planner says each fill file costs.
     pub(crate) charge_per_file: Option<u64>,
     /// How often a scan's progress is read.
@@ -175,6 +182,20 @@ pub(crate) fn run_until(
     stop: &AtomicBool,
     emit: &mut dyn FnMut(&Event),
 ) -> Result<(), ExperimentError> {
+    // Nothing is touched, not even properties a killed run left, in a pool
+    // that is not the lab's.
+    let found = identity::pool_guid(sys, &spec.pool)?;
+    if setup.pool_guid.is_none() || found != setup.pool_guid {
+        let why = match (setup.pool_guid, found) {
+            (None, _) => "the journal records no pool of that name made by `zlab up`".to_owned(),
+            (Some(r), None) => format!("the journal records {r}; no pool of that name is imported"),
+            (Some(r), Some(f)) => format!("the journal records {r}, this one has {f}"),
+        };
+        return Err(ExperimentError::NotOurs {
+            pool: spec.pool.clone(),
+            why,
+        });
+    }
     let kept_at = kept_path(setup.state_dir, &spec.name);
     let mut kept = Kept::load(sys, &kept_at)?;
     let mut runner = Runner {
@@ -852,6 +873,48 @@ fn secs(d: Duration) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::system::fake::FakeSystem;
+
+    #[test]
+    fn a_pool_of_the_labs_name_but_not_its_guid_is_left_alone() {
+        let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios/rig-draid-rebuild.yaml");
+        let lab = crate::load_lab(&file, &crate::HostFacts::unknown()).expect("valid");
+        let state = tempfile::tempdir().expect("state");
+        // A killed run's saved property: not even that is put back.
+        let kept = Kept {
+            saved: Some(Vec::new()),
+            fio_dir: None,
+        };
+        let sys = FakeSystem::new();
+        kept.save(&sys, &kept_path(state.path(), "rebuild"))
+            .expect("kept");
+        sys.expect("zpool get -Hp -o value guid xdraid", "999\n");
+        let setup = Setup {
+            lab: &lab.name,
+            state_dir: state.path(),
+            layout: Vec::new(),
+            bind: &|_| None,
+            zfs: &Installed::default(),
+            pool_guid: Some(PoolGuid(1)),
+            charge_per_file: None,
+            poll: Duration::from_millis(1),
+        };
+        let err = run_until(
+            &lab.experiments[0],
+            &setup,
+            &sys,
+            &AtomicBool::new(false),
+            &mut |_| {},
+        )
+        .expect_err("not ours");
+        assert!(matches!(err, ExperimentError::NotOurs { .. }), "{err}");
+        assert!(err.to_string().contains("this one has guid 999"), "{err}");
+        // Only the GUID was read (the fake fails on any other command), and
+        // the saved values wait for the lab's own pool.
+        assert!(sys.exists(&kept_path(state.path(), "rebuild")));
+    }
 
     #[test]
     fn a_distributed_spare_names_its_top_level_vdev() {

@@ -82,6 +82,37 @@ fn checked_run(file: &str, pool: &str) -> Vec<Value> {
 fn a_draid_and_a_raidz_experiment_measure_rebuild_and_scrub_and_leave_the_pools_online() {
     let _labs = Labs;
 
+    // A pool of the lab's name that the lab did not make (destroyed and made
+    // again by hand) is not experimented on: no drive failed, no byte written.
+    let up = zlab(&["up", DRAID]);
+    assert!(up.status.success(), "up:\n{}", text(&up));
+    sh("zpool destroy xdraid && truncate -s 256M /tmp/h0 /tmp/h1 \
+        && zpool create -f xdraid mirror /tmp/h0 /tmp/h1 \
+        && head -c 4M /dev/urandom > /xdraid/theirs && zpool sync xdraid");
+    let theirs = sh("sha256sum /xdraid/theirs; zpool list -Hp -o guid,alloc xdraid");
+    let refused = zlab(&["experiment", DRAID]);
+    assert!(!refused.status.success(), "experimented on a foreign pool");
+    assert!(
+        text(&refused).contains("is not the one this lab made"),
+        "{}",
+        text(&refused)
+    );
+    assert_eq!(
+        sh("sha256sum /xdraid/theirs; zpool list -Hp -o guid,alloc xdraid"),
+        theirs
+    );
+    assert_eq!(
+        sh("zpool status -x xdraid").trim(),
+        "pool 'xdraid' is healthy"
+    );
+    assert!(
+        !std::path::Path::new(DRAID_RESULTS).exists(),
+        "results of a refused run"
+    );
+    sh("zpool destroy xdraid && rm /tmp/h0 /tmp/h1");
+    let down = zlab(&["down", DRAID]);
+    assert!(down.status.success(), "down:\n{}", text(&down));
+
     // A directory of the workloads' name that the experiment did not make
     // stops it before fio runs, and nothing in it changes.
     let up = zlab(&["up", DRAID]);
