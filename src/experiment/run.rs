@@ -25,6 +25,7 @@ use crate::scenario::experiment::{FailHow, Onto, forbidden_fio_options};
 use crate::scenario::model::FillTarget;
 use crate::system::command::CommandLine;
 use crate::system::{CommandError, System};
+use crate::units;
 use crate::zfs::output;
 use crate::zfs::scan::{Scan, ScanKind, ScanState};
 use crate::zfs::topology::{State, Topology, Vdev, VdevType};
@@ -529,10 +530,10 @@ impl Runner<'_, '_> {
                 let rate = |io: Option<fio::Io>, what: &str| {
                     io.map(|io| {
                         format!(
-                            "{what} {:.1} MB/s, {:.0} IOPS, p99 {:.0} µs",
-                            io.mb_s(),
-                            io.iops,
-                            io.lat_p99_us
+                            "{what} {}, {} IOPS, p99 {} µs",
+                            units::mb_s(io.mb_s()),
+                            units::decimal(io.iops, 0),
+                            units::decimal(io.lat_p99_us, 0)
                         )
                     })
                 };

@@ -127,6 +127,7 @@ impl Reporter {
         };
         let rate = scan
             .rate
+            .filter(|r| *r > 0)
             .map(|r| format!(", {}", units::mb_s(crate::fill::stats::mb_s(r, 1.0))))
             .unwrap_or_default();
         let eta = scan
