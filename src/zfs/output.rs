@@ -343,6 +343,24 @@ mod tests {
     }
 
     #[test]
+    fn every_release_reads_a_pools_usage_and_each_vdevs_io() {
+        for v in releases() {
+            let u = pool_usage(&captured(&v, "zpool-list-Hp-usage.txt")).expect("usage");
+            assert_eq!(u.health, "ONLINE", "{v}");
+            assert!(u.alloc > 0 && u.alloc + u.free <= u.size, "{v}: {u:?}");
+            assert!(u.fragmentation.is_some_and(|f| f <= 100), "{v}: {u:?}");
+            let io = vdev_io(&captured(&v, "zpool-iostat-vHp.txt")).expect("iostat");
+            assert_eq!(io[0].name, "capdraid", "{v}");
+            assert!(io[1].name.starts_with("draid1:4d:6c:1s"), "{v}: {io:?}");
+            assert_eq!(io[0].alloc, u.alloc, "{v}: the pool's row is the pool's");
+            assert!(
+                io.len() >= 8,
+                "{v}: the pool, its dRAID vdev, six leaves: {io:?}"
+            );
+        }
+    }
+
+    #[test]
     fn each_release_says_which_it_is() {
         let found = releases();
         assert!(found.iter().any(|v| v == V), "{found:?}");
