@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 
 use super::axis::{Scale, TimeUnit};
 use super::experiments::{Run, labels, mb_s};
-use super::svg::{escape, text_width};
+use super::svg::{escape, header, text_width};
 use crate::experiment::results::WorkloadRecord;
 use crate::units::{decimal, duration};
 
@@ -28,7 +28,6 @@ const R_LEFT: f64 = 760.0;
 const R_RIGHT: f64 = 1030.0;
 const BAR: f64 = 14.0;
 
-const TEXT_COLOUR: &str = "#252525";
 const MUTED_COLOUR: &str = "#595959";
 const GRID_COLOUR: &str = "#e8e8e8";
 const AXIS_COLOUR: &str = "#525252";
@@ -159,19 +158,11 @@ pub(crate) fn render(runs: &[Run]) -> String {
     let height = legend(&mut body, runs, &labels, &names, legend_top) + 16.0;
 
     let mut s = String::with_capacity(body.len() + 1024);
-    let _ = write!(
-        s,
-        r##"<?xml version="1.0" encoding="UTF-8"?>
-<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height:.0}" viewBox="0 0 {WIDTH} {height:.0}" font-family="DejaVu Sans, Verdana, sans-serif" font-size="12" fill="{TEXT_COLOUR}">
-<title>{title}</title>
-<rect width="100%" height="100%" fill="white"/>
-<text x="24" y="30" font-size="17" font-weight="bold">{title}</text>
-<text x="24" y="52" fill="{MUTED_COLOUR}">{subtitle}</text>
-"##,
-        title = escape(&title(&labels)),
-        subtitle = escape(
-            "each workload's throughput by the fill level it ran at, and the time of each rebuild and scrub (the last run of each file)"
-        ),
+    header(
+        &mut s,
+        (WIDTH, height),
+        &title(&labels),
+        "each workload's throughput by the fill level it ran at, and the time of each rebuild and scrub (the last run of each file)",
     );
     s.push_str(&body);
     s.push_str("</svg>\n");

@@ -34,6 +34,22 @@ const TEXT_COLOUR: &str = "#252525";
 const GRID_COLOUR: &str = "#e8e8e8";
 const AXIS_COLOUR: &str = "#525252";
 
+/// The start of a report's SVG document, to its subtitle: every plot of
+/// `zlab report` opens alike. `title` and `subtitle` are escaped here.
+pub(super) fn header(s: &mut String, (width, height): (f64, f64), title: &str, subtitle: &str) {
+    let (title, subtitle) = (escape(title), escape(subtitle));
+    let _ = write!(
+        s,
+        r##"<?xml version="1.0" encoding="UTF-8"?>
+<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0}" height="{height:.0}" viewBox="0 0 {width:.0} {height:.0}" font-family="DejaVu Sans, Verdana, sans-serif" font-size="12" fill="{TEXT_COLOUR}">
+<title>{title}</title>
+<rect width="100%" height="100%" fill="white"/>
+<text x="24" y="30" font-size="17" font-weight="bold">{title}</text>
+<text x="24" y="52" fill="#595959">{subtitle}</text>
+"##
+    );
+}
+
 /// Where values land in the picture.
 struct Frame<'a> {
     a: &'a Analysis,
@@ -83,18 +99,7 @@ pub(crate) fn render(a: &Analysis) -> String {
         ),
     };
     let mut s = String::with_capacity(64 * 1024);
-    let _ = write!(
-        s,
-        r##"<?xml version="1.0" encoding="UTF-8"?>
-<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="DejaVu Sans, Verdana, sans-serif" font-size="12" fill="{TEXT_COLOUR}">
-<title>{title}</title>
-<rect width="100%" height="100%" fill="white"/>
-<text x="24" y="30" font-size="17" font-weight="bold">{title}</text>
-<text x="24" y="52" fill="#595959">{subtitle}</text>
-"##,
-        title = escape(&title(a)),
-        subtitle = escape(&subtitle(a)),
-    );
+    header(&mut s, (WIDTH, HEIGHT), &title(a), &subtitle(a));
     grid(&mut s, &f);
     gaps(&mut s, &f);
     files(&mut s, &f);

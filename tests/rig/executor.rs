@@ -33,23 +33,10 @@ fn up_status_down_for_every_scenario_leaves_nothing() {
         // and experiment.rs build those), rig-*-rebuild are experiment.rs's.
     ] {
         let file = format!("scenarios/{scenario}.yaml");
-        // Fills have their own suite (fill.rs); N58's 75 % cannot fit the
-        // guest. The seed's zvol recipe is built whole: 16 files written into
-        // ext4 over the 54,854 GiB volume.
-        let zvol = scenario == "N58-C19-D2-P1-S1-zvol";
-        let up_args: Vec<&str> = if zvol {
-            vec!["up", &file]
-        } else {
-            vec!["up", "--no-fill", &file]
-        };
-        let up = zlab(&up_args);
+        // Fills have their own suite (fill.rs); N58's 75 % cannot fit the guest.
+        let up = zlab(&["up", "--no-fill", &file]);
         let status = zlab(&["status", &file]);
-        let again = zlab(&up_args);
-        let seen = zvol.then(|| {
-            let filled = sh("ls /Data | grep -c '^file_'; df -B1 --output=size /Data | tail -1");
-            let parted = sh("parted --script /dev/zd0 unit B print; true");
-            (filled, parted)
-        });
+        let again = zlab(&["up", "--no-fill", &file]);
         let down = zlab(&["down", &file]);
         assert!(up.status.success(), "{scenario} up:\n{}", text(&up));
         assert!(
@@ -75,25 +62,49 @@ fn up_status_down_for_every_scenario_leaves_nothing() {
         );
         assert!(down.status.success(), "{scenario} down:\n{}", text(&down));
         assert_lab_gone(scenario);
-        if let Some((filled, parted)) = seen {
-            let mut lines = filled.lines();
-            assert_eq!(lines.next(), Some("16"), "files in /Data: {filled}");
-            let size: u64 = lines.next().expect("df").trim().parse().expect("bytes");
-            // ext4 over the 54,854 GiB volume (53.57 TiB, `df -h` rounds it
-            // to 54T as the seed shows), less its offset and ext4's own.
-            assert!(
-                size > 53 << 40 && size < 54_854 << 30,
-                "/Data is {size} bytes"
-            );
-            assert!(parted.contains("Partition Table: gpt"), "{parted}");
-            assert!(parted.contains("58899034013696B"), "{parted}");
-            assert_eq!(
-                sh("ls /dev | grep -c '^zd'; true").trim(),
-                "0",
-                "zvol devices left"
-            );
+    }
+}
+
+/// The seed's recipe whole, its fill included: 58 × 14 TB dRAID, the 54,854
+/// GiB volume, GPT, ext4 over 58.9 TB on /Data, 16 files written into it.
+/// On the default line only (not in `release_tests`): the guest keeps the
+/// sparse files in RAM, and on 2.1 this fill ran it out of RAM (loop write
+/// errors, txg_sync hung); why 2.1 writes so much more is not known yet.
+#[test]
+#[ignore = "needs root and OpenZFS: run inside the zlab qemu rig (scripts/test)"]
+fn the_seeds_zvol_recipe_builds_fills_and_tears_down() {
+    /// `down` even when a probe below panics.
+    struct Down(&'static str);
+    impl Drop for Down {
+        fn drop(&mut self) {
+            let _ = zlab(&["down", self.0]);
         }
     }
+    let file = "scenarios/N58-C19-D2-P1-S1-zvol.yaml";
+    let _down = Down(file);
+    let up = zlab(&["up", file]);
+    let filled = sh("ls /Data | grep -c '^file_'; df -B1 --output=size /Data | tail -1");
+    let parted = sh("parted --script /dev/zd0 unit B print");
+    let down = zlab(&["down", file]);
+    assert!(up.status.success(), "up:\n{}", text(&up));
+    assert!(down.status.success(), "down:\n{}", text(&down));
+    let mut lines = filled.lines();
+    assert_eq!(lines.next(), Some("16"), "files in /Data: {filled}");
+    let size: u64 = lines.next().expect("df").trim().parse().expect("bytes");
+    // ext4 over the 54,854 GiB volume (53.57 TiB, `df -h` rounds it to 54T
+    // as the seed shows), less its partition's offset and ext4's own.
+    assert!(
+        size > 53 << 40 && size < 54_854 << 30,
+        "/Data is {size} bytes"
+    );
+    assert!(parted.contains("Partition Table: gpt"), "{parted}");
+    assert!(parted.contains("58899034013696B"), "{parted}");
+    assert_lab_gone("N58-C19-D2-P1-S1-zvol");
+    assert_eq!(
+        sh("ls /dev | grep -c '^zd'; true").trim(),
+        "0",
+        "zvol devices left"
+    );
 }
 
 #[test]
