@@ -578,10 +578,11 @@ impl Table {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn fixture(name: &str) -> Run {
+    /// A results file of `fixtures/experiment/`, read (the plot's tests too).
+    pub(in crate::report) fn fixture(name: &str) -> Run {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("fixtures/experiment")
             .join(name);

@@ -435,16 +435,8 @@ fn legend(s: &mut String, runs: &[Run], labels: &[String], names: &[&str], top: 
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
-
     use super::*;
-
-    fn fixture(name: &str) -> Run {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures/experiment")
-            .join(name);
-        Run::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-    }
+    use crate::report::experiments::tests::fixture;
 
     fn both() -> Vec<Run> {
         vec![
